@@ -1,0 +1,104 @@
+# thermopad: build, test, demo, bench and install.
+#
+#   make            build everything (installs missing Debian packages first)
+#   make check      every test, plain and under ASan+UBSan, then the fuzzers briefly
+#   make demo       the main job on the simulated pad
+#   make bench      the benchmarks, with their baselines, in one run
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Each component keeps its own rules in <component>/build.mk; this file only
+# holds what they share. Objects go to $(B) (build/ or build-san/).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+B ?= build
+SAN ?= 0
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
+export PREFIX DESTDIR
+
+.DEFAULT_GOAL := all
+ENTRY_GOALS := all check demo bench fuzz
+OTHER_GOALS := install uninstall clean format
+
+ifeq ($(INNER),)
+# Outer make: make sure the packages are there, then re-enter so that every
+# pkg-config query below runs with them installed.
+.PHONY: $(ENTRY_GOALS) $(OTHER_GOALS) deps
+$(ENTRY_GOALS): deps
+	@$(MAKE) --no-print-directory INNER=1 $@
+$(OTHER_GOALS):
+	@$(MAKE) --no-print-directory INNER=1 $@
+deps:
+	@scripts/deps.sh
+else
+
+CC ?= cc
+CLANG ?= clang
+PKGS := libusb-1.0 libgpiod inih libsystemd jansson
+TEST_PKGS := cmocka umockdev-1.0
+# -isystem: warnings in the libraries' own headers are not ours to fix.
+pkg_cflags = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(1)))
+pkg_libs = $(shell pkg-config --libs $(1))
+
+INCLUDES := -Ifirmware-spec -Ifirmware-spec/firmware -Isim/model -Isim -Idaemon/core -Idaemon -Icommon
+CPPFLAGS += -D_GNU_SOURCE $(INCLUDES)
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wundef -Wpointer-arith -Wvla -Wcast-qual
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 $(WARNINGS) -fno-common
+LDLIBS_M := -lm
+ifeq ($(SAN),1)
+B := build-san
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+export B
+
+objs = $(patsubst %.c,$(B)/%.o,$(1))
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS_$(subst /,_,$(dir $<))) -MMD -MP -c $< -o $@
+
+# What the components add to.
+BINS :=             # programs a user runs (installed)
+LIBEXEC :=          # helper binaries and libraries (installed)
+TESTS :=            # cmocka programs, run plain and under sanitizers
+TESTS_UMOCKDEV :=   # cmocka programs that host a umockdev testbed in-process
+TEST_SCRIPTS :=     # shell tests (get TP_BUILD=$(B) and TP_SAN=0/1)
+TEST_BINS :=        # everything the tests need built
+VALGRIND_TESTS :=   # pure tests also run under valgrind
+FUZZERS :=          # names: fuzz/NAME.c + FUZZ_SRCS_NAME
+BENCH_TARGETS :=    # phony targets that `make bench` runs
+CHECK_EXTRA :=      # further phony targets `make check` runs (verifiers)
+
+include $(sort $(wildcard */build.mk) $(wildcard */*/build.mk) $(wildcard mk/*.mk))
+
+.PHONY: all build-tests check run-tests demo bench fuzz fuzz-smoke clean format install uninstall
+all: $(BINS) $(LIBEXEC)
+build-tests: all $(TESTS) $(TESTS_UMOCKDEV) $(TEST_BINS)
+
+check:
+	@$(MAKE) --no-print-directory build-tests
+	@$(MAKE) --no-print-directory SAN=1 build-tests
+	@rm -f build/test-results
+	@tests/run.sh build build/test-results -- $(TESTS) -- $(TESTS_UMOCKDEV) -- $(TEST_SCRIPTS) || true
+	@tests/run.sh build-san build/test-results -- $(TESTS) -- $(TESTS_UMOCKDEV) -- $(TEST_SCRIPTS) || true
+	@tests/run.sh --valgrind build build/test-results -- $(VALGRIND_TESTS) -- -- || true
+	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(if $(CHECK_EXTRA),$(MAKE) --no-print-directory $(CHECK_EXTRA) || true,true)
+	@tests/summary.sh build/test-results
+
+demo: all
+	@scripts/demo.sh $(B)
+
+bench: all $(BENCH_TARGETS)
+
+clean:
+	rm -rf build build-san
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+endif
