@@ -74,6 +74,7 @@ BENCH_TARGETS :=    # phony targets that `make bench` runs
 CHECK_EXTRA :=      # further phony targets `make check` runs (verifiers)
 
 include $(sort $(wildcard */build.mk) $(wildcard */*/build.mk) $(wildcard mk/*.mk))
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 .PHONY: all build-tests check run-tests demo bench fuzz fuzz-smoke clean format install uninstall
 all: $(BINS) $(LIBEXEC)
