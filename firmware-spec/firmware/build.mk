@@ -1,0 +1,6 @@
+# The reference firmware core: pure, portable C (links the codec).
+FIRMWARE_SRCS := $(wildcard firmware-spec/firmware/*.c)
+
+$(B)/libfirmware.a: $(call objs,$(FIRMWARE_SRCS))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
