@@ -56,6 +56,7 @@ struct model {
 	double heat_to_ambient_j; /* plate and sink losses to ambient */
 	double heat_to_core_j; /* tissue to core (negative: core warms tissue) */
 	double time_s; /* model time since model_init */
+	double plate0_c, tissue0_c, sink0_c; /* at model_init, for the balance */
 };
 
 /* Start with the plate at plate_c, the heat sink at ambient and the tissue
