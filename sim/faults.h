@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulator's fault grammar, one for the command line and the control
+ * socket: TARGET:KIND[=VALUE], for example
+ *   sensor-a:open  sensor-b:short  sink:stuck  sensor-a:stuck=41.5
+ *   sensor-b:noisy=0.5  sensor-a:offset=2.0  sensor-a:ok
+ *   fan:fail  fan:ok  tec:stuck=0.8  tec:ok  supply:sag=0.7  supply:ok
+ *   fuse:open  fuse:ok  usb:stall=3  usb:malformed=5  usb:unplug
+ *   usb:replug  all:ok
+ * Pure parsing; pad.c applies the physical ones, the USB side the rest.
+ */
+#ifndef THERMOPAD_FAULTS_H
+#define THERMOPAD_FAULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum fault_target {
+	FAULT_SENSOR_A = 0, /* same order as the firmware's sensors */
+	FAULT_SENSOR_B = 1,
+	FAULT_SENSOR_SINK = 2,
+	FAULT_FAN,
+	FAULT_TEC,
+	FAULT_SUPPLY,
+	FAULT_FUSE,
+	FAULT_USB,
+	FAULT_ALL,
+};
+
+enum fault_kind {
+	FAULT_KIND_OK, /* clear this target's fault */
+	FAULT_KIND_OPEN, /* sensor wire broken; fuse open */
+	FAULT_KIND_SHORT,
+	FAULT_KIND_STUCK, /* sensor frozen (value: at that C, else where it was); tec at a drive */
+	FAULT_KIND_NOISY, /* value: extra Gaussian sigma, C */
+	FAULT_KIND_OFFSET, /* value: extra offset, C */
+	FAULT_KIND_FAIL, /* fan stopped */
+	FAULT_KIND_SAG, /* value: supply scale, 0..1 */
+	FAULT_KIND_STALL, /* value: seconds of model time without telemetry */
+	FAULT_KIND_MALFORMED, /* value: how many reports to corrupt */
+	FAULT_KIND_UNPLUG,
+	FAULT_KIND_REPLUG,
+};
+
+struct pad_fault {
+	enum fault_target target;
+	enum fault_kind kind;
+	bool has_value;
+	double value;
+};
+
+/* Returns 0, or -1 with a message naming what was not understood. */
+int faults_parse(const char *spec, struct pad_fault *out, char *err, size_t errlen);
+
+/* Physical faults are the pad's; usb:* ones belong to the USB side. */
+bool faults_is_usb(const struct pad_fault *f);
+
+#endif

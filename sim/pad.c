@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The firmware sees the pad only through ADC codes, current, voltage and
+ * supply readings, exactly as on the board; faults are applied at that
+ * boundary (a broken wire drives the ADC to a rail, a stuck bridge ignores
+ * the firmware), so the firmware's own checks are what catch them.
+ */
+#include "pad.h"
+
+#include <math.h>
+#include <string.h>
+
+void pad_init(struct pad *pad, const struct model_params *params, const struct fw_config *cfg, uint64_t seed,
+	      double start_plate_c)
+{
+	memset(pad, 0, sizeof *pad);
+	model_init(&pad->model, params, start_plate_c);
+	model_sensors_init(&pad->sensors, &pad->model, seed);
+	fw_init(&pad->fw, cfg, 0);
+	pad->fault_rng = seed ^ 0xa5a5a5a5deadbeefull;
+	for (int i = 0; i < 3; i++) {
+		pad->readings_c[i] = i == 2 ? pad->model.sink_c : pad->model.plate_c;
+		pad->sensor_fault[i].kind = FAULT_KIND_OK;
+	}
+}
+
+static double fault_noise(struct pad *pad)
+{
+	/* a second, independent source so injected noise never shifts the
+	 * nominal noise sequence */
+	uint64_t z = (pad->fault_rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	double u1 = ((double)(z >> 11) + 1.0) / 9007199254740992.0;
+	double u2 = ((double)((z * 0x2545f4914f6cdd1dull) >> 11) + 1.0) / 9007199254740992.0;
+	return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+static uint16_t sensor_code(struct pad *pad, int i)
+{
+	const struct pad_sensor_fault *f = &pad->sensor_fault[i];
+	switch (f->kind) {
+	case FAULT_KIND_OPEN: return FW_ADC_MAX;
+	case FAULT_KIND_SHORT: return 0;
+	case FAULT_KIND_STUCK: return fw_ntc_cc_to_code((int32_t)lround(f->stuck_c * 100.0));
+	default: break;
+	}
+	double c = pad->readings_c[i] + f->extra_offset_c;
+	if (f->extra_noise_c > 0)
+		c += f->extra_noise_c * fault_noise(pad);
+	return fw_ntc_cc_to_code((int32_t)lround(c * 100.0));
+}
+
+static int16_t clamp_i16(double v)
+{
+	if (v > 32767.0)
+		return 32767;
+	if (v < -32767.0)
+		return -32767;
+	return (int16_t)lround(v);
+}
+
+static void tick(struct pad *pad)
+{
+	const double dt = PAD_TICK_MS / 1000.0;
+	struct fw_inputs in = {0};
+	for (int i = 0; i < 3; i++)
+		in.adc[i] = sensor_code(pad, i);
+	in.current_ma = clamp_i16(pad->model.current_a * 1000.0);
+	in.voltage_mv = clamp_i16(pad->model.voltage_v * 1000.0);
+	in.supply_mv = (uint16_t)lround(pad->model.p.supply_v * pad->model.supply_scale * 1000.0);
+	in.fuse_open = pad->fuse_open;
+
+	struct fw_outputs out;
+	pad->time_ms += PAD_TICK_MS;
+	fw_tick(&pad->fw, pad->time_ms, &in, &out);
+	pad->fw_drive = out.drive;
+
+	double drive = out.drive / (double)TP_DRIVE_FULL;
+	if (pad->tec_stuck)
+		drive = pad->tec_stuck_drive;
+	/* the fuse is in series with the module: nothing passes it once open */
+	if (pad->model.plate_c >= PAD_FUSE_OPEN_C)
+		pad->fuse_open = true;
+	if (pad->fuse_open)
+		drive = 0.0;
+	pad->module_drive = drive;
+	model_advance(&pad->model, drive, dt);
+	model_sensors_read(&pad->sensors, &pad->model, dt, pad->readings_c);
+}
+
+void pad_advance(struct pad *pad, uint32_t dt_ms)
+{
+	for (uint32_t t = PAD_TICK_MS; t <= dt_ms; t += PAD_TICK_MS)
+		tick(pad);
+}
+
+int pad_control_in(struct pad *pad, uint8_t request, uint8_t *buf, size_t cap)
+{
+	return fw_control_in(&pad->fw, request, buf, cap);
+}
+
+int pad_control_out(struct pad *pad, uint8_t request, const uint8_t *data, size_t len)
+{
+	return fw_control_out(&pad->fw, request, data, len);
+}
+
+size_t pad_take_report(struct pad *pad, uint8_t *buf, size_t cap)
+{
+	return fw_take_report(&pad->fw, buf, cap);
+}
+
+static void clear_all(struct pad *pad)
+{
+	for (int i = 0; i < 3; i++)
+		pad->sensor_fault[i] = (struct pad_sensor_fault){.kind = FAULT_KIND_OK};
+	pad->model.fan_failed = false;
+	pad->tec_stuck = false;
+	pad->model.supply_scale = 1.0;
+	if (pad->fuse_injected)
+		pad->fuse_open = false;
+	pad->fuse_injected = false;
+}
+
+int pad_inject(struct pad *pad, const struct pad_fault *f)
+{
+	switch (f->target) {
+	case FAULT_SENSOR_A:
+	case FAULT_SENSOR_B:
+	case FAULT_SENSOR_SINK: {
+		struct pad_sensor_fault *s = &pad->sensor_fault[f->target];
+		if (f->kind == FAULT_KIND_OK) {
+			*s = (struct pad_sensor_fault){.kind = FAULT_KIND_OK};
+		} else if (f->kind == FAULT_KIND_NOISY) {
+			s->extra_noise_c = f->value;
+		} else if (f->kind == FAULT_KIND_OFFSET) {
+			s->extra_offset_c = f->value;
+		} else {
+			s->kind = f->kind;
+			/* stuck without a value: frozen where it reads now */
+			s->stuck_c = f->has_value ? f->value : pad->readings_c[f->target];
+		}
+		return 0;
+	}
+	case FAULT_FAN: pad->model.fan_failed = f->kind == FAULT_KIND_FAIL; return 0;
+	case FAULT_TEC:
+		pad->tec_stuck = f->kind == FAULT_KIND_STUCK;
+		pad->tec_stuck_drive = f->value;
+		return 0;
+	case FAULT_SUPPLY: pad->model.supply_scale = f->kind == FAULT_KIND_SAG ? f->value : 1.0; return 0;
+	case FAULT_FUSE:
+		/* fuse:ok is a new fuse fitted: a blown one never recovers alone */
+		pad->fuse_injected = f->kind == FAULT_KIND_OPEN;
+		pad->fuse_open = f->kind == FAULT_KIND_OPEN;
+		return 0;
+	case FAULT_ALL: clear_all(pad); return 0;
+	case FAULT_USB: return -1;
+	}
+	return -1;
+}
+
+void pad_truth(const struct pad *pad, struct pad_truth *out)
+{
+	const struct model *m = &pad->model;
+	*out = (struct pad_truth){
+		.time_s = pad->time_ms / 1000.0,
+		.plate_c = m->plate_c,
+		.tissue_c = m->tissue_c,
+		.sink_c = m->sink_c,
+		.current_a = m->current_a,
+		.voltage_v = m->voltage_v,
+		.module_drive = pad->module_drive,
+		.fw_drive = pad->fw_drive,
+		.fw_faults = pad->fw.faults,
+		.fw_state = pad->fw.state,
+		.fan_failed = m->fan_failed,
+		.fuse_open = pad->fuse_open,
+		.electrical_j = m->electrical_j,
+		.heat_to_ambient_j = m->heat_to_ambient_j,
+		.heat_to_core_j = m->heat_to_core_j,
+		.stored_j = model_stored_heat_j(m),
+	};
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One simulated pad: the reference firmware core in the loop with the
+ * physical model, its sensors, the NTC front end, the independent thermal
+ * fuse, and whatever faults were injected. Pure: the caller advances model
+ * time; the USB side, the control benchmark and the tests all drive it.
+ */
+#ifndef THERMOPAD_PAD_H
+#define THERMOPAD_PAD_H
+
+#include "faults.h"
+#include "fw_core.h"
+#include "model.h"
+
+#define PAD_TICK_MS 10 /* the firmware's main loop period */
+#define PAD_FUSE_OPEN_C 48.0 /* the hardware fuse's trip temperature */
+
+struct pad_sensor_fault {
+	enum fault_kind kind; /* OK, OPEN, SHORT, STUCK */
+	double stuck_c;
+	double extra_noise_c;
+	double extra_offset_c;
+};
+
+struct pad {
+	struct model model;
+	struct model_sensors sensors;
+	struct fw fw;
+	uint32_t time_ms; /* model time */
+	double readings_c[3]; /* last sensor outputs before faults */
+	struct pad_sensor_fault sensor_fault[3];
+	bool tec_stuck;
+	double tec_stuck_drive;
+	bool fuse_open; /* latched by heat, or injected */
+	bool fuse_injected;
+	uint64_t fault_rng;
+	int16_t fw_drive; /* what the firmware commanded */
+	double module_drive; /* what reached the module */
+};
+
+struct pad_truth {
+	double time_s;
+	double plate_c, tissue_c, sink_c;
+	double current_a, voltage_v;
+	double module_drive; /* -1..1, after stuck-TEC and fuse */
+	int16_t fw_drive;
+	uint32_t fw_faults;
+	uint8_t fw_state;
+	bool fan_failed, fuse_open;
+	double electrical_j, heat_to_ambient_j, heat_to_core_j, stored_j;
+};
+
+void pad_init(struct pad *pad, const struct model_params *params, const struct fw_config *cfg, uint64_t seed,
+	      double start_plate_c);
+
+/* Advance model time by whole firmware ticks (dt_ms rounded down to them). */
+void pad_advance(struct pad *pad, uint32_t dt_ms);
+
+int pad_control_in(struct pad *pad, uint8_t request, uint8_t *buf, size_t cap);
+int pad_control_out(struct pad *pad, uint8_t request, const uint8_t *data, size_t len);
+size_t pad_take_report(struct pad *pad, uint8_t *buf, size_t cap);
+
+/* Physical faults only (faults_is_usb() ones are refused with -1). */
+int pad_inject(struct pad *pad, const struct pad_fault *fault);
+
+void pad_truth(const struct pad *pad, struct pad_truth *out);
+
+#endif
