@@ -72,9 +72,10 @@ static void tick(struct pad *pad)
 	in.supply_mv = (uint16_t)lround(pad->model.p.supply_v * pad->model.supply_scale * 1000.0);
 	in.fuse_open = pad->fuse_open;
 
-	struct fw_outputs out;
+	struct fw_outputs out = {0};
 	pad->time_ms += PAD_TICK_MS;
-	fw_tick(&pad->fw, pad->time_ms, &in, &out);
+	if (!pad->unpowered)
+		fw_tick(&pad->fw, pad->time_ms, &in, &out);
 	pad->fw_drive = out.drive;
 
 	double drive = out.drive / (double)TP_DRIVE_FULL;
@@ -94,6 +95,15 @@ void pad_advance(struct pad *pad, uint32_t dt_ms)
 {
 	for (uint32_t t = PAD_TICK_MS; t <= dt_ms; t += PAD_TICK_MS)
 		tick(pad);
+}
+
+void pad_set_powered(struct pad *pad, bool on)
+{
+	if (on && pad->unpowered) {
+		struct fw_config cfg = pad->fw.cfg; /* fw_init clears the struct */
+		fw_init(&pad->fw, &cfg, pad->time_ms);
+	}
+	pad->unpowered = !on;
 }
 
 int pad_control_in(struct pad *pad, uint8_t request, uint8_t *buf, size_t cap)

@@ -34,6 +34,7 @@ struct pad {
 	bool fuse_open; /* latched by heat, or injected */
 	bool fuse_injected;
 	uint64_t fault_rng;
+	bool unpowered; /* unplugged: no firmware, no drive */
 	int16_t fw_drive; /* what the firmware commanded */
 	double module_drive; /* what reached the module */
 };
@@ -59,6 +60,10 @@ void pad_advance(struct pad *pad, uint32_t dt_ms);
 int pad_control_in(struct pad *pad, uint8_t request, uint8_t *buf, size_t cap);
 int pad_control_out(struct pad *pad, uint8_t request, const uint8_t *data, size_t len);
 size_t pad_take_report(struct pad *pad, uint8_t *buf, size_t cap);
+
+/* USB unplug cuts the pad's logic power; a replug boots the firmware
+ * afresh (limits, faults and watchdog back to their defaults). */
+void pad_set_powered(struct pad *pad, bool on);
 
 /* Physical faults only (faults_is_usb() ones are refused with -1). */
 int pad_inject(struct pad *pad, const struct pad_fault *fault);
