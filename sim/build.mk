@@ -12,3 +12,23 @@ $(B)/libmodel_ini.a: $(call objs,sim/model_ini.c)
 
 # libpad needs, in link order:
 PAD_LIBS = $(B)/libpad.a $(B)/libfirmware.a $(B)/libproto.a $(B)/libmodel.a
+
+# The USB side: testbed, usbdevfs emulation, control socket.
+$(B)/libsimusb.a: $(call objs,sim/simusb.c sim/usbfs.c sim/ctl.c)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+SIM_LIBS = $(B)/libsimusb.a $(B)/libmodel_ini.a $(PAD_LIBS)
+SIM_LDLIBS = $(call pkg_libs,umockdev-1.0 gobject-2.0 glib-2.0 inih) -lpthread -lm
+
+$(B)/thermopad-sim: $(call objs,sim/main.c) $(SIM_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SIM_LDLIBS)
+
+# The poll shim is preloaded into arbitrary programs (shells, daemons):
+# never built with sanitizers, always position-independent.
+$(B)/libthermopad-simpoll.so: sim/simpoll.c
+	@mkdir -p $(@D)
+	$(CC) -D_GNU_SOURCE -std=c11 -O2 -g -fPIC -shared -Wall -Wextra -Werror -o $@ $< -ldl -lpthread
+
+BINS += $(B)/thermopad-sim
+LIBEXEC += $(B)/libthermopad-simpoll.so

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+#include "ctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct simctl {
+	struct simusb *sim;
+	int listen_fd;
+	int wake[2];
+	pthread_t thread;
+	char path[108];
+};
+
+static void truth_line(struct simusb *s, int i, char *out, size_t len)
+{
+	struct pad_truth t;
+	bool plugged;
+	simusb_truth(s, i, &t, &plugged);
+	snprintf(out, len,
+		 "serial=%s time_s=%.3f plate_c=%.4f tissue_c=%.4f sink_c=%.4f module_drive=%.4f fw_drive=%d "
+		 "current_a=%.4f voltage_v=%.4f fw_faults=0x%x fw_state=%s plugged=%d fan_failed=%d fuse_open=%d "
+		 "electrical_j=%.2f\n",
+		 simusb_serial(s, i), t.time_s, t.plate_c, t.tissue_c, t.sink_c, t.module_drive, t.fw_drive,
+		 t.current_a, t.voltage_v, t.fw_faults, proto_state_name(t.fw_state), plugged, t.fan_failed,
+		 t.fuse_open, t.electrical_j);
+}
+
+void simctl_execute(struct simusb *s, const char *line, char *out, size_t outlen)
+{
+	char cmd[32] = "", a[128] = "", b[64] = "";
+	int n = sscanf(line, "%31s %127s %63s", cmd, a, b);
+	char err[256] = "";
+	if (n >= 1 && strcmp(cmd, "time") == 0) {
+		snprintf(out, outlen, "%.3f\nok\n", simusb_model_time(s));
+	} else if (n >= 1 && strcmp(cmd, "serials") == 0) {
+		size_t used = 0;
+		for (int i = 0; i < simusb_pad_count(s) && used < outlen; i++)
+			used += (size_t)snprintf(out + used, outlen - used, "%s\n", simusb_serial(s, i));
+		if (used < outlen)
+			snprintf(out + used, outlen - used, "ok\n");
+	} else if (n >= 1 && strcmp(cmd, "truth") == 0) {
+		int i = simusb_find(s, n >= 2 ? a : NULL);
+		if (i < 0) {
+			snprintf(out, outlen, "error: no pad '%s' (name one when there are several)\n", a);
+			return;
+		}
+		char tl[512];
+		truth_line(s, i, tl, sizeof tl);
+		snprintf(out, outlen, "%sok\n", tl);
+	} else if (n >= 2 && strcmp(cmd, "fault") == 0) {
+		struct pad_fault f;
+		int i = simusb_find(s, n >= 3 ? b : NULL);
+		if (i < 0)
+			snprintf(out, outlen, "error: no pad '%s' (name one when there are several)\n", b);
+		else if (faults_parse(a, &f, err, sizeof err) != 0 || simusb_inject(s, i, &f, err, sizeof err) != 0)
+			snprintf(out, outlen, "error: %s\n", err);
+		else
+			snprintf(out, outlen, "ok\n");
+	} else {
+		snprintf(out, outlen, "error: unknown command '%s' (fault, truth, time, serials)\n", cmd);
+	}
+}
+
+static void serve(struct simctl *c, int fd)
+{
+	char line[512];
+	size_t used = 0;
+	for (;;) {
+		struct pollfd p[2] = {{fd, POLLIN, 0}, {c->wake[0], POLLIN, 0}};
+		if (poll(p, 2, 5000) <= 0 || p[1].revents)
+			return; /* idle clients and shutdown end the conversation */
+		ssize_t n = read(fd, line + used, sizeof line - 1 - used);
+		if (n <= 0)
+			return;
+		used += (size_t)n;
+		line[used] = '\0';
+		char *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			char reply[4096];
+			simctl_execute(c->sim, line, reply, sizeof reply);
+			if (write(fd, reply, strlen(reply)) < 0)
+				return;
+			size_t rest = used - (size_t)(nl + 1 - line);
+			memmove(line, nl + 1, rest + 1);
+			used = rest;
+		}
+		if (used == sizeof line - 1)
+			return; /* a line too long to be a command */
+	}
+}
+
+static void *ctl_thread(void *arg)
+{
+	struct simctl *c = arg;
+	for (;;) {
+		struct pollfd p[2] = {{c->listen_fd, POLLIN, 0}, {c->wake[0], POLLIN, 0}};
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		serve(c, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+int simctl_start(struct simusb *s, const char *path, struct simctl **out, char *err, size_t errlen)
+{
+	struct simctl *c = calloc(1, sizeof *c);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (!c || strlen(path) >= sizeof addr.sun_path) {
+		snprintf(err, errlen, "control socket path too long: %s", path);
+		free(c);
+		return -1;
+	}
+	c->sim = s;
+	snprintf(c->path, sizeof c->path, "%s", path);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	unlink(path);
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->listen_fd < 0 || bind(c->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+	    listen(c->listen_fd, 8) != 0 || pipe2(c->wake, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		if (c->listen_fd >= 0)
+			close(c->listen_fd);
+		free(c);
+		return -1;
+	}
+	if (pthread_create(&c->thread, NULL, ctl_thread, c) != 0) {
+		snprintf(err, errlen, "control thread: %s", strerror(errno));
+		close(c->listen_fd);
+		close(c->wake[0]);
+		close(c->wake[1]);
+		free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+void simctl_stop(struct simctl *c)
+{
+	if (!c)
+		return;
+	char byte = 1;
+	if (write(c->wake[1], &byte, 1) != 1)
+		perror("simctl wake");
+	pthread_join(c->thread, NULL);
+	close(c->listen_fd);
+	close(c->wake[0]);
+	close(c->wake[1]);
+	unlink(c->path);
+	free(c);
+}
+
+/* A reply is complete at its final line: "ok" or "error: ...". */
+static bool reply_complete(const char *reply, size_t used)
+{
+	if (used == 0 || reply[used - 1] != '\n')
+		return false;
+	size_t start = used - 1;
+	while (start > 0 && reply[start - 1] != '\n')
+		start--;
+	return strncmp(reply + start, "ok\n", 3) == 0 || strncmp(reply + start, "error: ", 7) == 0;
+}
+
+int simctl_client(const char *path, const char *line, char *reply, size_t replylen)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof addr.sun_path) {
+		snprintf(reply, replylen, "error: path too long\n");
+		return -1;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		snprintf(reply, replylen, "error: cannot reach the simulator at %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	char msg[512];
+	snprintf(msg, sizeof msg, "%s\n", line);
+	size_t used = 0;
+	int rc = -1;
+	if (write(fd, msg, strlen(msg)) == (ssize_t)strlen(msg)) {
+		while (used + 1 < replylen) {
+			ssize_t n = read(fd, reply + used, replylen - 1 - used);
+			if (n <= 0)
+				break;
+			used += (size_t)n;
+			reply[used] = '\0';
+			if (reply_complete(reply, used))
+				break;
+		}
+		reply[used] = '\0';
+		rc = used >= 3 && strcmp(reply + used - 3, "ok\n") == 0 ? 0 : -1;
+	}
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The testbed, the pads on it, and model time. One mutex guards every pad
+ * and every URB queue: the physics thread and umockdev's ioctl thread both
+ * take it, so the firmware never sees two callers at once.
+ */
+#include "simusb.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "usb_descriptors.h"
+#include "usbfs.h"
+
+struct sim_pad {
+	struct pad pad;
+	char serial[TP_SERIAL_LEN + 1];
+	struct usbfs_dev *dev; /* NULL while unplugged */
+	int port; /* 1-based port on the root hub */
+};
+
+struct simusb {
+	UMockdevTestbed *tb;
+	char *root;
+	pthread_mutex_t lock;
+	pthread_t thread;
+	bool thread_started, stopping;
+	double time_scale;
+	uint32_t model_ms;
+	struct timespec start;
+	int next_devnum;
+	int npads;
+	struct sim_pad pads[SIMUSB_MAX_PADS];
+	/* unplugged instances: freed at stop, since clients may hold them */
+	struct usbfs_dev *graveyard[64];
+	int graveyard_n;
+};
+
+void simusb_opts_default(struct simusb_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	model_params_reference(&o->model);
+	o->time_scale = 1.0;
+	o->pads = 1;
+	o->start_plate_c = 32.0;
+	o->seed = 1;
+}
+
+static double wall_s(const struct simusb *s)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - s->start.tv_sec) + (now.tv_nsec - s->start.tv_nsec) / 1e9;
+}
+
+static void hexify(const uint8_t *b, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* A device record as umockdev reads it: the N: line makes the /dev node,
+ * sysfs attributes end in a newline as the kernel's do. */
+static char *device_record(const struct sim_pad *sp, const struct usbfs_dev *d)
+{
+	uint8_t desc[USBDESC_DEVICE_LEN + USBDESC_CONFIG_TOTAL_LEN];
+	size_t n = usbdesc_device(desc, sizeof desc, sp->pad.fw.cfg.fw_major, sp->pad.fw.cfg.fw_minor);
+	n += usbdesc_config(desc + n, sizeof desc - n);
+	char hex[2 * sizeof desc + 1];
+	hexify(desc, n, hex);
+	return g_strdup_printf(
+		"P: %s\nN: bus/usb/001/%03d\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\n"
+		"E: DEVNAME=/dev/bus/usb/001/%03d\nE: BUSNUM=001\nE: DEVNUM=%03d\n"
+		"E: PRODUCT=%x/%x/%x%02x\nE: ID_VENDOR_ID=%04x\nE: ID_MODEL_ID=%04x\nE: ID_SERIAL_SHORT=%s\n"
+		"A: busnum=1\\n\nA: devnum=%d\\n\nA: idVendor=%04x\\n\nA: idProduct=%04x\\n\n"
+		"A: bcdDevice=%02x%02x\\n\nA: speed=12\\n\nA: bConfigurationValue=1\\n\nA: bNumConfigurations=1\\n\n"
+		"A: bMaxPacketSize0=64\\n\nA: manufacturer=%s\\n\nA: product=%s\\n\nA: serial=%s\\n\n"
+		"A: devpath=%d\\n\nH: descriptors=%s\n",
+		d->syspath, d->devnum, d->devnum, d->devnum, TP_USB_VID, TP_USB_PID, sp->pad.fw.cfg.fw_major,
+		sp->pad.fw.cfg.fw_minor, TP_USB_VID, TP_USB_PID, sp->serial, d->devnum, TP_USB_VID, TP_USB_PID,
+		sp->pad.fw.cfg.fw_major, sp->pad.fw.cfg.fw_minor, USBDESC_MANUFACTURER, USBDESC_PRODUCT,
+		sp->serial, sp->port, hex);
+}
+
+/* Called with the lock held. */
+static int plug(struct simusb *s, struct sim_pad *sp, char *err, size_t errlen)
+{
+	struct usbfs_dev *d = g_new0(struct usbfs_dev, 1);
+	d->pad = &sp->pad;
+	d->lock = &s->lock;
+	d->serial = sp->serial;
+	d->devnum = s->next_devnum++; /* a replugged device gets a new address */
+	d->ready_fd = -1;
+	snprintf(d->devnode, sizeof d->devnode, "/dev/bus/usb/001/%03d", d->devnum);
+	snprintf(d->syspath, sizeof d->syspath, "/devices/usb1/1-%d", sp->port);
+	if (usbfs_dev_init(d, s->root, err, errlen) != 0) {
+		g_free(d);
+		return -1;
+	}
+	GError *error = NULL;
+	char *record = device_record(sp, d);
+	bool ok = umockdev_testbed_add_from_string(s->tb, record, &error) &&
+		  umockdev_testbed_attach_ioctl(s->tb, d->devnode, d->handler, &error);
+	g_free(record);
+	if (!ok) {
+		snprintf(err, errlen, "testbed: %s", error ? error->message : "cannot add the pad");
+		g_clear_error(&error);
+		usbfs_dev_destroy(d);
+		g_free(d);
+		return -1;
+	}
+	pad_set_powered(&sp->pad, true);
+	sp->dev = d;
+	char sys[128];
+	snprintf(sys, sizeof sys, "/sys%s", d->syspath);
+	umockdev_testbed_uevent(s->tb, sys, "add");
+	return 0;
+}
+
+/* Called with the lock held. The old instance's queues stay until stop:
+ * a client may still hold its fd and must keep getting ENODEV. */
+static struct usbfs_dev *unplug(struct simusb *s, struct sim_pad *sp, bool announce)
+{
+	struct usbfs_dev *d = sp->dev;
+	if (!d)
+		return NULL;
+	usbfs_dev_unplug(d);
+	pad_set_powered(&sp->pad, false);
+	char sys[128];
+	snprintf(sys, sizeof sys, "/sys%s", d->syspath);
+	if (announce)
+		umockdev_testbed_uevent(s->tb, sys, "remove");
+	umockdev_testbed_remove_device(s->tb, sys);
+	sp->dev = NULL;
+	return d;
+}
+
+static void *physics(void *arg)
+{
+	struct simusb *s = arg;
+	for (;;) {
+		double target_ms = wall_s(s) * s->time_scale * 1000.0;
+		pthread_mutex_lock(&s->lock);
+		if (s->stopping) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		while (s->model_ms + PAD_TICK_MS <= target_ms) {
+			s->model_ms += PAD_TICK_MS;
+			for (int i = 0; i < s->npads; i++) {
+				pad_advance(&s->pads[i].pad, PAD_TICK_MS);
+				if (s->pads[i].dev)
+					usbfs_dev_deliver(s->pads[i].dev, s->model_ms);
+			}
+		}
+		double next_wall = (s->model_ms + PAD_TICK_MS) / 1000.0 / s->time_scale;
+		pthread_mutex_unlock(&s->lock);
+		/* wake for the next tick, but never more often than every 0.5 ms
+		 * of wall time: at high scales ticks are batched */
+		double wait = next_wall - wall_s(s);
+		if (wait < 0.0005)
+			wait = 0.0005;
+		struct timespec ts = {(time_t)wait, (long)((wait - (time_t)wait) * 1e9)};
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+int simusb_start(const struct simusb_opts *o, struct simusb **out, char *err, size_t errlen)
+{
+	if (o->pads < 1 || o->pads > SIMUSB_MAX_PADS || !(o->time_scale > 0)) {
+		snprintf(err, errlen, "simulator: 1 to %d pads and a positive time scale", SIMUSB_MAX_PADS);
+		return -1;
+	}
+	struct simusb *s = g_new0(struct simusb, 1);
+	pthread_mutex_init(&s->lock, NULL);
+	s->time_scale = o->time_scale;
+	s->next_devnum = 2; /* 1 is the root hub */
+	s->tb = umockdev_testbed_new();
+	s->root = umockdev_testbed_get_root_dir(s->tb);
+	GError *error = NULL;
+	static const char hub[] = "P: /devices/usb1\nN: bus/usb/001/001\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\n"
+				  "E: DEVNAME=/dev/bus/usb/001/001\nA: busnum=1\\n\nA: devnum=1\\n\n"
+				  "A: speed=480\\n\nA: idVendor=1d6b\\n\nA: idProduct=0002\\n\n";
+	if (!umockdev_testbed_add_from_string(s->tb, hub, &error)) {
+		snprintf(err, errlen, "testbed: %s", error->message);
+		g_clear_error(&error);
+		simusb_stop(s);
+		return -1;
+	}
+	s->npads = o->pads;
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < o->pads; i++) {
+		struct sim_pad *sp = &s->pads[i];
+		if (o->serials[i])
+			snprintf(sp->serial, sizeof sp->serial, "%s", o->serials[i]);
+		else
+			snprintf(sp->serial, sizeof sp->serial, "TP-SIM-%04d", i + 1);
+		sp->port = i + 1;
+		struct fw_config cfg;
+		fw_config_reference(&cfg, sp->serial);
+		cfg.capabilities |= TP_CAP_SIMULATED;
+		pad_init(&sp->pad, &o->model, &cfg, o->seed + (unsigned long long)i * 7919, o->start_plate_c);
+		if (plug(s, sp, err, errlen) != 0) {
+			pthread_mutex_unlock(&s->lock);
+			simusb_stop(s);
+			return -1;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	pthread_mutex_unlock(&s->lock);
+	if (pthread_create(&s->thread, NULL, physics, s) != 0) {
+		snprintf(err, errlen, "simulator thread: %s", strerror(errno));
+		simusb_stop(s);
+		return -1;
+	}
+	s->thread_started = true;
+	*out = s;
+	return 0;
+}
+
+void simusb_stop(struct simusb *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_mutex_unlock(&s->lock);
+	if (s->thread_started)
+		pthread_join(s->thread, NULL);
+	for (int i = 0; i < s->npads; i++) {
+		pthread_mutex_lock(&s->lock);
+		struct usbfs_dev *d = unplug(s, &s->pads[i], false);
+		pthread_mutex_unlock(&s->lock);
+		if (d && s->graveyard_n < (int)(sizeof s->graveyard / sizeof s->graveyard[0]))
+			s->graveyard[s->graveyard_n++] = d;
+	}
+	if (s->tb)
+		g_object_unref(s->tb); /* removes the testbed directory */
+	for (int i = 0; i < s->graveyard_n; i++) {
+		usbfs_dev_destroy(s->graveyard[i]);
+		g_free(s->graveyard[i]);
+	}
+	g_free(s->root);
+	pthread_mutex_destroy(&s->lock);
+	g_free(s);
+}
+
+const char *simusb_root(const struct simusb *s)
+{
+	return s->root;
+}
+
+int simusb_pad_count(const struct simusb *s)
+{
+	return s->npads;
+}
+
+const char *simusb_serial(const struct simusb *s, int index)
+{
+	return index >= 0 && index < s->npads ? s->pads[index].serial : NULL;
+}
+
+int simusb_find(const struct simusb *s, const char *serial)
+{
+	if (!serial)
+		return s->npads == 1 ? 0 : -1;
+	for (int i = 0; i < s->npads; i++)
+		if (strcmp(s->pads[i].serial, serial) == 0)
+			return i;
+	return -1;
+}
+
+int simusb_inject(struct simusb *s, int index, const struct pad_fault *f, char *err, size_t errlen)
+{
+	if (index < 0 || index >= s->npads) {
+		snprintf(err, errlen, "no such pad");
+		return -1;
+	}
+	struct sim_pad *sp = &s->pads[index];
+	int rc = 0;
+	struct usbfs_dev *dead = NULL;
+	pthread_mutex_lock(&s->lock);
+	if (!faults_is_usb(f)) {
+		if (f->target == FAULT_ALL && sp->dev) {
+			sp->dev->stall_until_ms = s->model_ms;
+			sp->dev->malformed_left = 0;
+		}
+		rc = pad_inject(&sp->pad, f);
+	} else if (f->kind == FAULT_KIND_UNPLUG) {
+		if (!sp->dev) {
+			snprintf(err, errlen, "%s is already unplugged", sp->serial);
+			rc = -1;
+		} else {
+			dead = unplug(s, sp, true);
+		}
+	} else if (f->kind == FAULT_KIND_REPLUG) {
+		if (sp->dev) {
+			snprintf(err, errlen, "%s is plugged in", sp->serial);
+			rc = -1;
+		} else {
+			rc = plug(s, sp, err, errlen);
+		}
+	} else if (!sp->dev) {
+		snprintf(err, errlen, "%s is unplugged", sp->serial);
+		rc = -1;
+	} else if (f->kind == FAULT_KIND_STALL) {
+		sp->dev->stall_until_ms = s->model_ms + (uint32_t)(f->value * 1000.0);
+	} else if (f->kind == FAULT_KIND_MALFORMED) {
+		sp->dev->malformed_left = (int)f->value;
+	} else if (f->kind == FAULT_KIND_OK) {
+		sp->dev->stall_until_ms = s->model_ms;
+		sp->dev->malformed_left = 0;
+	}
+	if (dead && s->graveyard_n < (int)(sizeof s->graveyard / sizeof s->graveyard[0]))
+		s->graveyard[s->graveyard_n++] = dead;
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void simusb_truth(struct simusb *s, int index, struct pad_truth *t, bool *plugged)
+{
+	pthread_mutex_lock(&s->lock);
+	pad_truth(&s->pads[index].pad, t);
+	if (plugged)
+		*plugged = s->pads[index].dev != NULL;
+	pthread_mutex_unlock(&s->lock);
+}
+
+double simusb_model_time(struct simusb *s)
+{
+	pthread_mutex_lock(&s->lock);
+	double t = s->model_ms / 1000.0;
+	pthread_mutex_unlock(&s->lock);
+	return t;
+}

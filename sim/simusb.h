@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated pads as USB devices: a umockdev testbed in which each pad
+ * is a device node whose usbdevfs ioctls are answered by the firmware core,
+ * while the physics runs in model time on a thread of its own. A program
+ * under test (spawned into the testbed, or in this very process) reaches
+ * the pads through the real libusb, exactly as it would reach hardware.
+ */
+#ifndef THERMOPAD_SIMUSB_H
+#define THERMOPAD_SIMUSB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pad.h"
+
+#define SIMUSB_MAX_PADS 8
+
+struct simusb_opts {
+	struct model_params model;
+	double time_scale; /* model seconds per wall second */
+	int pads; /* how many, 1..SIMUSB_MAX_PADS */
+	const char *serials[SIMUSB_MAX_PADS]; /* NULL: TP-SIM-0001 ... */
+	double start_plate_c; /* plate temperature at start (skin, 32 C) */
+	unsigned long long seed;
+};
+
+struct simusb;
+
+void simusb_opts_default(struct simusb_opts *o);
+
+/* Creates the testbed (the caller has set LD_PRELOAD beforehand when it
+ * will spawn a program into it), plugs the pads in, starts model time. */
+int simusb_start(const struct simusb_opts *o, struct simusb **out, char *err, size_t errlen);
+void simusb_stop(struct simusb *s);
+
+/* The testbed's root directory (exported as UMOCKDEV_DIR to children). */
+const char *simusb_root(const struct simusb *s);
+int simusb_pad_count(const struct simusb *s);
+const char *simusb_serial(const struct simusb *s, int index);
+/* index of the pad with that serial, the only pad when serial is NULL and
+ * there is one, or -1 */
+int simusb_find(const struct simusb *s, const char *serial);
+
+/* Any fault of the grammar in faults.h, physical or USB-level. */
+int simusb_inject(struct simusb *s, int index, const struct pad_fault *f, char *err, size_t errlen);
+void simusb_truth(struct simusb *s, int index, struct pad_truth *t, bool *plugged);
+double simusb_model_time(struct simusb *s);
+
+#endif
