@@ -5,3 +5,6 @@ PROTO_SRCS := $(wildcard firmware-spec/*.c)
 $(B)/libproto.a: $(call objs,$(PROTO_SRCS))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
+
+FUZZERS += proto
+FUZZ_SRCS_proto := $(PROTO_SRCS)
