@@ -102,7 +102,9 @@ int faults_parse(const char *spec, struct pad_fault *out, char *err, size_t errl
 		char *end;
 		errno = 0;
 		double v = strtod(eq + 1, &end);
-		if (rule->value == 0 || end == eq + 1 || *end || errno || !isfinite(v) || !value_ok(out->kind, v)) {
+		bool drive_ok = out->target != FAULT_TEC || (v >= -1.0 && v <= 1.0);
+		if (rule->value == 0 || end == eq + 1 || *end || errno || !isfinite(v) || !value_ok(out->kind, v) ||
+		    !drive_ok) {
 			snprintf(err, errlen, "fault '%s': bad or unexpected value '%s'", spec, eq + 1);
 			return -1;
 		}
