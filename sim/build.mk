@@ -14,7 +14,7 @@ $(B)/libmodel_ini.a: $(call objs,sim/model_ini.c)
 PAD_LIBS = $(B)/libpad.a $(B)/libfirmware.a $(B)/libproto.a $(B)/libmodel.a
 
 # The USB side: testbed, usbdevfs emulation, control socket.
-$(B)/libsimusb.a: $(call objs,sim/simusb.c sim/usbfs.c sim/ctl.c)
+$(B)/libsimusb.a: $(call objs,sim/simusb.c sim/usbfs.c sim/ctl.c sim/ctl_client.c)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
@@ -32,3 +32,7 @@ $(B)/libthermopad-simpoll.so: sim/simpoll.c
 
 BINS += $(B)/thermopad-sim
 LIBEXEC += $(B)/libthermopad-simpoll.so
+
+$(B)/libsimctl.a: $(call objs,sim/ctl_client.c)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^

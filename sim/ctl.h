@@ -25,7 +25,4 @@ void simctl_stop(struct simctl *c);
  * final ok/error line) into out. Shared by the socket and the tests. */
 void simctl_execute(struct simusb *s, const char *line, char *out, size_t outlen);
 
-/* Client side: sends one command, prints the reply; 0 when it said ok. */
-int simctl_client(const char *path, const char *line, char *reply, size_t replylen);
-
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_client.h"
 #include "model_ini.h"
 #include "simusb.h"
 
@@ -207,16 +208,25 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/* the program under test must inherit both preloads: umockdev's, and
-	 * the shim that keeps usbdevfs poll truthful */
-	char shim[PATH_MAX], preload[PATH_MAX + 64];
-	shim_path(shim, sizeof shim);
-	if (!shim[0]) {
-		fprintf(stderr, "thermopad-sim: libthermopad-simpoll.so not found (set TP_SIMPOLL_LIB)\n");
+	/* The program under test inherits both preloads: umockdev's, and the
+	 * shim that keeps usbdevfs poll truthful. The simulator runs under
+	 * them too (re-executed once), since hot-plug uevents are built by
+	 * libudev reading the testbed's sysfs. */
+	if (!getenv("TP_SIM_PRELOADED")) {
+		char shim[PATH_MAX], preload[PATH_MAX + 64];
+		shim_path(shim, sizeof shim);
+		if (!shim[0]) {
+			fprintf(stderr, "thermopad-sim: libthermopad-simpoll.so not found (set TP_SIMPOLL_LIB)\n");
+			return 2;
+		}
+		snprintf(preload, sizeof preload, "libumockdev-preload.so.0:%s", shim);
+		setenv("LD_PRELOAD", preload, 1);
+		setenv("TP_SIM_PRELOADED", "1", 1);
+		execv("/proc/self/exe", argv);
+		fprintf(stderr, "thermopad-sim: re-executing: %s\n", strerror(errno));
 		return 2;
 	}
-	snprintf(preload, sizeof preload, "libumockdev-preload.so.0:%s", shim);
-	setenv("LD_PRELOAD", preload, 1);
+	unsetenv("TP_SIM_PRELOADED");
 
 	sigset_t set, old;
 	sigemptyset(&set);

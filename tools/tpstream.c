@@ -15,14 +15,27 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "ctl_client.h"
 #include "thermopad_proto.h"
+
+#define IN_FLIGHT 2 /* telemetry transfers queued: one is always waiting */
+#define MAX_AT 8
 
 struct stream {
 	libusb_context *ctx;
 	libusb_device_handle *dev;
-	struct libusb_transfer *telemetry;
-	uint8_t buf[64];
-	bool arrived, left, stop, transfer_live;
+	struct libusb_transfer *telemetry[IN_FLIGHT];
+	uint8_t buf[IN_FLIGHT][64];
+	int live; /* transfers submitted and not yet back */
+	bool arrived, left, stop;
+	/* simulator commands at given model times, and on a departure */
+	struct {
+		double at_s;
+		const char *cmd;
+		bool done;
+	} at[MAX_AT];
+	int nat;
+	const char *on_departure;
 	/* options */
 	long frames_max;
 	double drive, seconds_max, heartbeat_for_s, widen;
@@ -68,6 +81,15 @@ static void send_output(struct stream *s, int16_t drive)
 		heartbeat_done(t);
 }
 
+static void sim_command(const char *cmd)
+{
+	char reply[1024];
+	const char *path = getenv("TP_SIM_CONTROL");
+	int rc = path ? simctl_client(path, cmd, reply, sizeof reply) : -1;
+	printf("sim %s: %s", cmd, path ? reply : "error: no TP_SIM_CONTROL\n");
+	(void)rc;
+}
+
 static void on_report(struct stream *s, const uint8_t *data, int len)
 {
 	struct tp_telemetry t;
@@ -95,6 +117,11 @@ static void on_report(struct stream *s, const uint8_t *data, int len)
 		printf("fault at %.1f s: %s (last heartbeat %.1f s)\n", time_s, names, s->last_heartbeat_s);
 	}
 	s->faults_seen |= t.faults;
+	for (int i = 0; i < s->nat; i++)
+		if (!s->at[i].done && time_s - s->first_time_s >= s->at[i].at_s) {
+			s->at[i].done = true;
+			sim_command(s->at[i].cmd);
+		}
 	if (!s->quiet)
 		printf("seq=%u t=%.1f plate_a=%.2f plate_b=%.2f sink=%.2f current=%.2f drive=%d state=%s faults=0x%x\n",
 		       t.seq, time_s, t.plate_a_cc / 100.0, t.plate_b_cc / 100.0, t.sink_cc / 100.0,
@@ -112,13 +139,13 @@ static void on_report(struct stream *s, const uint8_t *data, int len)
 static void on_telemetry(struct libusb_transfer *t)
 {
 	struct stream *s = t->user_data;
-	s->transfer_live = false;
+	s->live--;
 	if (t->status == LIBUSB_TRANSFER_COMPLETED)
 		on_report(s, t->buffer, t->actual_length);
 	else if (t->status == LIBUSB_TRANSFER_NO_DEVICE || t->status == LIBUSB_TRANSFER_CANCELLED)
 		return;
 	if (!s->stop && s->dev && libusb_submit_transfer(t) == 0)
-		s->transfer_live = true;
+		s->live++;
 }
 
 static int hotplug(libusb_context *ctx, libusb_device *d, libusb_hotplug_event ev, void *user)
@@ -177,12 +204,15 @@ static int open_pad(struct stream *s)
 	if (s->info_only)
 		return 0;
 	s->have_seq = false;
-	s->telemetry = s->telemetry ? s->telemetry : libusb_alloc_transfer(0);
-	libusb_fill_interrupt_transfer(s->telemetry, s->dev, TP_EP_TELEMETRY, s->buf, sizeof s->buf, on_telemetry,
-				       s, 0);
-	if (libusb_submit_transfer(s->telemetry) != 0)
-		return -1;
-	s->transfer_live = true;
+	for (int i = 0; i < IN_FLIGHT; i++) {
+		if (!s->telemetry[i])
+			s->telemetry[i] = libusb_alloc_transfer(0);
+		libusb_fill_interrupt_transfer(s->telemetry[i], s->dev, TP_EP_TELEMETRY, s->buf[i], sizeof s->buf[i],
+					       on_telemetry, s, 0);
+		if (libusb_submit_transfer(s->telemetry[i]) != 0)
+			return -1;
+		s->live++;
+	}
 	return 0;
 }
 
@@ -190,12 +220,11 @@ static void close_pad(struct stream *s)
 {
 	if (!s->dev)
 		return;
-	if (s->transfer_live) {
-		libusb_cancel_transfer(s->telemetry);
-		while (s->transfer_live)
-			if (libusb_handle_events(s->ctx) != 0)
-				break;
-	}
+	for (int i = 0; i < IN_FLIGHT && s->live; i++)
+		libusb_cancel_transfer(s->telemetry[i]);
+	while (s->live > 0)
+		if (libusb_handle_events(s->ctx) != 0)
+			break;
 	libusb_release_interface(s->dev, TP_USB_INTERFACE);
 	libusb_close(s->dev);
 	s->dev = NULL;
@@ -208,10 +237,12 @@ int main(int argc, char **argv)
 		{"drive", required_argument, 0, 'd'},     {"heartbeat-for", required_argument, 0, 'H'},
 		{"until-fault", no_argument, 0, 'F'},     {"quiet", no_argument, 0, 'q'},
 		{"info", no_argument, 0, 'i'},            {"try-widen", required_argument, 0, 'W'},
-		{"wait-departures", required_argument, 0, 'D'}, {"help", no_argument, 0, 'h'},
+		{"wait-departures", required_argument, 0, 'D'}, {"at", required_argument, 0, 'a'},
+		{"on-departure", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	struct stream s = {.heartbeat_for_s = -1};
+	setvbuf(stdout, NULL, _IOLBF, 0); /* tests read it while it runs */
 	long want_departures = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -225,9 +256,23 @@ int main(int argc, char **argv)
 		case 'i': s.info_only = true; break;
 		case 'W': s.widen = atof(optarg); break;
 		case 'D': want_departures = atol(optarg); break;
+		case 'a': {
+			char *colon = strchr(optarg, ':');
+			if (!colon || s.nat >= MAX_AT) {
+				fprintf(stderr, "tpstream: --at SECONDS:COMMAND (at most %d)\n", MAX_AT);
+				return 2;
+			}
+			*colon = '\0';
+			s.at[s.nat].at_s = atof(optarg);
+			s.at[s.nat++].cmd = colon + 1;
+			break;
+		}
+		case 'o': s.on_departure = optarg; break;
 		default:
 			printf("usage: tpstream [--frames N] [--seconds S] [--drive -1..1] [--heartbeat-for S]\n"
-			       "                [--until-fault] [--quiet] [--info] [--try-widen C] [--wait-departures N]\n");
+			       "                [--until-fault] [--quiet] [--info] [--try-widen C] [--wait-departures N]\n"
+			       "                [--at SECONDS:SIM-COMMAND]... [--on-departure SIM-COMMAND]\n"
+			       "SIM-COMMANDs go to the simulator's control socket ($TP_SIM_CONTROL).\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -256,6 +301,8 @@ int main(int argc, char **argv)
 		if (s.left) {
 			s.left = false;
 			close_pad(&s);
+			if (s.on_departure)
+				sim_command(s.on_departure);
 			if (want_departures && s.departures >= want_departures && !s.frames_max && !s.seconds_max)
 				break;
 		}
@@ -276,8 +323,8 @@ out:;
 	       s.frames, s.gaps, s.rejected, s.arrivals, s.departures, s.faults_seen, s.fault_time_s,
 	       s.last_heartbeat_s, s.last_time_s - s.first_time_s, wall, cpu);
 	libusb_hotplug_deregister_callback(s.ctx, hp);
-	if (s.telemetry)
-		libusb_free_transfer(s.telemetry);
+	for (int i = 0; i < IN_FLIGHT; i++)
+		libusb_free_transfer(s.telemetry[i]);
 	libusb_exit(s.ctx);
 	return rc;
 }

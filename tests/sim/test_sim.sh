@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The simulated pad through the real libusb: thermopad-sim spawns tpstream
+# (an unchanged libusb client) into its testbed. Timing comes from model
+# time (tpstream's --at and --until-fault), never from sleeps.
+set -u
+build=${TP_BUILD:-build}
+sim="$build/thermopad-sim"
+client="$build/tpstream"
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; sed 's/^/#   /' "$out" | tail -n 15; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+field() { sed -n "s/.*summary.* $1=\([^ ]*\).*/\1/p" "$out"; }
+
+timeout 60 "$sim" -- "$client" --info >"$out" 2>&1
+check "GET_INFO and the serial string descriptor through libusb" \
+	"grep -q 'serial=TP-SIM-0001 descriptor_serial=TP-SIM-0001 .*simulated=1 sensors=3 plate_max=45.00' '$out'"
+
+timeout 60 "$sim" --time-scale 20 -- "$client" --frames 60 >"$out" 2>&1
+check "telemetry streams: 60 frames, no gap, none rejected" \
+	"[ \"\$(field frames)\" = 60 ] && [ \"\$(field gaps)\" = 0 ] && [ \"\$(field rejected)\" = 0 ]"
+check "reports every 100 ms of model time" \
+	"awk -F'[ =]' '/^seq=/ { if (prev != \"\" && (\$4 - prev) * 10 + 0.5 < 1 || prev != \"\" && (\$4 - prev) * 10 - 0.5 > 1) bad = 1; prev = \$4 } END { exit bad }' '$out'"
+
+timeout 60 "$sim" --time-scale 20 -- "$client" --quiet --drive 1.0 --seconds 10 --at 9.9:truth >"$out" 2>&1
+plate=$(grep -o 'plate_c=[0-9.]*' "$out" | head -1 | cut -d= -f2)
+check "full heating warms the true plate past 40 C within 10 s" "awk -v p='${plate:-0}' 'BEGIN { exit !(p > 40) }'"
+
+timeout 60 "$sim" --time-scale 20 -- "$client" --quiet --heartbeat-for 2 --seconds 4 --at 3.5:truth >"$out" 2>&1
+fault_t=$(field fault_time) hb_t=$(field last_heartbeat)
+check "the watchdog faults the pad within 1.0 s (+ one report) after the last SET_OUTPUT" \
+	"grep -q 'fault at .*: watchdog' '$out' && awk -v f='$fault_t' -v h='$hb_t' 'BEGIN { exit !(f - h <= 1.1 && f - h >= 0.9) }'"
+check "and the firmware's drive is zero" "grep -q 'fw_drive=0 .*fw_state=fault' '$out'"
+
+timeout 60 "$sim" --time-scale 20 -- "$client" --quiet --seconds 6 --at 1:'fault usb:unplug' \
+	--on-departure 'fault usb:replug' >"$out" 2>&1
+check "unplug and replug reach libusb's hot-plug callbacks" \
+	"grep -q 'pad left' '$out' && grep -q 'pad arrived' '$out' && [ \"\$(field departures)\" = 1 ] && [ \"\$(field arrivals)\" = 1 ]"
+check "telemetry resumes after the replug" "[ \$(grep -c '^pad serial=' '$out') = 2 ] && [ \"\$(field frames)\" -gt 30 ]"
+
+timeout 60 "$sim" --time-scale 20 -- "$client" --quiet --seconds 3 --at 1:'fault usb:malformed=5' >"$out" 2>&1
+check "five malformed reports rejected, each for its reason" \
+	"[ \"\$(field rejected)\" = 5 ] && grep -q 'unknown protocol version' '$out' && grep -q 'length field' '$out' \
+	 && grep -q 'frame too short' '$out' && grep -q 'reserved byte' '$out' && grep -q 'unexpected frame type' '$out'"
+
+timeout 60 "$sim" --time-scale 20 -- "$client" --quiet --seconds 5 --at 1:'fault usb:stall=1.5' >"$out" 2>&1
+check "a telemetry stall shows as a sequence gap" "[ \"\$(field gaps)\" -ge 13 ]"
+
+timeout 60 "$sim" -- "$client" --info --try-widen 1 >"$out" 2>&1
+check "SET_LIMITS that would widen a hard limit is STALLed" "grep -q 'set-limits plate_max=46.00: LIBUSB_ERROR_PIPE' '$out'"
+
+timeout 60 "$sim" --time-scale 20 --fault sensor-a:open -- "$client" --quiet --frames 5 >"$out" 2>&1
+check "an injected open sensor is reported by the firmware" "grep -q 'sensor-a-open' '$out'"
+
+timeout 60 "$sim" --pads 2 -- bash -c "\"$sim\" --ctl \"\$TP_SIM_CONTROL\" serials" >"$out" 2>&1
+check "several pads, told apart by serial" "grep -q TP-SIM-0001 '$out' && grep -q TP-SIM-0002 '$out'"
+
+# Truthful poll: a client that waits in libusb_handle_events must sleep
+# between reports (at scale 1, 2 s of wall time).
+timeout 60 "$sim" -- "$client" --quiet --frames 20 >"$out" 2>&1
+cpu=$(field cpu_s) wall=$(field wall_s)
+limit=0.05
+[ "${TP_SAN:-0}" = 1 ] && limit=0.25
+check "an idle libusb client does not spin (cpu ${cpu:-?} s over ${wall:-?} s)" \
+	"awk -v c='${cpu:-9}' -v w='${wall:-1}' -v l=$limit 'BEGIN { exit !(c / w < l) }'"
+
+echo "$((n - failed)) passed, $failed failed"
+[ $failed = 0 ]
