@@ -78,7 +78,7 @@ include $(sort $(wildcard */build.mk) $(wildcard */*/build.mk) $(wildcard mk/*.m
 
 .PHONY: all build-tests check run-tests demo bench fuzz fuzz-smoke clean format install uninstall
 all: $(BINS) $(LIBEXEC)
-build-tests: all $(TESTS) $(TESTS_UMOCKDEV) $(TEST_BINS)
+build-tests: all $(addprefix $(B)/,$(TESTS) $(TESTS_UMOCKDEV)) $(TEST_BINS)
 
 check:
 	@$(MAKE) --no-print-directory build-tests

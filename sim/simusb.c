@@ -198,7 +198,7 @@ int simusb_start(const struct simusb_opts *o, struct simusb **out, char *err, si
 		if (o->serials[i])
 			snprintf(sp->serial, sizeof sp->serial, "%s", o->serials[i]);
 		else
-			snprintf(sp->serial, sizeof sp->serial, "TP-SIM-%04d", i + 1);
+			snprintf(sp->serial, sizeof sp->serial, "TP-SIM-%04d", (i + 1) % 10000);
 		sp->port = i + 1;
 		struct fw_config cfg;
 		fw_config_reference(&cfg, sp->serial);
