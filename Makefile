@@ -73,6 +73,11 @@ FUZZERS :=          # names: fuzz/NAME.c + FUZZ_SRCS_NAME
 BENCH_TARGETS :=    # phony targets that `make bench` runs
 CHECK_EXTRA :=      # further phony targets `make check` runs (verifiers)
 
+# Link sets used across components (defined before the components, whose
+# rules expand them at once).
+PAD_LIBS = $(B)/libpad.a $(B)/libfirmware.a $(B)/libproto.a $(B)/libmodel.a
+CORE_LDLIBS = $(call pkg_libs,inih) -lm
+
 include $(sort $(wildcard */build.mk) $(wildcard */*/build.mk) $(wildcard mk/*.mk))
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

@@ -10,8 +10,6 @@ $(B)/libmodel_ini.a: $(call objs,sim/model_ini.c)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-# libpad needs, in link order:
-PAD_LIBS = $(B)/libpad.a $(B)/libfirmware.a $(B)/libproto.a $(B)/libmodel.a
 
 # The USB side: testbed, usbdevfs emulation, control socket.
 $(B)/libsimusb.a: $(call objs,sim/simusb.c sim/usbfs.c sim/ctl.c sim/ctl_client.c)

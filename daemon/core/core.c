@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Telemetry in, drive out. The order inside a sample is the safety order:
+ * estimate, supervise, then (only if nothing is latched) advance the plan
+ * and ask the controller; the very last line zeroes the drive if anything
+ * is latched, whatever happened above.
+ */
+#include "core.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void core_config_default(struct core_config *c)
+{
+	memset(c, 0, sizeof *c);
+	safety_limits_default(&c->limits);
+	pid_config_default(&c->pid);
+	c->sensor_lag_s = 1.5;
+	c->rate_filter_s = 0.5;
+	c->stop_ramp_per_s = 0.5;
+}
+
+void core_init(struct core *c, const struct core_config *cfg)
+{
+	memset(c, 0, sizeof *c);
+	c->cfg = *cfg;
+	safety_init(&c->safety, &cfg->limits);
+	estimator_init(&c->est, cfg->sensor_lag_s, cfg->rate_filter_s);
+	pid_init(&c->pid, &cfg->pid);
+	c->state = CORE_IDLE;
+	c->estimate_c = NAN;
+	snprintf(c->outcome, sizeof c->outcome, "none");
+}
+
+__attribute__((format(printf, 4, 5))) static void emit(struct core_output *out, enum core_severity sev,
+						       const char *code, const char *fmt, ...)
+{
+	if (!out || out->nevents >= CORE_MAX_EVENTS)
+		return;
+	struct core_event *e = &out->events[out->nevents++];
+	e->severity = sev;
+	snprintf(e->code, sizeof e->code, "%s", code);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4))) static int refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int core_check_phase(const struct safety_limits *lim, const struct phase *ph, double neutral_c, char *err,
+		     size_t errlen)
+{
+	if (ph->kind == PHASE_OFF)
+		return 0;
+	double t = ph->kind == PHASE_NEUTRAL ? neutral_c : ph->target_c;
+	if (!(t >= lim->setpoint_min_c && t <= lim->setpoint_max_c))
+		return refuse(err, errlen, "phase '%s': target %.2f C is outside the allowed %.2f..%.2f C", ph->name, t,
+			      lim->setpoint_min_c, lim->setpoint_max_c);
+	if (ph->kind == PHASE_HEAT && t <= neutral_c)
+		return refuse(err, errlen, "phase '%s': a heat phase needs a target above %.1f C", ph->name, neutral_c);
+	if (ph->kind == PHASE_COLD && t >= neutral_c)
+		return refuse(err, errlen, "phase '%s': a cold phase needs a target below %.1f C", ph->name, neutral_c);
+	if (ph->kind == PHASE_COLD && ph->duration_s > lim->cold_phase_max_s)
+		return refuse(err, errlen, "phase '%s': %.0f min of cold is more than the %.0f min allowed", ph->name,
+			      ph->duration_s / 60, lim->cold_phase_max_s / 60);
+	return 0;
+}
+
+static const char *kind_verb(const struct phase *ph, double est)
+{
+	if (ph->kind == PHASE_OFF)
+		return "resting with the drive off";
+	return ph->target_c > est ? "heating toward" : "cooling toward";
+}
+
+/* "what the controller was doing", for fault messages */
+static void describe(const struct core *c, char *buf, size_t len)
+{
+	const struct phase *ph = plan_current(&c->run);
+	if (c->state == CORE_IDLE || !ph)
+		snprintf(buf, len, "idle (no session, drive %+.0f %%)", c->drive * 100);
+	else if (c->state == CORE_PAUSED)
+		snprintf(buf, len, "paused in phase %d (%s)", c->run.step + 1, ph->name);
+	else if (c->state == CORE_STOPPING)
+		snprintf(buf, len, "stopping (drive %+.0f %%)", c->drive * 100);
+	else if (ph->kind == PHASE_OFF)
+		snprintf(buf, len, "in phase %d (%s) with the drive off", c->run.step + 1, ph->name);
+	else
+		snprintf(buf, len, "%s %.2f C in phase %d (%s, %s), drive %+.0f %%", kind_verb(ph, c->estimate_c),
+			 c->run.setpoint, c->run.step + 1, ph->name, c->run.state == PLAN_HOLD ? "holding" : "approaching",
+			 c->drive * 100);
+}
+
+static void end_session(struct core *c, const char *outcome, struct core_output *out)
+{
+	if (c->state == CORE_IDLE)
+		return;
+	c->state = CORE_IDLE;
+	c->run.state = PLAN_DONE;
+	snprintf(c->outcome, sizeof c->outcome, "%s", outcome);
+	safety_session_end(&c->safety);
+	pid_idle(&c->pid, c->last_t);
+	emit(out, CORE_INFO, "session-end", "session '%s' ended: %s", c->plan.name, outcome);
+}
+
+int core_start(struct core *c, const struct plan *plan, double now, char *err, size_t errlen)
+{
+	if (c->safety.latched)
+		return refuse(err, errlen, "a fault is latched (%s): clear it first", c->safety.code);
+	if (c->state != CORE_IDLE)
+		return refuse(err, errlen, "a session is already running");
+	if (!c->have_sample || isnan(c->estimate_c))
+		return refuse(err, errlen, "no temperature from the pad yet");
+	for (int i = 0; i < plan->nphases; i++)
+		if (core_check_phase(&c->cfg.limits, &plan->phases[i], c->cfg.pid.neutral_c, err, errlen) != 0)
+			return -1;
+	struct plan_run run;
+	if (plan_expand(plan, &run, err, errlen) != 0)
+		return -1;
+	c->plan = *plan;
+	c->run = run;
+	for (int i = 0; i < c->run.nsteps; i++)
+		if (c->run.steps[i].kind == PHASE_NEUTRAL)
+			c->run.steps[i].target_c = c->cfg.pid.neutral_c;
+	plan_begin(&c->run, now, c->estimate_c);
+	safety_session_start(&c->safety, now);
+	safety_phase_start(&c->safety);
+	c->session_start = now;
+	c->state = CORE_RUNNING;
+	snprintf(c->outcome, sizeof c->outcome, "running");
+	return 0;
+}
+
+int core_pause(struct core *c, double now, char *err, size_t errlen)
+{
+	if (c->state != CORE_RUNNING)
+		return refuse(err, errlen, "no running session to pause");
+	c->state = CORE_PAUSED;
+	plan_pause(&c->run, now);
+	pid_idle(&c->pid, now);
+	c->drive = 0;
+	return 0;
+}
+
+int core_resume(struct core *c, double now, char *err, size_t errlen)
+{
+	if (c->safety.latched)
+		return refuse(err, errlen, "a fault is latched (%s): clear it first", c->safety.code);
+	if (c->state != CORE_PAUSED)
+		return refuse(err, errlen, "no paused session to resume");
+	c->state = CORE_RUNNING;
+	plan_resume(&c->run, now);
+	return 0;
+}
+
+int core_skip(struct core *c, double now, char *err, size_t errlen)
+{
+	if (c->state != CORE_RUNNING && c->state != CORE_PAUSED)
+		return refuse(err, errlen, "no session to skip in");
+	plan_skip(&c->run, now, c->estimate_c);
+	safety_phase_start(&c->safety);
+	return 0;
+}
+
+int core_extend(struct core *c, double seconds, char *err, size_t errlen)
+{
+	if (c->state != CORE_RUNNING && c->state != CORE_PAUSED)
+		return refuse(err, errlen, "no session to extend");
+	if (!(seconds > 0 && seconds <= 3600))
+		return refuse(err, errlen, "extend by 1 s to 60 min");
+	const struct phase *ph = plan_current(&c->run);
+	if (ph && ph->kind == PHASE_COLD && ph->duration_s + seconds > c->cfg.limits.cold_phase_max_s)
+		return refuse(err, errlen, "a cold phase of %.0f min is more than the %.0f min allowed",
+			      (ph->duration_s + seconds) / 60, c->cfg.limits.cold_phase_max_s / 60);
+	plan_extend(&c->run, seconds);
+	return 0;
+}
+
+int core_stop(struct core *c, double now, char *err, size_t errlen)
+{
+	(void)now;
+	if (c->state == CORE_IDLE)
+		return refuse(err, errlen, "no session to stop");
+	c->state = CORE_STOPPING;
+	return 0;
+}
+
+int core_clear_faults(struct core *c, double now, char *err, size_t errlen)
+{
+	(void)now;
+	if (!c->safety.latched)
+		return 0;
+	return safety_clear(&c->safety, c->have_sample ? &c->last_input : NULL, err, errlen);
+}
+
+/* A latched fault: the session holds (paused) so that a person decides;
+ * caps on dose and length end it. */
+static void on_fault(struct core *c, double now, struct core_output *out)
+{
+	emit(out, CORE_FAULT, c->safety.code, "%s", c->safety.message);
+	c->drive = 0;
+	pid_idle(&c->pid, now);
+	if (strncmp(c->safety.code, "dose-", 5) == 0 || strcmp(c->safety.code, "session-length") == 0) {
+		end_session(c, c->safety.code, out);
+	} else if (c->state == CORE_RUNNING || c->state == CORE_STOPPING) {
+		c->state = CORE_PAUSED;
+		plan_pause(&c->run, now);
+	}
+}
+
+void core_external_fault(struct core *c, double now, const char *code, const char *message, struct core_output *out)
+{
+	bool was = c->safety.latched;
+	char doing[200];
+	describe(c, doing, sizeof doing);
+	safety_latch(&c->safety, code, "%s: %s, while %s", code, message, doing);
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (!was)
+		on_fault(c, now, out);
+	c->drive = 0;
+}
+
+static double mean_plate(const struct core_sample *s, bool *any)
+{
+	double sum = 0;
+	int n = 0;
+	for (int i = 0; i < 2; i++)
+		if (s->plate_ok[i] && isfinite(s->plate_c[i])) {
+			sum += s->plate_c[i];
+			n++;
+		}
+	*any = n > 0;
+	return n ? sum / n : NAN;
+}
+
+/* Cooling authority falls to zero between the heat sink's warning and
+ * fault temperatures: a hot sink is how a cooler becomes a heater. */
+static double cooling_authority(const struct core *c, const struct core_sample *s)
+{
+	const struct safety_limits *l = &c->cfg.limits;
+	if (!s->sink_ok || s->sink_c <= l->sink_limit_c)
+		return 1.0;
+	double f = (l->sink_max_c - s->sink_c) / (l->sink_max_c - l->sink_limit_c);
+	return f < 0 ? 0 : f;
+}
+
+static void track_warnings(struct core *c, struct core_output *out)
+{
+	const struct safety *s = &c->safety;
+	for (int i = 0; i < s->nwarn; i++) {
+		bool known = false;
+		for (int j = 0; j < c->nwarnings; j++)
+			known |= strcmp(c->warnings[j], s->warn_code[i]) == 0;
+		if (!known)
+			emit(out, CORE_WARNING, s->warn_code[i], "%s", s->warn_message[i]);
+	}
+	c->nwarnings = s->nwarn;
+	for (int i = 0; i < s->nwarn; i++)
+		snprintf(c->warnings[i], sizeof c->warnings[i], "%s", s->warn_code[i]);
+}
+
+static void run_plan(struct core *c, double t, struct core_output *out)
+{
+	int before = c->run.step;
+	if (plan_update(&c->run, t, c->estimate_c)) {
+		if (c->run.state == PLAN_DONE) {
+			end_session(c, "completed", out);
+			return;
+		}
+		safety_phase_start(&c->safety);
+	}
+	if (c->run.step != before) {
+		const struct phase *ph = plan_current(&c->run);
+		emit(out, CORE_INFO, "phase", "phase %d of %d: %s '%s'%s, cycle %d", c->run.step + 1, c->run.nsteps,
+		     plan_kind_name(ph->kind), ph->name, "", c->run.cycle_of[c->run.step]);
+	}
+}
+
+void core_on_sample(struct core *c, const struct core_sample *s, struct core_output *out)
+{
+	memset(out, 0, sizeof *out);
+	bool any;
+	double y = mean_plate(s, &any);
+	if (any)
+		c->estimate_c = estimator_update(&c->est, s->t, y);
+	c->have_sample = true;
+	c->last_t = s->t;
+
+	char doing[200];
+	describe(c, doing, sizeof doing);
+	const struct phase *ph = plan_current(&c->run);
+	bool active = c->state == CORE_RUNNING && ph && ph->kind != PHASE_OFF;
+	struct safety_input in = {
+		.t = s->t,
+		.plate_c = {s->plate_c[0], s->plate_c[1]},
+		.plate_ok = {s->plate_ok[0], s->plate_ok[1]},
+		.sink_c = s->sink_c,
+		.sink_ok = s->sink_ok,
+		.current_a = s->current_a,
+		.fw_faults = s->fw_faults,
+		.estimate_c = isnan(c->estimate_c) ? y : c->estimate_c,
+		.target_c = active ? ph->target_c : NAN,
+		.holding = active && c->run.state == PLAN_HOLD,
+		.cold_phase = active && ph->kind == PHASE_COLD,
+		.cooling_limited = cooling_authority(c, s) < 1.0,
+		.drive = c->drive,
+		.doing = doing,
+	};
+	c->last_input = in;
+	c->last_input.doing = NULL;
+	bool was = c->safety.latched;
+	if (safety_check(&c->safety, &in)) {
+		if (!was)
+			on_fault(c, s->t, out);
+	}
+	track_warnings(c, out);
+
+	if (!c->safety.latched) {
+		if (c->state == CORE_RUNNING)
+			run_plan(c, s->t, out);
+		ph = plan_current(&c->run);
+		if (c->state == CORE_RUNNING && ph && ph->kind != PHASE_OFF && !isnan(c->estimate_c)) {
+			double sp = c->run.setpoint;
+			/* belt and braces: the controller never sees a target
+			 * outside the envelope, whatever the plan says */
+			if (sp > c->cfg.limits.setpoint_max_c)
+				sp = c->cfg.limits.setpoint_max_c;
+			if (sp < c->cfg.limits.setpoint_min_c)
+				sp = c->cfg.limits.setpoint_min_c;
+			c->drive = pid_step(&c->pid, s->t, sp, c->estimate_c, cooling_authority(c, s));
+		} else if (c->state == CORE_STOPPING) {
+			double step = c->cfg.stop_ramp_per_s * 0.1;
+			c->drive = fabs(c->drive) <= step ? 0 : c->drive - copysign(step, c->drive);
+			if (c->drive == 0)
+				end_session(c, "stopped", out);
+		} else {
+			pid_idle(&c->pid, s->t);
+			c->drive = 0;
+		}
+	}
+	if (c->safety.latched)
+		c->drive = 0; /* the last word, whatever happened above */
+	out->drive = c->drive;
+}
+
+void core_on_tick(struct core *c, double now, struct core_output *out)
+{
+	memset(out, 0, sizeof *out);
+	char doing[200];
+	describe(c, doing, sizeof doing);
+	bool was = c->safety.latched;
+	if (safety_check_time(&c->safety, now, doing)) {
+		if (c->safety.latched && !was)
+			on_fault(c, now, out);
+		c->drive = 0;
+		pid_idle(&c->pid, now);
+	}
+	if (c->safety.latched)
+		c->drive = 0;
+	out->drive = c->drive;
+}
+
+static const char *state_name(enum core_state s)
+{
+	switch (s) {
+	case CORE_IDLE: return "idle";
+	case CORE_RUNNING: return "running";
+	case CORE_PAUSED: return "paused";
+	case CORE_STOPPING: return "stopping";
+	}
+	return "?";
+}
+
+void core_status(const struct core *c, struct core_status *st)
+{
+	memset(st, 0, sizeof *st);
+	st->state = c->state;
+	st->state_name = state_name(c->state);
+	st->fault = c->safety.latched;
+	snprintf(st->fault_code, sizeof st->fault_code, "%s", c->safety.code);
+	snprintf(st->fault_message, sizeof st->fault_message, "%s", c->safety.message);
+	snprintf(st->plan_name, sizeof st->plan_name, "%s", c->plan.name);
+	const struct phase *ph = c->state == CORE_IDLE ? NULL : plan_current(&c->run);
+	st->step = ph ? c->run.step + 1 : 0;
+	st->nsteps = c->run.nsteps;
+	st->cycle = ph ? c->run.cycle_of[c->run.step] : 0;
+	st->ncycles = c->plan.cycles;
+	st->phase_kind = ph ? plan_kind_name(ph->kind) : NULL;
+	if (ph)
+		snprintf(st->phase_name, sizeof st->phase_name, "%s", ph->name);
+	st->target_c = ph && ph->kind != PHASE_OFF ? ph->target_c : NAN;
+	st->setpoint_c = ph && ph->kind != PHASE_OFF ? c->run.setpoint : NAN;
+	st->in_band = ph && c->run.state == PLAN_HOLD;
+	st->phase_left_s = ph ? plan_phase_left(&c->run) : 0;
+	st->session_left_s = ph ? plan_session_left(&c->run) : 0;
+	st->session_elapsed_s = c->state == CORE_IDLE ? 0 : c->last_t - c->session_start;
+	st->estimate_c = c->estimate_c;
+	st->drive = c->drive;
+	st->dose_cem43_min = safety_dose(&c->safety);
+	st->cold_session_s = c->safety.cold_session_s;
+	st->nwarnings = c->nwarnings;
+	for (int i = 0; i < c->nwarnings; i++)
+		snprintf(st->warnings[i], sizeof st->warnings[i], "%s", c->warnings[i]);
+	st->outcome = c->outcome;
+}

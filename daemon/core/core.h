@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control core: samples with timestamps in, a drive level and events
+ * out; time is whatever the caller says (model time under the simulator).
+ * No I/O, no clock, no globals: the daemon, the benchmarks and the tests
+ * all run this same code.
+ *
+ *   core_init(&core, &cfg);
+ *   core_start(&core, &plan, now, err, sizeof err);
+ *   for each telemetry sample: core_on_sample(&core, &sample, &out); send out.drive
+ *   on a timer when samples stop: core_on_tick(&core, now, &out); send out.drive
+ */
+#ifndef THERMOPAD_CORE_H
+#define THERMOPAD_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "estimator.h"
+#include "pid.h"
+#include "plan.h"
+#include "safety.h"
+
+struct core_config {
+	struct safety_limits limits;
+	struct pid_config pid;
+	double sensor_lag_s; /* the pad's sensor time constant */
+	double rate_filter_s;
+	double stop_ramp_per_s; /* how fast a stop brings the drive to zero */
+};
+
+void core_config_default(struct core_config *c);
+
+struct core_sample {
+	double t; /* seconds, the caller's clock */
+	double plate_c[2]; /* sensors A, B */
+	bool plate_ok[2];
+	double sink_c;
+	bool sink_ok;
+	double current_a;
+	double drive_applied; /* what the firmware applied, -1..1 */
+	uint32_t fw_faults;
+	uint8_t fw_state;
+};
+
+enum core_severity { CORE_INFO, CORE_WARNING, CORE_FAULT };
+
+#define CORE_MAX_EVENTS 8
+
+struct core_event {
+	enum core_severity severity;
+	char code[32]; /* stable: "phase", "session-end", "plate-over", ... */
+	char message[320];
+};
+
+struct core_output {
+	double drive; /* -1..1, heat positive: send it as SET_OUTPUT */
+	int nevents;
+	struct core_event events[CORE_MAX_EVENTS];
+};
+
+enum core_state { CORE_IDLE, CORE_RUNNING, CORE_PAUSED, CORE_STOPPING };
+
+struct core {
+	struct core_config cfg;
+	struct safety safety;
+	struct estimator est;
+	struct pid pid;
+	struct plan plan;
+	struct plan_run run;
+	enum core_state state;
+	double drive;
+	double estimate_c;
+	bool have_sample;
+	struct safety_input last_input;
+	double last_t;
+	char outcome[32]; /* how the last session ended */
+	char warnings[SAFETY_WARN_MAX][32]; /* active, for edge-triggered events */
+	int nwarnings;
+	double session_start;
+};
+
+struct core_status {
+	enum core_state state;
+	const char *state_name;
+	bool fault;
+	char fault_code[32];
+	char fault_message[320];
+	char plan_name[PLAN_NAME_MAX];
+	int step, nsteps, cycle, ncycles;
+	const char *phase_kind; /* NULL between sessions */
+	char phase_name[PLAN_NAME_MAX];
+	double target_c, setpoint_c; /* NaN when off */
+	bool in_band;
+	double phase_left_s, session_left_s, session_elapsed_s;
+	double estimate_c, drive;
+	double dose_cem43_min, cold_session_s;
+	int nwarnings;
+	char warnings[SAFETY_WARN_MAX][32];
+	const char *outcome;
+};
+
+void core_init(struct core *c, const struct core_config *cfg);
+
+/* Session operations: 0, or -1 with the reason (a latched fault, no pad
+ * data yet, a plan outside the safety envelope, no session...). */
+int core_start(struct core *c, const struct plan *plan, double now, char *err, size_t errlen);
+int core_pause(struct core *c, double now, char *err, size_t errlen);
+int core_resume(struct core *c, double now, char *err, size_t errlen);
+int core_skip(struct core *c, double now, char *err, size_t errlen);
+int core_extend(struct core *c, double seconds, char *err, size_t errlen);
+int core_stop(struct core *c, double now, char *err, size_t errlen);
+int core_clear_faults(struct core *c, double now, char *err, size_t errlen);
+
+/* A fault from outside the core: the pad is gone, the emergency stop. */
+void core_external_fault(struct core *c, double now, const char *code, const char *message, struct core_output *out);
+
+void core_on_sample(struct core *c, const struct core_sample *s, struct core_output *out);
+void core_on_tick(struct core *c, double now, struct core_output *out);
+
+void core_status(const struct core *c, struct core_status *st);
+
+/* Is the envelope allowing this target for this kind of phase? */
+int core_check_phase(const struct safety_limits *lim, const struct phase *ph, double neutral_c, char *err,
+		     size_t errlen);
+
+#endif

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+#include "estimator.h"
+
+#include <string.h>
+
+void estimator_init(struct estimator *e, double lag_s, double filter_s)
+{
+	memset(e, 0, sizeof *e);
+	e->lag_s = lag_s;
+	e->filter_s = filter_s;
+}
+
+double estimator_update(struct estimator *e, double t, double y)
+{
+	double dt = e->started ? t - e->last_t : 0.0;
+	if (e->started && dt > 0.0 && dt < 5.0) {
+		double raw = (y - e->last_y) / dt;
+		e->rate += dt / (e->filter_s + dt) * (raw - e->rate);
+	} else if (!e->started || dt >= 5.0) {
+		e->rate = 0.0; /* first reading, or after a long gap */
+	}
+	e->started = true;
+	e->last_t = t;
+	e->last_y = y;
+	e->estimate = y + e->lag_s * e->rate;
+	return e->estimate;
+}
