@@ -76,11 +76,15 @@ int core_check_phase(const struct safety_limits *lim, const struct phase *ph, do
 	return 0;
 }
 
-static const char *kind_verb(const struct phase *ph, double est)
+static const char *kind_verb(const struct phase *ph)
 {
-	if (ph->kind == PHASE_OFF)
-		return "resting with the drive off";
-	return ph->target_c > est ? "heating toward" : "cooling toward";
+	switch (ph->kind) {
+	case PHASE_HEAT: return "heating toward";
+	case PHASE_COLD: return "cooling toward";
+	case PHASE_NEUTRAL: return "holding neutral at";
+	case PHASE_OFF: break;
+	}
+	return "resting with the drive off";
 }
 
 /* "what the controller was doing", for fault messages */
@@ -96,7 +100,7 @@ static void describe(const struct core *c, char *buf, size_t len)
 	else if (ph->kind == PHASE_OFF)
 		snprintf(buf, len, "in phase %d (%s) with the drive off", c->run.step + 1, ph->name);
 	else
-		snprintf(buf, len, "%s %.2f C in phase %d (%s, %s), drive %+.0f %%", kind_verb(ph, c->estimate_c),
+		snprintf(buf, len, "%s %.2f C in phase %d (%s, %s), drive %+.0f %%", kind_verb(ph),
 			 c->run.setpoint, c->run.step + 1, ph->name, c->run.state == PLAN_HOLD ? "holding" : "approaching",
 			 c->drive * 100);
 }

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#define ESTIMATOR_MAX_RATE 3.0 /* C/s; full heating of the reference pad is 1.5 */
+
 void estimator_init(struct estimator *e, double lag_s, double filter_s)
 {
 	memset(e, 0, sizeof *e);
@@ -22,6 +24,12 @@ double estimator_update(struct estimator *e, double t, double y)
 	e->started = true;
 	e->last_t = t;
 	e->last_y = y;
+	/* a plate cannot move faster than its module can drive it: a jump
+	 * in a reading is a sensor event, not a rate to extrapolate */
+	if (e->rate > ESTIMATOR_MAX_RATE)
+		e->rate = ESTIMATOR_MAX_RATE;
+	if (e->rate < -ESTIMATOR_MAX_RATE)
+		e->rate = -ESTIMATOR_MAX_RATE;
 	e->estimate = y + e->lag_s * e->rate;
 	return e->estimate;
 }

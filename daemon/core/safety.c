@@ -290,7 +290,12 @@ static void check_dose(struct safety *s, const struct safety_input *in, double d
 {
 	if (!s->session_running || dt <= 0)
 		return;
+	/* the hotter plate sensor, as measured: the dose must not depend on
+	 * the controller's extrapolation */
 	double t = in->estimate_c;
+	if (in->plate_ok[0] || in->plate_ok[1])
+		t = in->plate_ok[0] && (!in->plate_ok[1] || in->plate_c[0] > in->plate_c[1]) ? in->plate_c[0]
+											: in->plate_c[1];
 	/* CEM43: minutes at 43 C equivalent; R = 0.5 above 43 C, 0.25 below */
 	double r = t >= 43.0 ? 0.5 : 0.25;
 	s->cem43_min += dt / 60.0 * pow(r, 43.0 - t);

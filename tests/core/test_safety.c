@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every safety check made to fire: the drive is zero in that very call,
+ * the fault is latched, and its message names the check, the sensor, the
+ * value, the limit and what the controller was doing.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "rig.h"
+
+static void assert_fault(struct rig *r, const char *code, const char *must_mention[])
+{
+	const struct core_event *e = rig_event(r, code);
+	if (!e)
+		fail_msg("no '%s' event (latched: '%s' %s)", code, r->core.safety.code, r->core.safety.message);
+	assert_int_equal(e->severity, CORE_FAULT);
+	assert_true(r->out.drive == 0.0); /* in the same call */
+	assert_true(r->core.safety.latched);
+	assert_string_equal(r->core.safety.code, code);
+	for (int i = 0; must_mention && must_mention[i]; i++)
+		if (!strstr(e->message, must_mention[i]))
+			fail_msg("message lacks '%s': %s", must_mention[i], e->message);
+	/* and it stays latched: later samples keep the drive at zero */
+	struct rig copy = *r;
+	rig_sample(&copy, 38, 25);
+	assert_true(copy.out.drive == 0.0);
+	assert_true(copy.core.safety.latched);
+}
+
+/* Drives the rig until the core asks for a strong drive. */
+static void warm_up(struct rig *r, double plate)
+{
+	for (int i = 0; i < 5; i++)
+		rig_sample(r, plate, 25);
+	assert_true(r->out.drive > 0.2);
+}
+
+static void plate_over(void **state)
+{
+	(void)state;
+	struct rig r;
+	assert_int_equal(rig_start(&r, PHASE_HEAT, 40, 36), 0);
+	warm_up(&r, 36);
+	r.s.plate_c[1] = 36;
+	r.t += 0.1;
+	r.s.t = r.t;
+	r.s.plate_c[0] = 45.3;
+	core_on_sample(&r.core, &r.s, &r.out);
+	const char *words[] = {"plate-over", "plate A", "45.30", "45.00", "heating toward 40.00", NULL};
+	assert_fault(&r, "plate-over", words);
+}
+
+static void plate_under(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 14);
+	rig_sample(&r, 14, 25);
+	rig_sample(&r, 4.8, 25);
+	const char *words[] = {"plate-under", "4.80", "5.00", "cooling toward 12.00", NULL};
+	assert_fault(&r, "plate-under", words);
+}
+
+static void sensor_invalid(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 36);
+	warm_up(&r, 36);
+	r.s.plate_ok[1] = false;
+	for (int i = 0; i < 2; i++) {
+		r.t += 0.1, r.s.t = r.t;
+		core_on_sample(&r.core, &r.s, &r.out);
+		assert_false(r.core.safety.latched); /* one or two bad readings: not yet */
+	}
+	r.t += 0.1, r.s.t = r.t;
+	core_on_sample(&r.core, &r.s, &r.out);
+	const char *words[] = {"sensor-invalid", "plate B", "3 samples", "open or shorted", NULL};
+	assert_fault(&r, "sensor-invalid", words);
+}
+
+static void sensor_disagree(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 36);
+	warm_up(&r, 36);
+	for (int i = 0; i < 3; i++) {
+		r.t += 0.1, r.s.t = r.t;
+		r.s.plate_c[0] = 36.0;
+		r.s.plate_c[1] = 37.7;
+		core_on_sample(&r.core, &r.s, &r.out);
+	}
+	const char *words[] = {"sensor-disagree", "36.00", "37.70", "1.70", "1.50", NULL};
+	assert_fault(&r, "sensor-disagree", words);
+}
+
+static void sensor_frozen(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 33);
+	for (int i = 0; i < 40 && !r.core.safety.latched; i++)
+		rig_sample(&r, 33.0, 25); /* full drive and not a hundredth of movement */
+	const char *words[] = {"sensor-frozen", "33.00", "3.0 s", NULL};
+	assert_fault(&r, "sensor-frozen", words);
+}
+
+static void stale_telemetry(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 36);
+	warm_up(&r, 36);
+	core_on_tick(&r.core, r.t + 0.3, &r.out);
+	assert_true(r.out.drive != 0.0); /* 0.3 s: still fine */
+	core_on_tick(&r.core, r.t + 0.6, &r.out);
+	assert_true(r.out.drive == 0.0); /* 0.5 s: drive zero ... */
+	assert_false(r.core.safety.latched); /* ... not yet a fault */
+	core_on_tick(&r.core, r.t + 2.1, &r.out);
+	assert_true(r.out.drive == 0.0);
+	assert_true(r.core.safety.latched);
+	const struct core_event *e = rig_event(&r, "stale-telemetry");
+	assert_non_null(e);
+	assert_non_null(strstr(e->message, "2.00 s"));
+}
+
+static void runaway_no_progress(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 34);
+	/* the plate creeps but never gains 1 C in 60 s */
+	for (int i = 0; i < 700 && !r.core.safety.latched; i++)
+		rig_sample(&r, 34 + i * 0.0012 + (i % 2) * 0.01, 25);
+	const char *words[] = {"runaway-no-progress", "40.00", "60 s", NULL};
+	assert_fault(&r, "runaway-no-progress", words);
+}
+
+static void runaway_hold(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 40);
+	for (int i = 0; i < 20; i++)
+		rig_sample(&r, 40 + (i % 2) * 0.01, 25); /* in band: holding */
+	assert_int_equal(r.core.run.state, PLAN_HOLD);
+	for (int i = 0; i < 700 && !r.core.safety.latched; i++)
+		rig_sample(&r, 37.5 + (i % 2) * 0.01, 25); /* 2.5 C off, and it stays there */
+	const char *words[] = {"runaway-hold", "40.00", "2.0 C", NULL};
+	assert_fault(&r, "runaway-hold", words);
+}
+
+static void runaway_wrong_way(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 30);
+	/* full cooling, and the plate warms: the dead-fan case */
+	double plate = 30;
+	for (int i = 0; i < 400 && !r.core.safety.latched; i++) {
+		plate += 0.02;
+		rig_sample(&r, plate, 40);
+	}
+	const char *words[] = {"runaway-wrong-way", "cooling drive", "went up", NULL};
+	assert_fault(&r, "runaway-wrong-way", words);
+}
+
+static void drive_while_off(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_OFF, 0, 32);
+	r.s.current_a = 4.0; /* a stuck bridge */
+	for (int i = 0; i < 20 && !r.core.safety.latched; i++)
+		rig_sample(&r, 32, 25);
+	const char *words[] = {"drive-while-off", "4.00 A", "1.50 A", NULL};
+	assert_fault(&r, "drive-while-off", words);
+}
+
+static void sink_limits_then_faults(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 25);
+	for (int i = 0; i < 50; i++)
+		rig_sample(&r, 25 - i * 0.05, 30);
+	double full = r.out.drive;
+	assert_true(full < -0.5);
+	for (int i = 0; i < 5; i++)
+		rig_sample(&r, 22.4, 57); /* between the warning and the fault */
+	assert_true(r.out.drive > full * 0.5); /* cooling held back */
+	assert_non_null(rig_event(&r, "sink-hot") ? rig_event(&r, "sink-hot") : &r.out.events[0]);
+	assert_false(r.core.safety.latched);
+	rig_sample(&r, 22.4, 60.5);
+	const char *words[] = {"sink-over", "heat sink", "60.50", "60.00", NULL};
+	assert_fault(&r, "sink-over", words);
+}
+
+static void firmware_fault(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 36);
+	warm_up(&r, 36);
+	r.s.fw_faults = 1u << 20; /* a bit this host does not know: still a fault */
+	rig_sample(&r, 36, 25);
+	const char *words[] = {"firmware-fault", "0x100000", NULL};
+	assert_fault(&r, "firmware-fault", words);
+}
+
+static void heat_dose(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 42, 42);
+	/* a cap narrowed to 2 CEM43 min: 8 min at 42 C (0.25 per minute) */
+	r.core.safety.lim.dose_cem43_min = 2.0;
+	for (int i = 0; i < 20 * 600 && !r.core.safety.latched; i++)
+		rig_sample(&r, 42 + (i % 2) * 0.01, 25);
+	assert_true(r.t > 7.5 * 60 && r.t < 8.5 * 60);
+	const char *words[] = {"dose-heat", "CEM43", "2.0", NULL};
+	assert_fault(&r, "dose-heat", words);
+	assert_int_equal(r.core.state, CORE_IDLE); /* a dose cap ends the session */
+	assert_non_null(rig_event(&r, "session-end"));
+}
+
+static void cold_dose(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 12);
+	r.core.safety.lim.cold_phase_max_s = 300; /* narrowed: 5 min of a 10 min phase */
+	for (int i = 0; i < 25 * 600 && !r.core.safety.latched; i++)
+		rig_sample(&r, 12 + (i % 2) * 0.01, 25);
+	const char *words[] = {"dose-cold-phase", "15.0 C", "300 s", NULL};
+	assert_fault(&r, "dose-cold-phase", words);
+}
+
+static void session_length(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_OFF, 0, 32);
+	r.core.run.steps[0].duration_s = 5 * 3600; /* an off phase that never ends */
+	for (int i = 0; i < 62 * 600 && !r.core.safety.latched; i++)
+		rig_sample(&r, 32 + (i % 2) * 0.01, 25);
+	const char *words[] = {"session-length", "60 min", NULL};
+	assert_fault(&r, "session-length", words);
+}
+
+static void external_fault(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 36);
+	warm_up(&r, 36);
+	core_external_fault(&r.core, r.t, "disconnected", "the pad TP-1 left the bus", &r.out);
+	assert_true(r.out.drive == 0.0);
+	assert_true(r.core.safety.latched);
+	assert_int_equal(r.core.state, CORE_PAUSED);
+	const struct core_event *e = rig_event(&r, "disconnected");
+	assert_non_null(e);
+	assert_non_null(strstr(e->message, "TP-1"));
+	assert_non_null(strstr(e->message, "heating toward"));
+}
+
+static void clear_refused_while_present(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 36);
+	warm_up(&r, 36);
+	rig_sample(&r, 45.5, 25);
+	assert_true(r.core.safety.latched);
+	char why[400];
+	assert_int_equal(core_clear_faults(&r.core, r.t, why, sizeof why), -1);
+	assert_non_null(strstr(why, "still present"));
+	assert_int_equal(core_resume(&r.core, r.t, why, sizeof why), -1);
+	rig_sample(&r, 41, 25); /* cooled below the limit */
+	assert_true(r.out.drive == 0.0);
+	if (core_clear_faults(&r.core, r.t, why, sizeof why) != 0)
+		fail_msg("clear refused: %s", why);
+	assert_false(r.core.safety.latched);
+	/* the session waits, paused, for a person to resume it */
+	assert_int_equal(r.core.state, CORE_PAUSED);
+	rig_sample(&r, 41, 25);
+	assert_true(r.out.drive == 0.0);
+	if (core_resume(&r.core, r.t, why, sizeof why) != 0)
+		fail_msg("resume refused: %s (%s)", why, r.core.safety.message);
+	assert_int_equal(core_start(&r.core, &r.core.plan, r.t, why, sizeof why), -1);
+}
+
+static void start_refused_while_latched(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 36);
+	core_external_fault(&r.core, r.t, "emergency-stop", "button pressed", &r.out);
+	char why[300];
+	core_stop(&r.core, r.t, why, sizeof why);
+	struct plan p = rig_plan(PHASE_HEAT, 40, 5);
+	r.core.state = CORE_IDLE;
+	assert_int_equal(core_start(&r.core, &p, r.t, why, sizeof why), -1);
+	assert_non_null(strstr(why, "emergency-stop"));
+}
+
+static void warnings_do_not_latch(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 36);
+	rig_sample(&r, 36, 52);
+	assert_non_null(rig_event(&r, "sink-hot"));
+	assert_int_equal(rig_event(&r, "sink-hot")->severity, CORE_WARNING);
+	rig_sample(&r, 36, 52);
+	assert_null(rig_event(&r, "sink-hot")); /* reported once, on the edge */
+	rig_sample(&r, 36, 30);
+	assert_false(r.core.safety.latched);
+	assert_true(r.out.drive > 0);
+}
+
+static void envelope_narrowing(void **state)
+{
+	(void)state;
+	struct safety_limits l;
+	char err[256];
+	safety_limits_default(&l);
+	assert_int_equal(safety_limits_validate(&l, err, sizeof err), 0);
+	l.plate_max_c = 43;
+	l.setpoint_max_c = 40;
+	assert_int_equal(safety_limits_validate(&l, err, sizeof err), 0);
+	l.plate_max_c = 46; /* wider than the hard limit */
+	assert_int_equal(safety_limits_validate(&l, err, sizeof err), -1);
+	assert_non_null(strstr(err, "plate_max_c"));
+	safety_limits_default(&l);
+	l.setpoint_min_c = 8; /* colder than allowed */
+	assert_int_equal(safety_limits_validate(&l, err, sizeof err), -1);
+	safety_limits_default(&l);
+	l.session_max_s = 7200; /* up to 120 min is allowed */
+	assert_int_equal(safety_limits_validate(&l, err, sizeof err), 0);
+	l.session_max_s = 7300;
+	assert_int_equal(safety_limits_validate(&l, err, sizeof err), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(plate_over),        cmocka_unit_test(plate_under),
+		cmocka_unit_test(sensor_invalid),    cmocka_unit_test(sensor_disagree),
+		cmocka_unit_test(sensor_frozen),     cmocka_unit_test(stale_telemetry),
+		cmocka_unit_test(runaway_no_progress), cmocka_unit_test(runaway_hold),
+		cmocka_unit_test(runaway_wrong_way), cmocka_unit_test(drive_while_off),
+		cmocka_unit_test(sink_limits_then_faults), cmocka_unit_test(firmware_fault),
+		cmocka_unit_test(heat_dose),         cmocka_unit_test(cold_dose),
+		cmocka_unit_test(session_length),    cmocka_unit_test(external_fault),
+		cmocka_unit_test(clear_refused_while_present), cmocka_unit_test(start_refused_while_latched),
+		cmocka_unit_test(warnings_do_not_latch), cmocka_unit_test(envelope_narrowing),
+	};
+	return cmocka_run_group_tests_name("safety", tests, NULL, NULL);
+}
