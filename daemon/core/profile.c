@@ -21,6 +21,7 @@ struct parse {
 	int fail_line; /* when known without inih (validation after parsing) */
 	char msg[256];
 	bool seen_profile;
+	char bad_section[64]; /* reported at its header line, not its first key */
 	bool phase_has_kind[PLAN_MAX_PHASES], phase_has_target[PLAN_MAX_PHASES], phase_has_duration[PLAN_MAX_PHASES];
 };
 
@@ -166,6 +167,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
 			return fail(ps, "[%s]: phase name too long", section);
 		return phase_key(ps, section, section + 6, key, value);
 	}
+	if (!ps->failed)
+		snprintf(ps->bad_section, sizeof ps->bad_section, "%s", section);
 	return fail(ps, "unknown section [%s] (expected [profile] and [phase.NAME])", section);
 }
 
@@ -186,6 +189,30 @@ static int section_line(const char *text, const char *section)
 		p++;
 	}
 	return 0;
+}
+
+/* inih reports the first bad line but keeps going, so our handler may have
+ * failed on a later line: parse the text up to that line again; if the
+ * handler has nothing to say about it, inih itself found bad syntax. */
+static bool syntax_error_at(const char *text, int line)
+{
+	if (line <= 0)
+		return false;
+	size_t n = 0;
+	for (int l = 0; l < line && text[n]; n++)
+		if (text[n] == '\n')
+			l++;
+	char *head = strndup(text, n);
+	if (!head)
+		return false;
+	struct profile scratch;
+	struct safety_limits lim;
+	safety_limits_hard(&lim);
+	memset(&scratch, 0, sizeof scratch);
+	struct parse ps = {.p = &scratch, .lim = &lim, .neutral_c = 32.0};
+	ini_parse_string(head, on_key, &ps);
+	free(head);
+	return !ps.failed;
 }
 
 static void set_error(struct profile_error *err, const char *file, int line, const char *msg)
@@ -217,7 +244,7 @@ static int validate(struct parse *ps, const char *text)
 		if ((ph->kind == PHASE_HEAT || ph->kind == PHASE_COLD) && !ps->phase_has_target[i])
 			return fail(ps, "[%s]: a %s phase needs 'target_c'", section, plan_kind_name(ph->kind));
 		if ((ph->kind == PHASE_NEUTRAL || ph->kind == PHASE_OFF) && ps->phase_has_target[i])
-			return fail(ps, "[%s]: a %s phase takes no 'target_c'", section, plan_kind_name(ph->kind));
+			return fail(ps, "[%s]: %s phases take no 'target_c'", section, plan_kind_name(ph->kind));
 		if (ph->kind == PHASE_NEUTRAL)
 			ph->target_c = ps->neutral_c;
 		char err[256];
@@ -244,11 +271,13 @@ int profile_parse(const char *text, const char *filename, const char *name, cons
 	p.plan.neutral_c = neutral_c;
 	struct parse ps = {.p = &p, .lim = lim, .neutral_c = neutral_c, .text = text};
 	int line = ini_parse_string(text, on_key, &ps);
+	if (line != 0 && ps.bad_section[0] && section_line(text, ps.bad_section) > 0)
+		line = section_line(text, ps.bad_section);
 	if (line != 0) {
-		set_error(err, filename, line > 0 ? line : 0, ps.failed ? ps.msg : "syntax error");
+		set_error(err, filename, line > 0 ? line : 0, ps.failed && (ps.bad_section[0] || !syntax_error_at(text, line)) ? ps.msg : "syntax error");
 		return -1;
 	}
-	if (!ps.seen_profile) {
+	if (!ps.seen_profile && section_line(text, "profile") == 0) {
 		set_error(err, filename, 0, "missing the [profile] section");
 		return -1;
 	}
