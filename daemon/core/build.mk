@@ -7,3 +7,9 @@ EXTRA_CFLAGS_daemon_core_ := $(call pkg_cflags,inih)
 $(B)/libcore.a: $(call objs,$(CORE_SRCS))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
+
+FUZZERS += profile config
+FUZZ_SRCS_profile := $(CORE_SRCS)
+FUZZ_PKGS_profile := inih
+FUZZ_SRCS_config := $(CORE_SRCS)
+FUZZ_PKGS_config := inih
