@@ -238,6 +238,57 @@ static void run(const struct model_params *mp, const struct scenario *sc, const 
 
 /* The reference pad is held to the full targets; other pad descriptions
  * (after tuning) to safety: no trip and overshoot <= 0.5 C. */
+/* Autotune on a fresh pad of this description, in model time: heating,
+ * then cooling. Returns 0 with the tuned gains. */
+static int autotune(const struct model_params *mp, struct pid_config *out, char *report, size_t len)
+{
+	struct fw_config cfg;
+	fw_config_reference(&cfg, "TUNE");
+	static struct pad pad;
+	static struct core core;
+	struct core_config ccfg;
+	core_config_default(&ccfg);
+	ccfg.sensor_lag_s = mp->sensor_lag_s;
+	core_init(&core, &ccfg);
+	pad_init(&pad, mp, &cfg, 777, 32.0);
+	size_t used = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		bool started = false;
+		for (double t = 0.1; t < 1800; t += 0.1) {
+			uint8_t buf[TP_FRAME_MAX_LEN];
+			pad_advance(&pad, 100);
+			size_t n = pad_take_report(&pad, buf, sizeof buf);
+			struct tp_telemetry tel;
+			if (!n || proto_decode_telemetry(buf, n, &tel) != PROTO_OK)
+				continue;
+			struct core_sample s = {.t = t + pass * 1800,
+						.plate_c = {tel.plate_a_cc / 100.0, tel.plate_b_cc / 100.0},
+						.plate_ok = {true, true}, .sink_c = tel.sink_cc / 100.0, .sink_ok = true,
+						.current_a = tel.current_ma / 1000.0, .fw_faults = tel.faults};
+			struct core_output o;
+			core_on_sample(&core, &s, &o);
+			for (int i = 0; i < o.nevents; i++)
+				if (!strncmp(o.events[i].code, "tune", 4) || o.events[i].severity == CORE_FAULT)
+					used += (size_t)snprintf(report + used, used < len ? len - used : 0, "%s: %s. ",
+								 o.events[i].code, o.events[i].message);
+			if (!started) {
+				char err[256];
+				if (core_tune(&core, pass == 0, s.t, err, sizeof err) != 0)
+					return -1;
+				started = true;
+			} else if (core.state == CORE_IDLE) {
+				send_drive(&pad, 0);
+				break;
+			}
+			send_drive(&pad, o.drive);
+		}
+		if (core.safety.latched)
+			return -1;
+	}
+	*out = core.cfg.pid;
+	return 0;
+}
+
 static bool meets(const struct scenario *sc, const struct result *r, bool reference)
 {
 	if (sc->profile)
@@ -253,7 +304,7 @@ int main(int argc, char **argv)
 	struct model_params mp;
 	model_params_reference(&mp);
 	const char *model_name = "reference", *json_path = NULL, *profile_path = "profiles/contrast.ini";
-	bool reference = true;
+	bool reference = true, do_autotune = false;
 	char err[256];
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--model") == 0) {
@@ -277,6 +328,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			gains_override = &pc;
+		} else if (strcmp(argv[i], "--autotune") == 0 && strcmp(argv[i + 1], "yes") == 0) {
+			do_autotune = true;
 		} else if (strcmp(argv[i], "--profile") == 0) {
 			profile_path = argv[i + 1];
 		}
@@ -302,10 +355,21 @@ int main(int argc, char **argv)
 		{"hold 40 C, 10 min", 40, 40, 600, false},
 		{"contrast session", 32, NAN, 2400, true},
 	};
+	static struct pid_config tuned;
+	char tune_report[1024] = "";
+	if (do_autotune) {
+		if (autotune(&mp, &tuned, tune_report, sizeof tune_report) != 0) {
+			printf("autotune failed on %s: %s\n", model_name, tune_report);
+			return 1;
+		}
+		gains_override = &tuned;
+	}
 	FILE *json = json_path ? fopen(json_path, "w") : NULL;
 	if (json)
 		fprintf(json, "{\"model\": \"%s\", \"scenarios\": [", model_name);
 	printf("## Control bench: %s\n\n", model_name);
+	if (do_autotune)
+		printf("After autotune: %s\n\n", tune_report);
 	printf("| scenario | controller | overshoot C | settle s | limit s | ratio | steady RMS C | IAE C*s | "
 	       "IAE after arrival | reversals | energy kJ | trip | targets |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");

@@ -91,7 +91,10 @@ static const char *kind_verb(const struct phase *ph)
 static void describe(const struct core *c, char *buf, size_t len)
 {
 	const struct phase *ph = plan_current(&c->run);
-	if (c->state == CORE_IDLE || !ph)
+	if (c->state == CORE_TUNING)
+		snprintf(buf, len, "tuning the %s gains around %.2f C, drive %+.0f %%", c->tune_heating ? "heating" : "cooling",
+			 c->tune_target, c->drive * 100);
+	else if (c->state == CORE_IDLE || !ph)
 		snprintf(buf, len, "idle (no session, drive %+.0f %%)", c->drive * 100);
 	else if (c->state == CORE_PAUSED)
 		snprintf(buf, len, "paused in phase %d (%s)", c->run.step + 1, ph->name);
@@ -143,6 +146,74 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 	c->state = CORE_RUNNING;
 	snprintf(c->outcome, sizeof c->outcome, "running");
 	return 0;
+}
+
+int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen)
+{
+	if (c->safety.latched)
+		return refuse(err, errlen, "a fault is latched (%s): clear it first", c->safety.code);
+	if (c->state != CORE_IDLE)
+		return refuse(err, errlen, "a session is running: stop it before tuning");
+	if (!c->have_sample || isnan(c->estimate_c))
+		return refuse(err, errlen, "no temperature from the pad yet");
+	memset(&c->tune, 0, sizeof c->tune);
+	c->tune_heating = heating;
+	c->tune_target = heating ? 38.0 : 20.0; /* well inside the envelope */
+	c->tune_started = now;
+	c->tune_hold_since = -1;
+	c->tune_drive_sum = 0;
+	c->tune_drive_n = 0;
+	c->state = CORE_TUNING;
+	safety_session_start(&c->safety, now);
+	snprintf(c->plan.name, sizeof c->plan.name, "tune-%s", heating ? "heat" : "cool");
+	return 0;
+}
+
+/* First hold the target with the present gains to learn the drive that
+ * holds it (the relay's bias), then run the relay test around it. */
+static void tune_sample(struct core *c, double t, struct core_output *out)
+{
+	if (c->tune.state == TUNE_IDLE) {
+		c->drive = pid_step(&c->pid, t, c->tune_target, c->estimate_c, 1.0);
+		if (fabs(c->estimate_c - c->tune_target) < 0.3) {
+			if (c->tune_hold_since < 0)
+				c->tune_hold_since = t;
+			c->tune_drive_sum += c->drive;
+			c->tune_drive_n++;
+		}
+		if (c->tune_hold_since >= 0 && t - c->tune_hold_since >= 30 && c->tune_drive_n > 0) {
+			double bias = c->tune_drive_sum / c->tune_drive_n;
+			if ((bias > 0) != c->tune_heating || fabs(bias) < 0.02) {
+				emit(out, CORE_WARNING, "tune-aborted", "tune aborted: holding %.1f C takes %+.0f %% drive, "
+					"too little to tune on", c->tune_target, bias * 100);
+				c->state = CORE_IDLE;
+				c->drive = 0;
+				return;
+			}
+			tune_start(&c->tune, t, c->tune_target, bias, fmin(0.5 * fabs(bias) + 0.05, fabs(bias)));
+		} else if (t - c->tune_started > 600) {
+			emit(out, CORE_WARNING, "tune-aborted", "tune aborted: %.1f C not reached in 10 min", c->tune_target);
+			c->state = CORE_IDLE;
+			c->drive = 0;
+		}
+		return;
+	}
+	c->drive = tune_step(&c->tune, t, c->estimate_c);
+	if (c->tune.state == TUNE_DONE) {
+		struct pid_gains *g = c->tune_heating ? &c->cfg.pid.heat : &c->cfg.pid.cool;
+		*g = c->tune.result;
+		c->pid.cfg = c->cfg.pid;
+		emit(out, CORE_INFO, "tune-done", "%s gains: kp %.3f, ki %.4f, kd %.3f, ff %.4f", c->tune_heating ? "heating" : "cooling",
+		     g->kp, g->ki, g->kd, g->ff_per_c);
+		c->state = CORE_IDLE;
+		c->drive = 0;
+	} else if (c->tune.state == TUNE_ABORTED) {
+		emit(out, CORE_WARNING, "tune-aborted", "tune aborted: %s", c->tune.reason);
+		c->state = CORE_IDLE;
+		c->drive = 0;
+	}
+	if (c->state == CORE_IDLE)
+		safety_session_end(&c->safety);
 }
 
 int core_pause(struct core *c, double now, char *err, size_t errlen)
@@ -219,6 +290,9 @@ static void on_fault(struct core *c, double now, struct core_output *out)
 	} else if (c->state == CORE_RUNNING || c->state == CORE_STOPPING) {
 		c->state = CORE_PAUSED;
 		plan_pause(&c->run, now);
+	} else if (c->state == CORE_TUNING) {
+		c->state = CORE_IDLE; /* a fault aborts a tune */
+		safety_session_end(&c->safety);
 	}
 }
 
@@ -305,6 +379,7 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 	describe(c, doing, sizeof doing);
 	const struct phase *ph = plan_current(&c->run);
 	bool active = c->state == CORE_RUNNING && ph && ph->kind != PHASE_OFF;
+	bool tuning = c->state == CORE_TUNING;
 	struct safety_input in = {
 		.t = s->t,
 		.plate_c = {s->plate_c[0], s->plate_c[1]},
@@ -314,8 +389,8 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 		.current_a = s->current_a,
 		.fw_faults = s->fw_faults,
 		.estimate_c = isnan(c->estimate_c) ? y : c->estimate_c,
-		.target_c = active ? ph->target_c : NAN,
-		.holding = active && c->run.state == PLAN_HOLD,
+		.target_c = active ? ph->target_c : tuning ? c->tune_target : NAN,
+		.holding = (active && c->run.state == PLAN_HOLD) || (tuning && c->tune.state == TUNE_RELAY),
 		.cold_phase = active && ph->kind == PHASE_COLD,
 		.cooling_limited = cooling_authority(c, s) < 1.0,
 		.drive = c->drive,
@@ -343,6 +418,8 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 			if (sp < c->cfg.limits.setpoint_min_c)
 				sp = c->cfg.limits.setpoint_min_c;
 			c->drive = pid_step(&c->pid, s->t, sp, c->estimate_c, cooling_authority(c, s));
+		} else if (c->state == CORE_TUNING && !isnan(c->estimate_c)) {
+			tune_sample(c, s->t, out);
 		} else if (c->state == CORE_STOPPING) {
 			double step = c->cfg.stop_ramp_per_s * 0.1;
 			c->drive = fabs(c->drive) <= step ? 0 : c->drive - copysign(step, c->drive);
@@ -353,6 +430,8 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 			c->drive = 0;
 		}
 	}
+	if (!(c->drive >= -1.0 && c->drive <= 1.0))
+		c->drive = isnan(c->drive) ? 0.0 : c->drive > 0 ? 1.0 : -1.0;
 	if (c->safety.latched)
 		c->drive = 0; /* the last word, whatever happened above */
 	out->drive = c->drive;
@@ -382,6 +461,7 @@ static const char *state_name(enum core_state s)
 	case CORE_RUNNING: return "running";
 	case CORE_PAUSED: return "paused";
 	case CORE_STOPPING: return "stopping";
+	case CORE_TUNING: return "tuning";
 	}
 	return "?";
 }

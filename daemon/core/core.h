@@ -21,6 +21,7 @@
 #include "pid.h"
 #include "plan.h"
 #include "safety.h"
+#include "tune.h"
 
 struct core_config {
 	struct safety_limits limits;
@@ -60,7 +61,7 @@ struct core_output {
 	struct core_event events[CORE_MAX_EVENTS];
 };
 
-enum core_state { CORE_IDLE, CORE_RUNNING, CORE_PAUSED, CORE_STOPPING };
+enum core_state { CORE_IDLE, CORE_RUNNING, CORE_PAUSED, CORE_STOPPING, CORE_TUNING };
 
 struct core {
 	struct core_config cfg;
@@ -79,6 +80,11 @@ struct core {
 	char warnings[SAFETY_WARN_MAX][32]; /* active, for edge-triggered events */
 	int nwarnings;
 	double session_start;
+	/* autotune: hold at the tuning target to learn the bias, then relay */
+	struct tune tune;
+	bool tune_heating;
+	double tune_target, tune_started, tune_hold_since, tune_drive_sum;
+	int tune_drive_n;
 };
 
 struct core_status {
@@ -112,6 +118,11 @@ int core_skip(struct core *c, double now, char *err, size_t errlen);
 int core_extend(struct core *c, double seconds, char *err, size_t errlen);
 int core_stop(struct core *c, double now, char *err, size_t errlen);
 int core_clear_faults(struct core *c, double now, char *err, size_t errlen);
+
+/* Autotune of the heating (heating = true, around 38 C) or cooling gains
+ * (around 20 C); the result replaces those gains and is reported in a
+ * "tune-done" event (the daemon saves it per pad with tune_format). */
+int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen);
 
 /* A fault from outside the core: the pad is gone, the emergency stop. */
 void core_external_fault(struct core *c, double now, const char *code, const char *message, struct core_output *out);

@@ -5,3 +5,10 @@ $(B)/tests/core/%: $(B)/tests/core/%.o $(B)/libcore.a
 
 TESTS += $(addprefix tests/core/,$(CORE_TESTS))
 VALGRIND_TESTS += $(addprefix tests/core/,$(CORE_TESTS))
+
+# autotune runs against the simulated pad
+$(B)/tests/core/test_tune: $(B)/tests/core/test_tune.o $(B)/libcore.a $(PAD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(CORE_LDLIBS)
+
+TESTS += tests/core/test_tune
+VALGRIND_TESTS += tests/core/test_tune

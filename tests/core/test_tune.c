@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/* Autotune against the simulated pad (firmware and physics in the loop). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core.h"
+#include "pad.h"
+
+static void send(struct pad *pad, double drive)
+{
+	static uint16_t seq;
+	struct tp_set_output o = {++seq, (int16_t)lround(drive * TP_DRIVE_FULL)};
+	uint8_t b[TP_SET_OUTPUT_LEN];
+	assert_int_equal(proto_encode_set_output(&o, b, sizeof b), TP_SET_OUTPUT_LEN);
+	pad_control_out(pad, TP_REQ_SET_OUTPUT, b, sizeof b);
+}
+
+/* Runs a tune to its end; returns the events' codes joined. */
+static void run_tune(struct core *core, struct pad *pad, bool heating, double *t, char *codes, size_t len)
+{
+	bool started = false;
+	codes[0] = '\0';
+	double peak = -1e9, low = 1e9;
+	for (int i = 0; i < 20000; i++) {
+		*t += 0.1;
+		uint8_t buf[TP_FRAME_MAX_LEN];
+		pad_advance(pad, 100);
+		size_t n = pad_take_report(pad, buf, sizeof buf);
+		struct tp_telemetry tel;
+		if (!n || proto_decode_telemetry(buf, n, &tel) != PROTO_OK)
+			continue;
+		struct core_sample s = {.t = *t, .plate_c = {tel.plate_a_cc / 100.0, tel.plate_b_cc / 100.0},
+					.plate_ok = {true, true}, .sink_c = tel.sink_cc / 100.0, .sink_ok = true,
+					.current_a = tel.current_ma / 1000.0, .fw_faults = tel.faults};
+		struct core_output o;
+		core_on_sample(core, &s, &o);
+		for (int k = 0; k < o.nevents; k++)
+			snprintf(codes + strlen(codes), len - strlen(codes), "%s ", o.events[k].code);
+		if (!started) {
+			char err[200];
+			assert_int_equal(core_tune(core, heating, *t, err, sizeof err), 0);
+			started = true;
+		} else if (core->state == CORE_IDLE) {
+			break;
+		}
+		/* never a reversal while tuning one direction */
+		assert_true(heating ? o.drive >= 0 : o.drive <= 0);
+		struct pad_truth tr;
+		pad_truth(pad, &tr);
+		if (core->tune.state == TUNE_RELAY) {
+			peak = fmax(peak, tr.plate_c);
+			low = fmin(low, tr.plate_c);
+		}
+		send(pad, o.drive);
+	}
+	/* the relay stays close to its target: safe for skin */
+	assert_true(peak < core->tune_target + 1.5 && low > core->tune_target - 1.5);
+}
+
+static void tunes_heating_and_cooling(void **state)
+{
+	(void)state;
+	struct model_params mp;
+	model_params_reference(&mp);
+	struct fw_config fc;
+	fw_config_reference(&fc, "TUNE-1");
+	static struct pad pad;
+	pad_init(&pad, &mp, &fc, 5, 32.0);
+	static struct core core;
+	struct core_config cfg;
+	core_config_default(&cfg);
+	core_init(&core, &cfg);
+	double t = 0;
+	char codes[512];
+	run_tune(&core, &pad, true, &t, codes, sizeof codes);
+	assert_non_null(strstr(codes, "tune-done"));
+	assert_true(core.cfg.pid.heat.kp > 0.05 && core.cfg.pid.heat.kp < 5);
+	assert_true(core.cfg.pid.heat.ki > 0 && core.cfg.pid.heat.kd > 0);
+	run_tune(&core, &pad, false, &t, codes, sizeof codes);
+	assert_non_null(strstr(codes, "tune-done"));
+	assert_true(core.cfg.pid.cool.kp > 0.05);
+	assert_false(core.safety.latched);
+
+	/* the calibration survives a round trip through its file format */
+	char text[1024];
+	assert_true(tune_format(&core.cfg.pid, "TUNE-1", text, sizeof text) > 0);
+	struct pid_config back;
+	pid_config_default(&back);
+	char err[200];
+	assert_int_equal(tune_parse(text, &back, err, sizeof err), 0);
+	assert_true(fabs(back.heat.kp - core.cfg.pid.heat.kp) < 1e-5 * core.cfg.pid.heat.kp);
+	assert_true(fabs(back.cool.ki - core.cfg.pid.cool.ki) < 1e-5 * core.cfg.pid.cool.ki);
+	assert_int_equal(tune_parse("[heat]\nkp = -1\n", &back, err, sizeof err), -1);
+	assert_int_equal(tune_parse("[warm]\nkp = 1\n", &back, err, sizeof err), -1);
+}
+
+static void relay_aborts_on_excursion_and_time(void **state)
+{
+	(void)state;
+	struct tune t;
+	tune_start(&t, 0, 38, 0.2, 0.1);
+	double now = 0;
+	for (int i = 0; i < 50; i++)
+		tune_step(&t, now += 0.1, 37.95); /* in the band: relay starts */
+	assert_int_equal(t.state, TUNE_RELAY);
+	assert_true(tune_step(&t, now += 0.1, 41.5) == 0.0); /* 3.5 C off */
+	assert_int_equal(t.state, TUNE_ABORTED);
+	assert_non_null(strstr(t.reason, "band"));
+	tune_start(&t, 0, 38, 0.2, 0.1);
+	assert_true(tune_step(&t, 950, 30) == 0.0);
+	assert_int_equal(t.state, TUNE_ABORTED);
+	assert_non_null(strstr(t.reason, "time limit"));
+	/* the relay never exceeds full drive nor reverses */
+	tune_start(&t, 0, 20, -0.8, 0.5);
+	for (int i = 0; i < 100; i++) {
+		double u = tune_step(&t, 0.1 * i, 20 + 0.3 * sin(i * 0.3));
+		assert_true(u <= 0 && u >= -1.0);
+	}
+}
+
+static void tune_refused_when_busy(void **state)
+{
+	(void)state;
+	struct core core;
+	struct core_config cfg;
+	core_config_default(&cfg);
+	core_init(&core, &cfg);
+	char err[200];
+	assert_int_equal(core_tune(&core, true, 0, err, sizeof err), -1);
+	assert_non_null(strstr(err, "no temperature"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(tunes_heating_and_cooling),
+		cmocka_unit_test(relay_aborts_on_excursion_and_time),
+		cmocka_unit_test(tune_refused_when_busy),
+	};
+	return cmocka_run_group_tests_name("tune", tests, NULL, NULL);
+}
