@@ -114,7 +114,8 @@ void safety_phase_start(struct safety *s)
 	s->cold_phase_s = 0;
 }
 
-static void vlatch(struct safety *s, const char *code, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vlatch(struct safety *s, const char *code, const char *fmt,
+							   va_list ap)
 {
 	if (s->latched)
 		return; /* the first cause is the one a person needs */
