@@ -1,20 +1,53 @@
 #!/usr/bin/env bash
-# make demo: the simulated pad on (emulated) USB, driven by a small libusb
-# client: half a minute of heating, then cooling, in model time at 20x.
+# make demo: the main job on the simulated pad. thermopad-sim plugs in a
+# simulated pad and runs thermopadd against it (through the real libusb);
+# the command line starts the contrast profile and follows it to the end.
 set -eu
 build=${1:-build}
+scale=${TP_DEMO_SCALE:-60}
 cd "$(dirname "$0")/.."
-echo "thermopad demo: a simulated pad, reached through the real libusb"
-echo "heating at 60 % for 30 s of model time, then cooling at full drive for 60 s (time scale 20)"
+work=$(mktemp -d)
+sim_pid=
+cleanup() {
+	if [ -n "$sim_pid" ] && kill -0 "$sim_pid" 2>/dev/null; then
+		kill -TERM "$sim_pid" 2>/dev/null || true
+		wait "$sim_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+export THERMOPAD_SOCKET=$work/run/thermopad.sock
+tp() { "$build/thermopad" "$@"; }
+
+echo "thermopad demo: a simulated pad at time scale $scale (one wall second = $scale model seconds)"
+"$build/thermopad-sim" --time-scale "$scale" -- "$build/thermopadd" --time-scale "$scale" \
+	--runtime-dir "$work/run" --state-dir "$work/state" --profiles-dir profiles --config etc/thermopad.conf \
+	2>"$work/daemon.log" &
+sim_pid=$!
+# wait for the daemon's socket to answer, not for a fixed time
+for _ in $(seq 1 100); do
+	tp version >/dev/null 2>&1 && tp status 2>/dev/null | grep -q '^pad ' && break
+	kill -0 "$sim_pid" 2>/dev/null || { cat "$work/daemon.log"; exit 1; }
+	sleep 0.1
+done
+tp version
+tp status
 echo
-"$build/thermopad-sim" --time-scale 20 -- bash -c '
-	set -e
-	"$0/tpstream" --drive 0.6 --seconds 30 | awk "/^seq=/ && NR % 10 == 1 || !/^seq=/"
-	echo
-	"$0/tpstream" --drive -1.0 --seconds 60 | awk "/^seq=/ && NR % 20 == 1 || !/^seq=/"
-	echo
-	echo "true state of the model at the end:"
-	"$0/thermopad-sim" --ctl "$TP_SIM_CONTROL" truth | tr " " "\n" | grep -E "^(time_s|plate_c|tissue_c|sink_c|fw_state)="
-' "$build"
+tp profiles list
 echo
+tp start contrast
+tp watch --until-idle
+echo
+tp status
+log=$(ls "$work"/state/sessions/*.csv 2>/dev/null | head -1)
+if [ -n "$log" ]; then
+	mkdir -p "$build/demo"
+	cp "$log" "$build/demo/"
+	echo
+	echo "session log: $build/demo/$(basename "$log") ($(grep -c '^[0-9]' "$log") samples)"
+	tail -n 1 "$log"
+fi
+echo
+echo "daemon messages:"
+sed 's/^<[0-9]>/  /' "$work/daemon.log" | tail -n 25
 echo "demo finished"

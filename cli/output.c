@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* How the command line shows what the daemon says. */
+#include <math.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *str(json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : dflt;
+}
+
+static void clock_text(double s, char *buf, size_t len)
+{
+	if (!isfinite(s) || s < 0)
+		s = 0;
+	snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
+}
+
+void output_status(const struct cli *c, json_t *reply)
+{
+	size_t i;
+	json_t *pad;
+	json_t *pads = json_object_get(reply, "pads");
+	if (!json_array_size(pads)) {
+		printf("no pad connected: plug the pad in (thermopad devices lists what the daemon sees)\n");
+		return;
+	}
+	json_array_foreach(pads, i, pad)
+	{
+		json_t *tel = json_object_get(pad, "telemetry"), *ph = json_object_get(pad, "phase");
+		json_t *fault = json_object_get(pad, "fault");
+		printf("pad %s%s: %s", str(pad, "serial", "?"), json_is_true(json_object_get(pad, "present")) ? "" : " (disconnected)",
+		       str(pad, "state", "?"));
+		if (json_is_string(json_object_get(pad, "profile")))
+			printf(", profile %s", str(pad, "profile", ""));
+		printf("\n");
+		if (ph) {
+			char left[16], total[16];
+			clock_text(num(ph, "phase_left_s"), left, sizeof left);
+			clock_text(num(ph, "session_left_s"), total, sizeof total);
+			printf("  phase %d/%d: %s '%s', cycle %d/%d, target %.1f C%s\n", (int)num(ph, "step"),
+			       (int)num(ph, "steps"), str(ph, "kind", "?"), str(ph, "name", "?"), (int)num(ph, "cycle"),
+			       (int)num(ph, "cycles"), num(ph, "target_c"), json_is_true(json_object_get(ph, "in_band")) ? ", at target" : ", approaching");
+			printf("  time left: %s in this phase, %s in the session\n", left, total);
+		}
+		if (tel)
+			printf("  plate %.2f / %.2f C, heat sink %.2f C, drive %+.0f %%, %.2f A\n", num(tel, "plate_a_c"),
+			       num(tel, "plate_b_c"), num(tel, "sink_c"), num(pad, "drive") * 100, num(tel, "current_a"));
+		printf("  heat dose %.2f CEM43 min\n", num(pad, "dose_cem43_min"));
+		if (json_is_object(fault))
+			printf("  %sFAULT%s %s\n  clear it with: thermopad clear-faults\n", c->color ? "\033[1;31m" : "",
+			       c->color ? "\033[0m" : "", str(fault, "message", ""));
+		size_t k;
+		json_t *w;
+		json_array_foreach(json_object_get(pad, "warnings"), k, w)
+			printf("  warning: %s\n", json_string_value(w));
+		if (json_is_string(json_object_get(pad, "log")))
+			printf("  session log: %s\n", str(pad, "log", ""));
+	}
+}
+
+void output_devices(const struct cli *c, json_t *reply)
+{
+	size_t i;
+	json_t *pad;
+	(void)c;
+	json_array_foreach(json_object_get(reply, "pads"), i, pad)
+		printf("%s  %s  frames %.0f, lost %.0f, refused %.0f\n", str(pad, "serial", "?"),
+		       json_is_true(json_object_get(pad, "present")) ? "connected" : "disconnected", num(pad, "frames"),
+		       num(pad, "gaps"), num(pad, "rejected"));
+	if (!json_array_size(json_object_get(reply, "pads")))
+		printf("no pad: is it plugged in? (lsusb shows 1209:0001)\n");
+}
+
+void output_watch_line(const struct cli *c, json_t *pad)
+{
+	json_t *tel = json_object_get(pad, "telemetry"), *ph = json_object_get(pad, "phase");
+	char left[16] = "-";
+	(void)c;
+	if (ph)
+		clock_text(num(ph, "session_left_s"), left, sizeof left);
+	printf("%s %-8s %-5s target %5.1f C  plate %6.2f C  sink %5.1f C  drive %+4.0f %%  left %s%s\n",
+	       str(pad, "serial", "?"), str(pad, "state", "?"), ph ? str(ph, "kind", "") : "-",
+	       ph ? num(ph, "target_c") : NAN, tel ? num(tel, "plate_a_c") : NAN, tel ? num(tel, "sink_c") : NAN,
+	       num(pad, "drive") * 100, left, json_is_object(json_object_get(pad, "fault")) ? "  FAULT" : "");
+	fflush(stdout);
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+#include "client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "api.h"
+
+int client_connect(struct client *c, const char *path, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof addr.sun_path) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s", strerror(e));
+		if (c->fd >= 0)
+			close(c->fd);
+		c->fd = -1;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+void client_close(struct client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+json_t *client_next(struct client *c, int timeout_ms)
+{
+	for (;;) {
+		char *nl = memchr(c->buf, '\n', c->len);
+		if (nl) {
+			*nl = '\0';
+			json_t *msg = json_loads(c->buf, 0, NULL);
+			size_t used = (size_t)(nl + 1 - c->buf);
+			memmove(c->buf, nl + 1, c->len - used);
+			c->len -= used;
+			return msg ? msg : json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", "bad-reply", "message",
+						     "the daemon sent something that is not JSON");
+		}
+		if (c->len == sizeof c->buf)
+			return NULL;
+		struct pollfd p = {c->fd, POLLIN, 0};
+		int r = poll(&p, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return NULL;
+		ssize_t n = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+		if (n <= 0)
+			return NULL;
+		c->len += (size_t)n;
+	}
+}
+
+json_t *client_call(struct client *c, json_t *req)
+{
+	int id = ++c->next_id;
+	json_object_set_new(req, "v", json_integer(API_VERSION));
+	json_object_set_new(req, "id", json_integer(id));
+	char *text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (!text)
+		return NULL;
+	size_t n = strlen(text);
+	text[n] = '\n';
+	ssize_t w = write(c->fd, text, n + 1);
+	free(text);
+	if (w != (ssize_t)(n + 1))
+		return NULL;
+	for (;;) {
+		json_t *msg = client_next(c, 10000);
+		if (!msg)
+			return NULL;
+		json_t *mid = json_object_get(msg, "id");
+		/* a refusal at connect time carries no id */
+		if ((mid && json_integer_value(mid) == id) || (!mid && json_object_get(msg, "ok")))
+			return msg;
+		json_decref(msg);
+	}
+}

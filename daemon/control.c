@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Telemetry in, drive out: each report goes to the pad's core, whose drive
+ * goes back as SET_OUTPUT (the heartbeat) in the same callback; a timer
+ * keeps the heartbeat and the stale checks going when reports stop. Events
+ * go to the journal's stderr protocol and to subscribers; every sample to
+ * the session's CSV log.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+void control_release_usb(struct pad_conn *p);
+
+void daemon_log(int priority, const char *fmt, ...)
+{
+	/* <N> prefixes: the journal reads them from stderr under systemd */
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "<%d>%s\n", priority, msg);
+}
+
+void control_log_open(struct pad_conn *p)
+{
+	struct daemon *d = p->d;
+	char dir[400];
+	snprintf(dir, sizeof dir, "%s/sessions", d->opts.state_dir);
+	mkdir(d->opts.state_dir, 0755);
+	mkdir(dir, 0755);
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(p->session_id, sizeof p->session_id, "%Y%m%d-%H%M%S", &tm);
+	snprintf(p->log_path, sizeof p->log_path, "%s/%s-%s.csv", dir, p->session_id, p->serial);
+	p->log = fopen(p->log_path, "w");
+	if (!p->log) {
+		daemon_log(3, "session log %s: %s", p->log_path, strerror(errno));
+		return;
+	}
+	fprintf(p->log, "# thermopad session %s, pad %s, profile %s\n", p->session_id, p->serial, p->profile);
+	fprintf(p->log, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults\n");
+	fflush(p->log);
+	p->log_synced = daemon_wall();
+}
+
+void control_log_close(struct pad_conn *p, const char *outcome)
+{
+	if (!p->log)
+		return;
+	fprintf(p->log, "# outcome: %s\n", outcome);
+	fflush(p->log);
+	fdatasync(fileno(p->log));
+	fclose(p->log);
+	p->log = NULL;
+}
+
+static void log_sample(struct pad_conn *p, double t, const struct tp_telemetry *tel)
+{
+	if (!p->log)
+		return;
+	struct core_status st;
+	core_status(&p->core, &st);
+	fprintf(p->log, "%.1f,%s,%.2f,%.2f,%.2f,%.2f,%.4f,%.3f,0x%x\n", t - p->session_start,
+		st.phase_kind ? st.phase_kind : st.state_name, st.target_c, tel->plate_a_cc / 100.0,
+		tel->plate_b_cc / 100.0, tel->sink_cc / 100.0, st.drive, tel->current_ma / 1000.0, tel->faults);
+	/* a line per sample reaches the kernel at once; the disk at least
+	 * once a second, so a crash or power loss costs at most a second */
+	fflush(p->log);
+	double now = daemon_wall();
+	if (now - p->log_synced >= 1.0) {
+		fdatasync(fileno(p->log));
+		p->log_synced = now;
+	}
+}
+
+void control_events(struct pad_conn *p, const struct core_output *out)
+{
+	for (int i = 0; i < out->nevents; i++) {
+		const struct core_event *e = &out->events[i];
+		int prio = e->severity == CORE_FAULT ? 2 : e->severity == CORE_WARNING ? 4 : 6;
+		daemon_log(prio, "pad %s session %s: %s", p->serial, p->session_id[0] ? p->session_id : "-", e->message);
+		api_broadcast_event(p->d, p, e);
+		if (!strcmp(e->code, "session-end"))
+			control_log_close(p, e->message);
+	}
+}
+
+static void sample_from(const struct tp_telemetry *t, double now, struct core_sample *s)
+{
+	*s = (struct core_sample){
+		.t = now,
+		.plate_c = {t->plate_a_cc / 100.0, t->plate_b_cc / 100.0},
+		.plate_ok = {t->plate_a_cc != TP_TEMP_INVALID, t->plate_b_cc != TP_TEMP_INVALID},
+		.sink_c = t->sink_cc / 100.0,
+		.sink_ok = t->sink_cc != TP_TEMP_INVALID,
+		.current_a = t->current_ma / 1000.0,
+		.drive_applied = t->drive_applied / (double)TP_DRIVE_FULL,
+		.fw_faults = t->faults,
+		.fw_state = t->state,
+	};
+}
+
+void control_on_telemetry(struct pad_conn *p, const struct tp_telemetry *t)
+{
+	double now = daemon_now(p->d);
+	if (p->have_seq && proto_seq_gap(p->last_seq, t->seq)) {
+		p->gaps += proto_seq_gap(p->last_seq, t->seq);
+		daemon_log(4, "pad %s: %u telemetry report(s) lost", p->serial, proto_seq_gap(p->last_seq, t->seq));
+	}
+	p->have_seq = true;
+	p->last_seq = t->seq;
+	p->frames++;
+	struct core_sample s;
+	sample_from(t, now, &s);
+	struct core_output out;
+	core_on_sample(&p->core, &s, &out);
+	usb_send_drive(p, out.drive);
+	p->last = *t;
+	p->have_tel = true;
+	p->last_sample_t = now;
+	log_sample(p, now, t);
+	control_events(p, &out);
+	api_broadcast_telemetry(p->d, p);
+}
+
+static int on_release(sd_event_source *s, void *user)
+{
+	(void)s;
+	control_release_usb(user);
+	return 0;
+}
+
+void control_on_departure(struct pad_conn *p)
+{
+	if (!p->present)
+		return;
+	p->present = false;
+	struct core_output out;
+	char msg[120];
+	snprintf(msg, sizeof msg, "pad %s left the bus", p->serial);
+	core_external_fault(&p->core, daemon_now(p->d), "disconnected", msg, &out);
+	daemon_log(3, "pad %s: disconnected", p->serial);
+	control_events(p, &out);
+	sd_event_source *src;
+	/* never inside libusb's own callback: release from the loop */
+	if (sd_event_add_defer(p->d->event, &src, on_release, p) >= 0)
+		sd_event_source_set_floating(src, 1);
+}
+
+/* Every 100 ms of model time: the stale checks, and the heartbeat when no
+ * report came to carry it. */
+static int on_tick(sd_event_source *s, uint64_t usec, void *user)
+{
+	struct daemon *d = user;
+	uint64_t now_us;
+	sd_event_now(d->event, CLOCK_MONOTONIC, &now_us);
+	double late_ms = (now_us > usec ? (double)(now_us - usec) : 0.0) / 1000.0;
+	d->tick_count++;
+	if (late_ms > 2.0)
+		d->tick_late++;
+	if (late_ms > d->tick_late_max_ms)
+		d->tick_late_max_ms = late_ms;
+	double now = daemon_now(d);
+	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
+		struct pad_conn *p = &d->pads[i];
+		if (!p->used || now - p->last_sample_t < 0.15)
+			continue;
+		struct core_output out;
+		core_on_tick(&p->core, now, &out);
+		if (p->present)
+			usb_send_drive(p, out.drive);
+		control_events(p, &out);
+	}
+	uint64_t period = (uint64_t)(100000.0 / d->opts.time_scale);
+	sd_event_source_set_time(s, usec + (period ? period : 1));
+	return 0;
+}
+
+int control_tick_start(struct daemon *d)
+{
+	uint64_t now;
+	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	sd_event_source *src;
+	/* 1 us accuracy: sd-event would otherwise coalesce by 250 ms */
+	int rc = sd_event_add_time(d->event, &src, CLOCK_MONOTONIC, now, 1, on_tick, d);
+	if (rc < 0)
+		return rc;
+	sd_event_source_set_enabled(src, SD_EVENT_ON);
+	sd_event_source_set_floating(src, 1);
+	return 0;
+}

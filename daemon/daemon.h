@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * thermopadd: the edges around the pure control core. One sd-event loop
+ * carries libusb's file descriptors, the API socket, the signals and the
+ * timers; telemetry comes in, the core decides, the drive goes out.
+ */
+#ifndef THERMOPAD_DAEMON_H
+#define THERMOPAD_DAEMON_H
+
+#include <libusb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "core.h"
+#include "profile.h"
+#include "thermopad_proto.h"
+
+#define DAEMON_MAX_PADS 8
+#define DAEMON_MAX_CLIENTS_HARD 1024
+#define PAD_TRANSFERS 2
+
+struct daemon;
+
+struct pad_conn {
+	struct daemon *d;
+	bool used;
+	bool present; /* on the bus and opened */
+	libusb_device *dev;
+	libusb_device_handle *handle;
+	struct libusb_transfer *telemetry[PAD_TRANSFERS];
+	uint8_t buf[PAD_TRANSFERS][64];
+	int live; /* telemetry transfers in flight */
+	int sends; /* SET_OUTPUT transfers in flight */
+	struct tp_info info;
+	char serial[TP_SERIAL_LEN + 1];
+	struct core core;
+	bool have_tel;
+	struct tp_telemetry last;
+	double last_sample_t;
+	uint16_t cmd_seq, last_seq;
+	bool have_seq;
+	unsigned long frames, gaps, rejected;
+	/* the session log */
+	FILE *log;
+	char log_path[512];
+	double log_synced;
+	char session_id[40];
+	char profile[PLAN_NAME_MAX];
+	double session_start;
+};
+
+struct api_client;
+
+struct daemon_opts {
+	const char *config_path;
+	const char *runtime_dir; /* the socket lives here */
+	const char *state_dir;
+	const char *profiles_dir; /* built-in profiles */
+	double time_scale;
+	bool verbose;
+};
+
+struct daemon {
+	struct daemon_opts opts;
+	struct config cfg;
+	sd_event *event;
+	libusb_context *usb;
+	libusb_hotplug_callback_handle hotplug;
+	struct pad_conn pads[DAEMON_MAX_PADS];
+	int listen_fd;
+	sd_event_source *listen_src;
+	struct api_client *clients;
+	int nclients;
+	char socket_path[512];
+	double start_wall;
+	int exit_code;
+	bool stopping;
+	unsigned long tick_count, tick_late;
+	double tick_late_max_ms;
+};
+
+/* clock.c: the daemon's time, scaled when the pad is simulated */
+double daemon_now(const struct daemon *d);
+double daemon_wall(void);
+
+/* usb.c */
+int usb_start(struct daemon *d, char *err, size_t errlen);
+void usb_stop(struct daemon *d);
+void usb_send_drive(struct pad_conn *p, double drive);
+void usb_zero_all_sync(struct daemon *d);
+int usb_clear_pad_faults(struct pad_conn *p);
+
+/* control.c */
+void control_on_telemetry(struct pad_conn *p, const struct tp_telemetry *t);
+void control_on_departure(struct pad_conn *p);
+void control_events(struct pad_conn *p, const struct core_output *out);
+int control_tick_start(struct daemon *d);
+void control_log_open(struct pad_conn *p);
+void control_log_close(struct pad_conn *p, const char *outcome);
+void daemon_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* profiles.c */
+int profiles_load(const struct daemon *d, const char *name, struct profile *out, char *err, size_t errlen);
+int profiles_list(const struct daemon *d, char names[][PLAN_NAME_MAX], int max);
+
+/* api.c */
+int api_start(struct daemon *d, char *err, size_t errlen);
+void api_stop(struct daemon *d);
+void api_broadcast_telemetry(struct daemon *d, const struct pad_conn *p);
+void api_broadcast_event(struct daemon *d, const struct pad_conn *p, const struct core_event *e);
+
+#endif
