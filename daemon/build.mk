@@ -3,7 +3,7 @@
 DAEMON_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 EXTRA_CFLAGS_daemon_ := $(call pkg_cflags,libusb-1.0 libsystemd jansson inih) \
 	-DTHERMOPAD_DATADIR='"$(PREFIX)/share/thermopad"'
-DAEMON_LDLIBS = $(call pkg_libs,libusb-1.0 libsystemd jansson inih) -lm
+DAEMON_LDLIBS = $(call pkg_libs,libusb-1.0 libsystemd jansson inih) -lpthread -lm
 
 $(B)/libthermopadd.a: $(call objs,$(DAEMON_SRCS))
 	@mkdir -p $(@D)

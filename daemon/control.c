@@ -51,7 +51,7 @@ void control_log_open(struct pad_conn *p)
 	fprintf(p->log, "# thermopad session %s, pad %s, profile %s\n", p->session_id, p->serial, p->profile);
 	fprintf(p->log, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults\n");
 	fflush(p->log);
-	p->log_synced = daemon_wall();
+	logsync_add(fileno(p->log));
 }
 
 void control_log_close(struct pad_conn *p, const char *outcome)
@@ -60,7 +60,7 @@ void control_log_close(struct pad_conn *p, const char *outcome)
 		return;
 	fprintf(p->log, "# outcome: %s\n", outcome);
 	fflush(p->log);
-	fdatasync(fileno(p->log));
+	logsync_release(fileno(p->log));
 	fclose(p->log);
 	p->log = NULL;
 }
@@ -75,13 +75,9 @@ static void log_sample(struct pad_conn *p, double t, const struct tp_telemetry *
 		st.phase_kind ? st.phase_kind : st.state_name, st.target_c, tel->plate_a_cc / 100.0,
 		tel->plate_b_cc / 100.0, tel->sink_cc / 100.0, st.drive, tel->current_ma / 1000.0, tel->faults);
 	/* a line per sample reaches the kernel at once; the disk at least
-	 * once a second, so a crash or power loss costs at most a second */
+	 * once a second (logsync.c), so a crash or power loss costs at most a
+	 * second */
 	fflush(p->log);
-	double now = daemon_wall();
-	if (now - p->log_synced >= 1.0) {
-		fdatasync(fileno(p->log));
-		p->log_synced = now;
-	}
 }
 
 void control_events(struct pad_conn *p, const struct core_output *out)

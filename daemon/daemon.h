@@ -45,7 +45,6 @@ struct pad_conn {
 	/* the session log */
 	FILE *log;
 	char log_path[512];
-	double log_synced;
 	char session_id[40];
 	char profile[PLAN_NAME_MAX];
 	double session_start;
@@ -69,6 +68,10 @@ struct daemon {
 	libusb_context *usb;
 	libusb_hotplug_callback_handle hotplug;
 	struct pad_conn pads[DAEMON_MAX_PADS];
+	struct {
+		int fd;
+		sd_event_source *src;
+	} usb_fds[16]; /* libusb's descriptors in the loop */
 	int listen_fd;
 	sd_event_source *listen_src;
 	struct api_client *clients;
@@ -100,6 +103,12 @@ int control_tick_start(struct daemon *d);
 void control_log_open(struct pad_conn *p);
 void control_log_close(struct pad_conn *p, const char *outcome);
 void daemon_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* logsync.c: durability off the control loop */
+int logsync_start(void);
+void logsync_add(int fd);
+void logsync_release(int fd);
+void logsync_stop(void);
 
 /* profiles.c */
 int profiles_load(const struct daemon *d, const char *name, struct profile *out, char *err, size_t errlen);

@@ -119,6 +119,10 @@ int main(int argc, char **argv)
 	sd_event_add_signal(d.event, NULL, SIGHUP, on_signal, &d);
 	sd_event_set_watchdog(d.event, 1);
 	int rc = 1;
+	if (logsync_start() != 0) {
+		fprintf(stderr, "thermopadd: cannot start the log thread\n");
+		return 1;
+	}
 	if (api_start(&d, err, sizeof err) != 0 || usb_start(&d, err, sizeof err) != 0 || control_tick_start(&d) < 0) {
 		fprintf(stderr, "thermopadd: %s\n", err);
 		usb_zero_all_sync(&d);
@@ -131,6 +135,7 @@ out:
 	usb_zero_all_sync(&d);
 	usb_stop(&d);
 	api_stop(&d);
+	logsync_stop();
 	sd_event_unref(d.event);
 	return rc;
 }

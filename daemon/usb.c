@@ -27,16 +27,26 @@ static void fd_added(int fd, short events, void *user)
 {
 	struct daemon *d = user;
 	uint32_t ev = (events & POLLIN ? EPOLLIN : 0) | (events & POLLOUT ? EPOLLOUT : 0);
-	sd_event_source *src;
-	if (sd_event_add_io(d->event, &src, fd, ev, on_usb_fd, d) >= 0)
-		sd_event_source_set_floating(src, 1);
+	for (size_t i = 0; i < sizeof d->usb_fds / sizeof d->usb_fds[0]; i++)
+		if (!d->usb_fds[i].src) {
+			if (sd_event_add_io(d->event, &d->usb_fds[i].src, fd, ev, on_usb_fd, d) >= 0)
+				d->usb_fds[i].fd = fd;
+			else
+				d->usb_fds[i].src = NULL;
+			return;
+		}
+	daemon_log(2, "too many libusb descriptors: a pad will not be served");
 }
 
 static void fd_removed(int fd, void *user)
 {
-	(void)fd, (void)user;
-	/* sd-event drops an io source whose fd is gone from its epoll set on
-	 * the next run; floating sources are owned by the loop */
+	struct daemon *d = user;
+	/* a gone device's fd must leave the loop, or its hang-up spins it */
+	for (size_t i = 0; i < sizeof d->usb_fds / sizeof d->usb_fds[0]; i++)
+		if (d->usb_fds[i].src && d->usb_fds[i].fd == fd) {
+			d->usb_fds[i].src = sd_event_source_disable_unref(d->usb_fds[i].src);
+			d->usb_fds[i].fd = -1;
+		}
 }
 
 static struct pad_conn *find_by_dev(struct daemon *d, libusb_device *dev)
@@ -328,4 +338,6 @@ void usb_stop(struct daemon *d)
 		}
 	libusb_exit(d->usb);
 	d->usb = NULL;
+	for (size_t i = 0; i < sizeof d->usb_fds / sizeof d->usb_fds[0]; i++)
+		d->usb_fds[i].src = sd_event_source_disable_unref(d->usb_fds[i].src);
 }

@@ -120,6 +120,8 @@ static int run_child(char **cmd, sigset_t *old)
 		return -1;
 	}
 	if (pid == 0) {
+		/* its own process group: whatever it starts goes when it goes */
+		setpgid(0, 0);
 		sigprocmask(SIG_SETMASK, old, NULL);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "thermopad-sim: %s: %s\n", cmd[0], strerror(errno));
@@ -144,7 +146,7 @@ static int wait_child(pid_t pid, const sigset_t *set)
 			continue;
 		}
 		if (sig > 0)
-			kill(pid, sig);
+			kill(-pid, sig); /* the whole group COMMAND started */
 	}
 }
 
@@ -266,8 +268,13 @@ int main(int argc, char **argv)
 	setenv("TP_SIM_SERIALS", serials, 1);
 
 	pid_t pid = run_child(argv + optind, &old);
-	if (pid > 0)
+	if (pid > 0) {
+		setpgid(pid, pid);
 		status = wait_child(pid, &set);
+		/* programs COMMAND left running (a daemon in the background)
+		 * must not outlive the pads they drive */
+		kill(-pid, SIGTERM);
+	}
 	simctl_stop(ctl);
 out:
 	simusb_stop(sim);

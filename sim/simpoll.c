@@ -120,8 +120,12 @@ static int untranslate(struct pollfd *fds, const struct pollfd *local, const boo
 	for (nfds_t i = 0; i < n; i++) {
 		short rev = local[i].revents;
 		if (mapped[i]) {
+			/* a FIFO without its writer: the simulator is gone, which
+			 * to the program is a device gone (POLLERR, as the kernel
+			 * says after a disconnect) */
+			short gone = rev & (POLLHUP | POLLERR) ? (short)(POLLERR | POLLHUP) : 0;
 			short want = fds[i].events & (POLLOUT | POLLWRNORM);
-			rev = (short)((rev & POLLIN) ? want : 0);
+			rev = (short)(((rev & POLLIN) ? want : 0) | gone);
 		}
 		fds[i].revents = rev;
 		if (rev)

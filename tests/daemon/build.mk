@@ -1,0 +1,2 @@
+TEST_SCRIPTS += tests/daemon/test_daemon.sh
+TEST_BINS += $(B)/thermopadd $(B)/thermopad $(B)/thermopad-sim
