@@ -132,8 +132,10 @@ void control_on_telemetry(struct pad_conn *p, const struct tp_telemetry *t)
 
 static int on_release(sd_event_source *s, void *user)
 {
+	struct pad_conn *p = user;
 	(void)s;
-	control_release_usb(user);
+	p->release_src = sd_event_source_unref(p->release_src);
+	control_release_usb(p);
 	return 0;
 }
 
@@ -148,10 +150,10 @@ void control_on_departure(struct pad_conn *p)
 	core_external_fault(&p->core, daemon_now(p->d), "disconnected", msg, &out);
 	daemon_log(3, "pad %s: disconnected", p->serial);
 	control_events(p, &out);
-	sd_event_source *src;
 	/* never inside libusb's own callback: release from the loop */
-	if (sd_event_add_defer(p->d->event, &src, on_release, p) >= 0)
-		sd_event_source_set_floating(src, 1);
+	p->release_src = sd_event_source_unref(p->release_src);
+	if (sd_event_add_defer(p->d->event, &p->release_src, on_release, p) < 0)
+		p->release_src = NULL;
 }
 
 /* Every 100 ms of model time: the stale checks, and the heartbeat when no
@@ -187,12 +189,10 @@ int control_tick_start(struct daemon *d)
 {
 	uint64_t now;
 	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-	sd_event_source *src;
 	/* 1 us accuracy: sd-event would otherwise coalesce by 250 ms */
-	int rc = sd_event_add_time(d->event, &src, CLOCK_MONOTONIC, now, 1, on_tick, d);
+	int rc = sd_event_add_time(d->event, &d->tick, CLOCK_MONOTONIC, now, 1, on_tick, d);
 	if (rc < 0)
 		return rc;
-	sd_event_source_set_enabled(src, SD_EVENT_ON);
-	sd_event_source_set_floating(src, 1);
+	sd_event_source_set_enabled(d->tick, SD_EVENT_ON);
 	return 0;
 }

@@ -33,6 +33,7 @@ struct pad_conn {
 	uint8_t buf[PAD_TRANSFERS][64];
 	int live; /* telemetry transfers in flight */
 	int sends; /* SET_OUTPUT transfers in flight */
+	sd_event_source *open_src, *release_src; /* deferred work, owned here */
 	struct tp_info info;
 	char serial[TP_SERIAL_LEN + 1];
 	struct core core;
@@ -74,6 +75,7 @@ struct daemon {
 	} usb_fds[16]; /* libusb's descriptors in the loop */
 	int listen_fd;
 	sd_event_source *listen_src;
+	sd_event_source *tick;
 	struct api_client *clients;
 	int nclients;
 	char socket_path[512];

@@ -110,13 +110,14 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (sd_event_default(&d.event) < 0) {
+	sd_event_source *sig_src[3] = {NULL, NULL, NULL};
+	if (sd_event_new(&d.event) < 0) {
 		fprintf(stderr, "thermopadd: cannot create the event loop\n");
 		return 1;
 	}
-	sd_event_add_signal(d.event, NULL, SIGTERM, on_signal, &d);
-	sd_event_add_signal(d.event, NULL, SIGINT, on_signal, &d);
-	sd_event_add_signal(d.event, NULL, SIGHUP, on_signal, &d);
+	sd_event_add_signal(d.event, &sig_src[0], SIGTERM, on_signal, &d);
+	sd_event_add_signal(d.event, &sig_src[1], SIGINT, on_signal, &d);
+	sd_event_add_signal(d.event, &sig_src[2], SIGHUP, on_signal, &d);
 	sd_event_set_watchdog(d.event, 1);
 	int rc = 1;
 	if (logsync_start() != 0) {
@@ -136,6 +137,9 @@ out:
 	usb_stop(&d);
 	api_stop(&d);
 	logsync_stop();
+	for (int i = 0; i < 3; i++)
+		sd_event_source_unref(sig_src[i]);
+	sd_event_source_unref(d.tick);
 	sd_event_unref(d.event);
 	return rc;
 }

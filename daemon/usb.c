@@ -206,6 +206,7 @@ static int on_deferred_open(sd_event_source *s, void *user)
 {
 	struct pad_conn *p = user;
 	(void)s;
+	p->open_src = sd_event_source_unref(p->open_src);
 	if (p->present || !p->used)
 		return 0;
 	if (open_pad(p->d, p) != 0) {
@@ -249,9 +250,9 @@ static int on_hotplug(libusb_context *ctx, libusb_device *dev, libusb_hotplug_ev
 		p->used = true;
 		p->d = d;
 		p->dev = libusb_ref_device(dev);
-		sd_event_source *src;
-		if (sd_event_add_defer(d->event, &src, on_deferred_open, p) >= 0)
-			sd_event_source_set_floating(src, 1);
+		p->open_src = sd_event_source_unref(p->open_src);
+		if (sd_event_add_defer(d->event, &p->open_src, on_deferred_open, p) < 0)
+			p->open_src = NULL;
 	} else {
 		struct pad_conn *p = find_by_dev(d, dev);
 		if (p)
@@ -331,11 +332,15 @@ void usb_stop(struct daemon *d)
 	if (!d->usb)
 		return;
 	libusb_hotplug_deregister_callback(d->usb, d->hotplug);
-	for (int i = 0; i < DAEMON_MAX_PADS; i++)
-		if (d->pads[i].used) {
-			control_release_usb(&d->pads[i]);
-			control_log_close(&d->pads[i], "daemon stopped");
+	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
+		struct pad_conn *p = &d->pads[i];
+		p->open_src = sd_event_source_unref(p->open_src);
+		p->release_src = sd_event_source_unref(p->release_src);
+		if (p->used) {
+			control_release_usb(p);
+			control_log_close(p, "daemon stopped");
 		}
+	}
 	libusb_exit(d->usb);
 	d->usb = NULL;
 	for (size_t i = 0; i < sizeof d->usb_fds / sizeof d->usb_fds[0]; i++)
