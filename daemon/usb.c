@@ -212,7 +212,11 @@ static int on_deferred_open(sd_event_source *s, void *user)
 	if (open_pad(p->d, p) != 0) {
 		close_pad(p);
 		libusb_unref_device(p->dev);
-		p->used = false;
+		p->dev = NULL;
+		/* a slot that remembers a session (or a fault) stays, waiting
+		 * for its pad; an empty one is freed */
+		if (p->core.state == CORE_IDLE && !p->core.safety.latched)
+			p->used = false;
 	}
 	return 0;
 }
