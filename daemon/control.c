@@ -169,6 +169,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user)
 		d->tick_late++;
 	if (late_ms > d->tick_late_max_ms)
 		d->tick_late_max_ms = late_ms;
+	/* reports that arrived while the loop was busy are read before their
+	 * absence is judged */
+	struct timeval zero = {0, 0};
+	libusb_handle_events_timeout_completed(d->usb, &zero, NULL);
 	double now = daemon_now(d);
 	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
 		struct pad_conn *p = &d->pads[i];

@@ -21,7 +21,7 @@ tp() { "$build/thermopad" "$@"; }
 
 echo "thermopad demo: a simulated pad at time scale $scale (one wall second = $scale model seconds)"
 "$build/thermopad-sim" --time-scale "$scale" -- "$build/thermopadd" --time-scale "$scale" \
-	--runtime-dir "$work/run" --state-dir "$work/state" --profiles-dir profiles --config etc/thermopad.conf \
+	--runtime-dir "$work/run" --state-dir "$work/state" --profiles-dir profiles --config scripts/demo.conf \
 	2>"$work/daemon.log" &
 sim_pid=$!
 # wait for the daemon's socket to answer, not for a fixed time
