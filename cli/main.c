@@ -26,6 +26,7 @@ static void usage(FILE *out)
 		"  devices                                               the pads the daemon sees\n"
 		"  faults | clear-faults                                 show or clear latched faults\n"
 		"  profiles list                                         the profiles the daemon knows\n"
+		"  tune heat|cool [--pad SERIAL]                         autotune the pad (saved by serial)\n"
 		"  version\n"
 		"\n"
 		"The socket is --socket, else $THERMOPAD_SOCKET, else %s.\n"
@@ -198,6 +199,24 @@ static int cmd_start(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	json_t *req = json_pack("{s:s, s:s, s:[]}", "cmd", "start", "profile", argv[1], "set");
+	/* a profile of the user's own: the daemon cannot read the user's
+	 * home, so its text goes with the request */
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char path[512];
+	if (xdg && *xdg)
+		snprintf(path, sizeof path, "%s/thermopad/profiles/%s.ini", xdg, argv[1]);
+	else
+		snprintf(path, sizeof path, "%s/.config/thermopad/profiles/%s.ini", home ? home : "", argv[1]);
+	FILE *f = strchr(argv[1], '/') ? NULL : fopen(path, "r");
+	if (f) {
+		static char text[65536];
+		size_t n = fread(text, 1, sizeof text - 1, f);
+		fclose(f);
+		text[n] = '\0';
+		json_object_set_new(req, "profile_text", json_string(text));
+		if (!c->json)
+			printf("using your profile %s\n", path);
+	}
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--pad") && i + 1 < argc) {
 			json_object_set_new(req, "pad", json_string(argv[++i]));
@@ -262,6 +281,8 @@ int main(int argc, char **argv)
 		rc = simple(&c, cmd, NULL);
 	else if (!strcmp(cmd, "extend") && rest == 2 && atof(args[1]) > 0)
 		rc = simple(&c, cmd, json_pack("{s:f}", "minutes", atof(args[1])));
+	else if (!strcmp(cmd, "tune") && rest >= 2 && (!strcmp(args[1], "heat") || !strcmp(args[1], "cool")))
+		rc = simple(&c, cmd, json_pack("{s:s}", "direction", args[1]));
 	else if (!strcmp(cmd, "faults"))
 		rc = cmd_faults(&c);
 	else if (!strcmp(cmd, "watch"))
@@ -273,7 +294,8 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 	}
 	if (!rc && !c.json && (!strcmp(cmd, "stop") || !strcmp(cmd, "pause") || !strcmp(cmd, "resume") ||
-			       !strcmp(cmd, "skip") || !strcmp(cmd, "clear-faults") || !strcmp(cmd, "extend")))
+			       !strcmp(cmd, "skip") || !strcmp(cmd, "clear-faults") || !strcmp(cmd, "extend") ||
+			       !strcmp(cmd, "tune")))
 		printf("%s: done\n", cmd);
 	client_close(&c.client);
 	return rc;

@@ -241,7 +241,14 @@ static void session_op(struct api_client *c, json_t *id, json_t *req, const char
 		rc = core_resume(&p->core, now, err, sizeof err);
 	else if (!strcmp(cmd, "skip"))
 		rc = core_skip(&p->core, now, err, sizeof err);
-	else if (!strcmp(cmd, "extend"))
+	else if (!strcmp(cmd, "tune")) {
+		const char *dir = json_string_value(json_object_get(req, "direction"));
+		if (!dir || (strcmp(dir, "heat") && strcmp(dir, "cool"))) {
+			send_error(c, id, API_ERR_BAD_REQUEST, "tune needs \"direction\": \"heat\" or \"cool\"");
+			return;
+		}
+		rc = core_tune(&p->core, !strcmp(dir, "heat"), now, err, sizeof err);
+	} else if (!strcmp(cmd, "extend"))
 		rc = core_extend(&p->core, json_number_value(json_object_get(req, "minutes")) * 60.0, err, sizeof err);
 	else {
 		rc = core_clear_faults(&p->core, now, err, sizeof err);
@@ -314,7 +321,8 @@ static void handle(struct api_client *c, const char *line)
 		c->sub_last = -1e9;
 		ok_reply(c, id);
 	} else if (!strcmp(cmd, "start") || !strcmp(cmd, "stop") || !strcmp(cmd, "pause") || !strcmp(cmd, "resume") ||
-		   !strcmp(cmd, "skip") || !strcmp(cmd, "extend") || !strcmp(cmd, "clear-faults")) {
+		   !strcmp(cmd, "skip") || !strcmp(cmd, "extend") || !strcmp(cmd, "clear-faults") ||
+		   !strcmp(cmd, "tune")) {
 		if (!c->control) {
 			send_error(c, id, API_ERR_NOT_PERMITTED,
 				   "only root and members of group '%s' may control the pad", d->cfg.socket_group);

@@ -80,6 +80,51 @@ static void log_sample(struct pad_conn *p, double t, const struct tp_telemetry *
 	fflush(p->log);
 }
 
+/* The calibration of a pad, by serial: written by a finished tune, read
+ * when the pad arrives, so tuned gains are used from then on. */
+static void calibration_path(const struct pad_conn *p, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/calibration/%s.ini", p->d->opts.state_dir, p->serial);
+}
+
+static void calibration_save(struct pad_conn *p)
+{
+	char path[600], dir[520], text[1024];
+	snprintf(dir, sizeof dir, "%s/calibration", p->d->opts.state_dir);
+	mkdir(p->d->opts.state_dir, 0755);
+	mkdir(dir, 0755);
+	calibration_path(p, path, sizeof path);
+	tune_format(&p->core.cfg.pid, p->serial, text, sizeof text);
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fflush(f) != 0 || fdatasync(fileno(f)) != 0) {
+		daemon_log(3, "pad %s: cannot save its calibration to %s: %s", p->serial, path, strerror(errno));
+	} else {
+		daemon_log(5, "pad %s: calibration saved to %s", p->serial, path);
+	}
+	if (f)
+		fclose(f);
+}
+
+void control_calibration_load(struct pad_conn *p)
+{
+	char path[600], text[4096], err[200];
+	calibration_path(p, path, sizeof path);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return; /* not tuned yet: the defaults */
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	struct pid_config cfg = p->core.cfg.pid;
+	if (tune_parse(text, &cfg, err, sizeof err) != 0) {
+		daemon_log(3, "pad %s: calibration %s ignored: %s", p->serial, path, err);
+		return;
+	}
+	p->core.cfg.pid = cfg;
+	p->core.pid.cfg = cfg;
+	daemon_log(5, "pad %s: calibration loaded from %s", p->serial, path);
+}
+
 void control_events(struct pad_conn *p, const struct core_output *out)
 {
 	for (int i = 0; i < out->nevents; i++) {
@@ -89,6 +134,8 @@ void control_events(struct pad_conn *p, const struct core_output *out)
 		api_broadcast_event(p->d, p, e);
 		if (!strcmp(e->code, "session-end"))
 			control_log_close(p, e->message);
+		if (!strcmp(e->code, "tune-done"))
+			calibration_save(p);
 	}
 }
 

@@ -103,6 +103,7 @@ void control_on_departure(struct pad_conn *p);
 void control_events(struct pad_conn *p, const struct core_output *out);
 int control_tick_start(struct daemon *d);
 void control_log_open(struct pad_conn *p);
+void control_calibration_load(struct pad_conn *p);
 void control_log_close(struct pad_conn *p, const char *outcome);
 void daemon_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

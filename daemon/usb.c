@@ -172,6 +172,7 @@ static int open_pad(struct daemon *d, struct pad_conn *p)
 	}
 	p->info = info;
 	snprintf(p->serial, sizeof p->serial, "%s", info.serial);
+	control_calibration_load(p);
 	/* the envelope, narrowed into the firmware too */
 	struct tp_set_limits lim = {{.plate_max_cc = (int16_t)lround(d->cfg.limits.plate_max_c * 100),
 				     .plate_min_cc = (int16_t)lround(d->cfg.limits.plate_min_c * 100),

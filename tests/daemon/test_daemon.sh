@@ -28,6 +28,10 @@ config=$work/test.conf
 scenario() {
 	local scale=$1 body=$2
 	rm -rf "$work/run" "$work/state"
+	if [ -f "$work/cal.ini" ]; then # a calibration from an earlier tune
+		mkdir -p "$work/state/calibration"
+		cp "$work/cal.ini" "$work/state/calibration/TP-SIM-0001.ini"
+	fi
 	cat >"$work/scenario.sh" <<SCRIPT
 set -u
 config=$config
@@ -124,6 +128,25 @@ wait_model 10
 tp status | grep -q running && echo "still running"
 tp --json status | grep -o "\"late_max_ms\":[0-9.]*"'
 check "bad requests do not disturb the control loop" "grep -q 'still running' '$work/out'"
+
+mkdir -p "$work/xdg/thermopad/profiles"
+printf '[profile]\ndescription = mine\n[phase.w]\nkind = heat\ntarget_c = 37\nduration_min = 1\n' \
+	>"$work/xdg/thermopad/profiles/mine.ini"
+scenario $S '
+XDG_CONFIG_HOME='"$work"'/xdg tp start mine
+tp status
+tp stop
+wait_for "tp status | grep -q \"TP-SIM-0001: idle\""
+tp tune heat; echo "tune rc $?"
+wait_for "tp status | grep -q \"TP-SIM-0001: idle\""
+sleep 0.2; ls '"$work"'/state/calibration/'
+check "a user's own profile travels with the request" "grep -q 'using your profile' '$work/out' && grep -q 'target 37.0 C' '$work/out'"
+check "autotune finishes and saves the pad's calibration by serial" \
+	"grep -q 'tune rc 0' '$work/out' && grep -q 'heating gains: kp' '$work/daemon.log' && [ -s '$work/state/calibration/TP-SIM-0001.ini' ]"
+cp "$work/state/calibration/TP-SIM-0001.ini" "$work/cal.ini" 2>/dev/null
+scenario $S '
+tp status >/dev/null'
+check "and uses it from then on" "grep -q 'calibration loaded' '$work/daemon.log'"
 
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]
