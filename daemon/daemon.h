@@ -34,6 +34,7 @@ struct pad_conn {
 	int live; /* telemetry transfers in flight */
 	int sends; /* SET_OUTPUT transfers in flight */
 	sd_event_source *open_src, *release_src; /* deferred work, owned here */
+	int open_attempts;
 	struct tp_info info;
 	char serial[TP_SERIAL_LEN + 1];
 	struct core core;

@@ -203,15 +203,33 @@ static int open_pad(struct daemon *d, struct pad_conn *p)
 	return 0;
 }
 
+static int on_deferred_open(sd_event_source *s, void *user);
+
+static int on_open_retry(sd_event_source *s, uint64_t usec, void *user)
+{
+	(void)usec;
+	return on_deferred_open(s, user);
+}
+
 static int on_deferred_open(sd_event_source *s, void *user)
 {
 	struct pad_conn *p = user;
 	(void)s;
 	p->open_src = sd_event_source_unref(p->open_src);
-	if (p->present || !p->used)
+	if (p->present || !p->used || !p->dev)
 		return 0;
 	if (open_pad(p->d, p) != 0) {
 		close_pad(p);
+		/* a device node may get its permissions (udev) or its handler
+		 * a moment after the arrival: try again for two seconds */
+		if (++p->open_attempts < 10) {
+			uint64_t now;
+			sd_event_now(p->d->event, CLOCK_MONOTONIC, &now);
+			if (sd_event_add_time(p->d->event, &p->open_src, CLOCK_MONOTONIC, now + 200000, 1000, on_open_retry,
+					      p) >= 0)
+				return 0;
+			p->open_src = NULL;
+		}
 		libusb_unref_device(p->dev);
 		p->dev = NULL;
 		/* a slot that remembers a session (or a fault) stays, waiting
@@ -254,7 +272,10 @@ static int on_hotplug(libusb_context *ctx, libusb_device *dev, libusb_hotplug_ev
 		}
 		p->used = true;
 		p->d = d;
+		if (p->dev)
+			libusb_unref_device(p->dev);
 		p->dev = libusb_ref_device(dev);
+		p->open_attempts = 0;
 		p->open_src = sd_event_source_unref(p->open_src);
 		if (sd_event_add_defer(d->event, &p->open_src, on_deferred_open, p) < 0)
 			p->open_src = NULL;
