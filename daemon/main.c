@@ -133,6 +133,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "READY=1\nSTATUS=waiting for a pad");
 	rc = sd_event_loop(d.event) < 0 ? 1 : 0;
 out:
+	d.stopping = true;
 	usb_zero_all_sync(&d);
 	usb_stop(&d);
 	api_stop(&d);

@@ -69,6 +69,8 @@ void usb_send_drive(struct pad_conn *p, double drive)
 {
 	if (!p->present || !p->handle)
 		return;
+	if (p->d->stopping)
+		drive = 0; /* once stopping, whatever completes late sends zero */
 	struct tp_set_output cmd = {.seq = ++p->cmd_seq, .drive = (int16_t)lround(drive * TP_DRIVE_FULL)};
 	uint8_t *buf = calloc(1, LIBUSB_CONTROL_SETUP_SIZE + TP_SET_OUTPUT_LEN);
 	struct libusb_transfer *t = libusb_alloc_transfer(0);
@@ -91,7 +93,7 @@ static void on_telemetry(struct libusb_transfer *t)
 {
 	struct pad_conn *p = t->user_data;
 	p->live--;
-	if (t->status == LIBUSB_TRANSFER_COMPLETED) {
+	if (t->status == LIBUSB_TRANSFER_COMPLETED && !p->d->stopping) {
 		struct tp_telemetry tel;
 		enum proto_err e = proto_decode_telemetry(t->buffer, (size_t)t->actual_length, &tel);
 		if (e == PROTO_OK)
