@@ -19,7 +19,7 @@ export PREFIX DESTDIR
 
 .DEFAULT_GOAL := all
 ENTRY_GOALS := all check demo bench fuzz
-OTHER_GOALS := install uninstall clean format
+OTHER_GOALS := install uninstall install-paths clean format
 
 ifeq ($(INNER),)
 # Outer make: make sure the packages are there, then re-enter so that every

@@ -106,7 +106,7 @@ static int simple(struct cli *c, const char *cmd, json_t *req)
 		output_devices(c, r);
 	} else if (!strcmp(cmd, "version")) {
 		json_t *d = json_object_get(r, "daemon");
-		printf("thermopad 0.1.0, daemon %s (API %lld, protocol %lld)\n",
+		printf("thermopad " THERMOPAD_VERSION ", daemon %s (API %lld, protocol %lld)\n",
 		       json_string_value(json_object_get(d, "version")),
 		       (long long)json_integer_value(json_object_get(d, "api")),
 		       (long long)json_integer_value(json_object_get(d, "protocol")));

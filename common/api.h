@@ -7,6 +7,7 @@
 #ifndef THERMOPAD_API_H
 #define THERMOPAD_API_H
 
+#define THERMOPAD_VERSION "0.2.0"
 #define API_VERSION 1
 #define API_DEFAULT_SOCKET "/run/thermopad/thermopad.sock"
 #define API_SOCKET_NAME "thermopad.sock"
@@ -25,5 +26,8 @@
 #define API_ERR_INVALID_OVERRIDE "invalid-override"
 #define API_ERR_REFUSED "refused"
 #define API_ERR_BUSY "busy"
+#define API_ERR_INVALID_CONFIG "invalid-config"
+#define API_ERR_NO_SESSION "no-session"
+#define API_ERR_IDLE "idle-timeout"
 
 #endif

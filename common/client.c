@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,17 +82,19 @@ json_t *client_call(struct client *c, json_t *req)
 		return NULL;
 	size_t n = strlen(text);
 	text[n] = '\n';
-	ssize_t w = write(c->fd, text, n + 1);
+	ssize_t w = send(c->fd, text, n + 1, MSG_NOSIGNAL);
 	free(text);
-	if (w != (ssize_t)(n + 1))
-		return NULL;
+	/* a daemon that refused us at connect time may have closed already:
+	 * its refusal is still there to be read */
+	bool sent = w == (ssize_t)(n + 1);
 	for (;;) {
-		json_t *msg = client_next(c, 10000);
+		json_t *msg = client_next(c, sent ? 10000 : 1000);
 		if (!msg)
 			return NULL;
 		json_t *mid = json_object_get(msg, "id");
 		/* a refusal at connect time carries no id */
-		if ((mid && json_integer_value(mid) == id) || (!mid && json_object_get(msg, "ok")))
+		if ((json_is_integer(mid) && json_integer_value(mid) == id) ||
+		    ((!mid || json_is_null(mid)) && json_object_get(msg, "ok")))
 			return msg;
 		json_decref(msg);
 	}

@@ -16,33 +16,27 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "daemon.h"
+#include "sessions.h"
 
 void control_release_usb(struct pad_conn *p);
-
-void daemon_log(int priority, const char *fmt, ...)
-{
-	/* <N> prefixes: the journal reads them from stderr under systemd */
-	char msg[600];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "<%d>%s\n", priority, msg);
-}
 
 void control_log_open(struct pad_conn *p)
 {
 	struct daemon *d = p->d;
 	char dir[400];
 	snprintf(dir, sizeof dir, "%s/sessions", d->opts.state_dir);
-	mkdir(d->opts.state_dir, 0755);
-	mkdir(dir, 0755);
-	time_t now = time(NULL);
+	mkdir(d->opts.state_dir, 0750);
+	mkdir(dir, 0750);
+	p->session_wall = time(NULL);
+	p->session_samples = 0;
 	struct tm tm;
-	localtime_r(&now, &tm);
+	localtime_r(&p->session_wall, &tm);
 	strftime(p->session_id, sizeof p->session_id, "%Y%m%d-%H%M%S", &tm);
-	snprintf(p->log_path, sizeof p->log_path, "%s/%s-%s.csv", dir, p->session_id, p->serial);
+	snprintf(p->session_name, sizeof p->session_name, "%s-%s", p->session_id, p->serial);
+	snprintf(p->log_path, sizeof p->log_path, "%s/%s.csv", dir, p->session_name);
 	p->log = fopen(p->log_path, "w");
 	if (!p->log) {
 		daemon_log(3, "session log %s: %s", p->log_path, strerror(errno));
@@ -52,6 +46,8 @@ void control_log_open(struct pad_conn *p)
 	fprintf(p->log, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults\n");
 	fflush(p->log);
 	logsync_add(fileno(p->log));
+	if (sessions_write_meta(p, NULL, 0.0, 0) != 0)
+		daemon_log(4, "session %s: cannot write its metadata", p->session_name);
 }
 
 void control_log_close(struct pad_conn *p, const char *outcome)
@@ -63,6 +59,11 @@ void control_log_close(struct pad_conn *p, const char *outcome)
 	logsync_release(fileno(p->log));
 	fclose(p->log);
 	p->log = NULL;
+	if (sessions_write_meta(p, outcome, daemon_now(p->d) - p->session_start, p->session_samples) != 0)
+		daemon_log(4, "session %s: cannot write its metadata", p->session_name);
+	int removed = sessions_prune(p->d, time(NULL));
+	if (removed > 0)
+		daemon_log(6, "log retention: %d old session(s) removed", removed);
 }
 
 static void log_sample(struct pad_conn *p, double t, const struct tp_telemetry *tel)
@@ -74,6 +75,7 @@ static void log_sample(struct pad_conn *p, double t, const struct tp_telemetry *
 	fprintf(p->log, "%.1f,%s,%.2f,%.2f,%.2f,%.2f,%.4f,%.3f,0x%x\n", t - p->session_start,
 		st.phase_kind ? st.phase_kind : st.state_name, st.target_c, tel->plate_a_cc / 100.0,
 		tel->plate_b_cc / 100.0, tel->sink_cc / 100.0, st.drive, tel->current_ma / 1000.0, tel->faults);
+	p->session_samples++;
 	/* a line per sample reaches the kernel at once; the disk at least
 	 * once a second (logsync.c), so a crash or power loss costs at most a
 	 * second */
@@ -130,7 +132,10 @@ void control_events(struct pad_conn *p, const struct core_output *out)
 	for (int i = 0; i < out->nevents; i++) {
 		const struct core_event *e = &out->events[i];
 		int prio = e->severity == CORE_FAULT ? 2 : e->severity == CORE_WARNING ? 4 : 6;
-		daemon_log(prio, "pad %s session %s: %s", p->serial, p->session_id[0] ? p->session_id : "-", e->message);
+		struct report_fields f = {.pad = p->serial, .session = p->session_name, .event = e->code,
+					  .fault = e->severity == CORE_FAULT ? e->code : NULL};
+		daemon_report(prio, &f, "pad %s session %s: %s", p->serial, p->session_name[0] ? p->session_name : "-",
+			      e->message);
 		api_broadcast_event(p->d, p, e);
 		if (!strcmp(e->code, "session-end"))
 			control_log_close(p, e->message);
@@ -195,7 +200,8 @@ void control_on_departure(struct pad_conn *p)
 	char msg[120];
 	snprintf(msg, sizeof msg, "pad %s left the bus", p->serial);
 	core_external_fault(&p->core, daemon_now(p->d), "disconnected", msg, &out);
-	daemon_log(3, "pad %s: disconnected", p->serial);
+	daemon_report(3, &(struct report_fields){.pad = p->serial, .session = p->session_name, .event = "departure"},
+		      "pad %s: disconnected", p->serial);
 	control_events(p, &out);
 	/* never inside libusb's own callback: release from the loop */
 	p->release_src = sd_event_source_unref(p->release_src);
@@ -212,6 +218,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user)
 	sd_event_now(d->event, CLOCK_MONOTONIC, &now_us);
 	double late_ms = (now_us > usec ? (double)(now_us - usec) : 0.0) / 1000.0;
 	d->tick_count++;
+	d->tick_late_hist[late_ms < 6.3 ? (int)(late_ms * 10.0) : 63]++;
 	if (late_ms > 2.0)
 		d->tick_late++;
 	if (late_ms > d->tick_late_max_ms)
@@ -231,15 +238,66 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user)
 			usb_send_drive(p, out.drive);
 		control_events(p, &out);
 	}
+	interlock_gpio_update(d);
+	control_health(d);
 	uint64_t period = (uint64_t)(100000.0 / d->opts.time_scale);
 	sd_event_source_set_time(s, usec + (period ? period : 1));
 	return 0;
+}
+
+/* What systemd is told, from the control tick. The watchdog is petted only
+ * while the tick runs (it is calling this) and every pad on the bus keeps
+ * reporting: a wedged loop or a wedged USB path gets the daemon restarted,
+ * while a pad simply unplugged does not. STATUS= says what each pad does,
+ * sent when it changes. */
+void control_health(struct daemon *d)
+{
+	double now = daemon_now(d), wall = daemon_wall();
+	bool healthy = true;
+	char line[sizeof d->status_line] = "";
+	size_t used = 0;
+	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
+		const struct pad_conn *p = &d->pads[i];
+		if (!p->used || !p->serial[0])
+			continue;
+		if (p->present && now - p->last_sample_t > 1.0)
+			healthy = false;
+		struct core_status st;
+		core_status(&p->core, &st);
+		int w;
+		if (!p->present)
+			w = snprintf(line + used, sizeof line - used, "%s%s: away", used ? "; " : "", p->serial);
+		else if (st.fault)
+			w = snprintf(line + used, sizeof line - used, "%s%s: fault %s", used ? "; " : "", p->serial,
+				     st.fault_code);
+		else if (st.phase_kind)
+			w = snprintf(line + used, sizeof line - used, "%s%s: %s %s, phase %d/%d %s, target %.1f C",
+				     used ? "; " : "", p->serial, st.state_name, st.plan_name, st.step, st.nsteps,
+				     st.phase_kind, st.target_c);
+		else
+			w = snprintf(line + used, sizeof line - used, "%s%s: %s", used ? "; " : "", p->serial,
+				     st.state_name);
+		if (w > 0 && (size_t)w < sizeof line - used)
+			used += (size_t)w;
+	}
+	if (!used)
+		snprintf(line, sizeof line, "waiting for a pad");
+	if (strcmp(line, d->status_line)) {
+		snprintf(d->status_line, sizeof d->status_line, "%s", line);
+		sd_notifyf(0, "STATUS=%s", line);
+	}
+	if (d->watchdog_usec && healthy && wall - d->watchdog_last >= d->watchdog_usec / 4e6) {
+		d->watchdog_last = wall;
+		sd_notify(0, "WATCHDOG=1");
+	}
 }
 
 int control_tick_start(struct daemon *d)
 {
 	uint64_t now;
 	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
+		d->watchdog_usec = 0;
 	/* 1 us accuracy: sd-event would otherwise coalesce by 250 ms */
 	int rc = sd_event_add_time(d->event, &d->tick, CLOCK_MONOTONIC, now, 1, on_tick, d);
 	if (rc < 0)

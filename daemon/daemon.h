@@ -10,16 +10,20 @@
 #include <libusb.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 #include <systemd/sd-event.h>
 
 #include "config.h"
 #include "core.h"
+#include "interlock.h"
 #include "profile.h"
 #include "thermopad_proto.h"
 
 #define DAEMON_MAX_PADS 8
 #define DAEMON_MAX_CLIENTS_HARD 1024
 #define PAD_TRANSFERS 2
+#define PROFILES_MAX 64
+#define CONFIG_TEXT_MAX 65536
 
 struct daemon;
 
@@ -47,12 +51,16 @@ struct pad_conn {
 	/* the session log */
 	FILE *log;
 	char log_path[512];
-	char session_id[40];
+	char session_id[40]; /* the start time, for people */
+	char session_name[96]; /* session_id-serial: the stored session's id */
 	char profile[PLAN_NAME_MAX];
-	double session_start;
+	double session_start; /* daemon (model) time */
+	time_t session_wall;
+	unsigned long session_samples;
 };
 
 struct api_client;
+struct profile_entry;
 
 struct daemon_opts {
 	const char *config_path;
@@ -75,7 +83,8 @@ struct daemon {
 		sd_event_source *src;
 	} usb_fds[16]; /* libusb's descriptors in the loop */
 	int listen_fd;
-	sd_event_source *listen_src;
+	bool listen_inherited; /* from systemd: not ours to unlink */
+	sd_event_source *listen_src, *sweep_src;
 	sd_event_source *tick;
 	struct api_client *clients;
 	int nclients;
@@ -85,7 +94,31 @@ struct daemon {
 	bool stopping;
 	unsigned long tick_count, tick_late;
 	double tick_late_max_ms;
+	unsigned long tick_late_hist[64]; /* lateness in 0.1 ms buckets, last = beyond */
+	sd_event_source *signal_src[3];
+	struct profile_entry *profiles;
+	int nprofiles;
+	uint64_t watchdog_usec; /* systemd's WatchdogSec, 0 when off */
+	double watchdog_last; /* wall time of the last pet */
+	char status_line[200]; /* the last STATUS= sent */
+	/* the hardware interlock, when [gpio] is configured */
+	struct gpio_lines *gpio;
+	sd_event_source *gpio_src;
+	struct interlock interlock;
+	struct interlock_outputs outputs; /* as last driven */
+	bool outputs_known;
 };
+
+/* daemon.c: the daemon's life; a test may host it in its own process */
+int daemon_init(struct daemon *d, char *err, size_t errlen);
+int daemon_handle_signals(struct daemon *d);
+int daemon_run(struct daemon *d);
+void daemon_stop(struct daemon *d);
+void daemon_fini(struct daemon *d);
+/* Re-reads the configuration and the profiles; returns -1 when the
+ * configuration is broken (the old one stays), else how many profiles are
+ * broken, with what went wrong in report. */
+int daemon_reload(struct daemon *d, char *report, size_t len);
 
 /* clock.c: the daemon's time, scaled when the pad is simulated */
 double daemon_now(const struct daemon *d);
@@ -106,7 +139,24 @@ int control_tick_start(struct daemon *d);
 void control_log_open(struct pad_conn *p);
 void control_calibration_load(struct pad_conn *p);
 void control_log_close(struct pad_conn *p, const char *outcome);
+
+/* report.c: the journal with fields under systemd, else stderr "<N>" */
+struct report_fields {
+	const char *pad, *session, *event, *fault;
+};
+void report_init(void);
+void daemon_report(int priority, const struct report_fields *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void daemon_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* control.c: health for systemd's watchdog and STATUS */
+void control_health(struct daemon *d);
+
+/* interlock_gpio.c: the emergency stop, the power relay, the lights */
+int interlock_gpio_start(struct daemon *d, char *err, size_t errlen);
+void interlock_gpio_update(struct daemon *d);
+int interlock_gpio_clear_allowed(const struct daemon *d, char *err, size_t errlen);
+void interlock_gpio_stop(struct daemon *d);
 
 /* logsync.c: durability off the control loop */
 int logsync_start(void);
@@ -114,9 +164,14 @@ void logsync_add(int fd);
 void logsync_release(int fd);
 void logsync_stop(void);
 
-/* profiles.c */
+/* profiles.c: read at start and on reload, served from memory */
+int profiles_reload(struct daemon *d, char *report, size_t reportlen);
+void profiles_free(struct daemon *d);
 int profiles_load(const struct daemon *d, const char *name, struct profile *out, char *err, size_t errlen);
-int profiles_list(const struct daemon *d, char names[][PLAN_NAME_MAX], int max);
+int profiles_count(const struct daemon *d);
+int profiles_find(const struct daemon *d, const char *name);
+void profiles_get(const struct daemon *d, int i, const char **name, const char **path, const char **text,
+		  const struct profile **prof, const char **error);
 
 /* api.c */
 int api_start(struct daemon *d, char *err, size_t errlen);

@@ -200,7 +200,7 @@ static int open_pad(struct daemon *d, struct pad_conn *p)
 		if (libusb_submit_transfer(p->telemetry[i]) == 0)
 			p->live++;
 	}
-	daemon_log(5, "pad %s ready (firmware %u.%u.%u%s)", p->serial, info.fw_major, info.fw_minor, info.fw_patch,
+	daemon_report(5, &(struct report_fields){.pad = p->serial, .event = "arrival"}, "pad %s ready (firmware %u.%u.%u%s)", p->serial, info.fw_major, info.fw_minor, info.fw_patch,
 		   info.capabilities & TP_CAP_SIMULATED ? ", simulated" : "");
 	return 0;
 }

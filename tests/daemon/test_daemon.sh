@@ -3,54 +3,7 @@
 # the thermopad command line as the client. Waits are on conditions (the
 # socket answering, model time reaching a value), never fixed sleeps.
 set -u
-build=${TP_BUILD:-build}
-top=$(pwd)
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -f "$work/out" ] && sed 's/^/#   /' "$work/out" | tail -n 12; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-# The firmware's 1 s watchdog is 1 s of MODEL time: at time scale S the
-# daemon must answer within 1/S s of wall time, so the scale stays where a
-# busy two-core machine (and the sanitizers) keep up.
-S=40
-[ "${TP_SAN:-0}" = 1 ] && S=20
-
-# Runs a scenario script inside the simulator, next to the daemon. The
-# script gets: tp (the CLI), sim (control commands), wait_model SECONDS,
-# wait_for 'shell condition', daemon_pid.
-# The firmware watchdog is set to its longest (5 s of model time) except
-# where the watchdog itself is under test: at a time scale, host scheduling
-# jitter is multiplied too.
-printf '[pad]\nwatchdog_ms = 5000\n' >"$work/test.conf"
-config=$work/test.conf
-scenario() {
-	local scale=$1 body=$2
-	rm -rf "$work/run" "$work/state"
-	if [ -f "$work/cal.ini" ]; then # a calibration from an earlier tune
-		mkdir -p "$work/state/calibration"
-		cp "$work/cal.ini" "$work/state/calibration/TP-SIM-0001.ini"
-	fi
-	cat >"$work/scenario.sh" <<SCRIPT
-set -u
-config=$config
-top=$top build=$build
-export THERMOPAD_SOCKET=$work/run/thermopad.sock
-tp() { "$top/$build/thermopad" "\$@"; }
-sim() { "$top/$build/thermopad-sim" --ctl "\$TP_SIM_CONTROL" "\$@"; }
-field() { sim truth | tr ' ' '\n' | sed -n "s/^\$1=//p"; }
-wait_for() { for _ in \$(seq 1 600); do eval "\$1" && return 0; sleep 0.05; done; echo "timed out: \$1"; return 1; }
-wait_model() { local until; until=\$(awk -v a="\$(field time_s)" -v b="\$1" 'BEGIN { print a + b }');
-	wait_for "awk -v t=\"\\\$(field time_s)\" -v u=\$until 'BEGIN { exit !(t >= u) }'"; }
-"$top/$build/thermopadd" --time-scale $scale --runtime-dir $work/run --state-dir $work/state \
-	--profiles-dir $top/profiles --config \$config 2>$work/daemon.log &
-daemon_pid=\$!
-wait_for 'tp status 2>/dev/null | grep -q "^pad TP-SIM"'
-$body
-SCRIPT
-	timeout 300 "$build/thermopad-sim" --time-scale "$scale" -- bash "$work/scenario.sh" >"$work/out" 2>&1
-}
+. tests/daemon/harness.sh
 
 scenario $S '
 tp start contrast
@@ -139,7 +92,7 @@ tp stop
 wait_for "tp status | grep -q \"TP-SIM-0001: idle\""
 tp tune heat; echo "tune rc $?"
 wait_for "tp status | grep -q \"TP-SIM-0001: idle\""
-sleep 0.2; ls '"$work"'/state/calibration/'
+wait_for "[ -s '"$work"'/state/calibration/TP-SIM-0001.ini ]"'
 check "a user's own profile travels with the request" "grep -q 'using your profile' '$work/out' && grep -q 'target 37.0 C' '$work/out'"
 check "autotune finishes and saves the pad's calibration by serial" \
 	"grep -q 'tune rc 0' '$work/out' && grep -q 'heating gains: kp' '$work/daemon.log' && [ -s '$work/state/calibration/TP-SIM-0001.ini' ]"
@@ -147,6 +100,23 @@ cp "$work/state/calibration/TP-SIM-0001.ini" "$work/cal.ini" 2>/dev/null
 scenario $S '
 tp status >/dev/null'
 check "and uses it from then on" "grep -q 'calibration loaded' '$work/daemon.log'"
+
+scenario $S '
+kill -TERM $daemon_pid; wait $daemon_pid
+export THERMOPAD_SOCKET='"$work"'/activate.sock
+# systemd-socket-activate passes on only the variables it is told to: the
+# emulated bus lives in UMOCKDEV_DIR and the preloaded libraries (and the
+# sanitizers need their options)
+keep=$(env | sed -n "s/^\\(UMOCKDEV_[A-Z_]*\\|LD_PRELOAD\\|TP_[A-Z_]*\\|[A-Z]*SAN_OPTIONS\\)=.*/-E \\1/p")
+systemd-socket-activate $keep -l $THERMOPAD_SOCKET "$top/$build/thermopadd" --time-scale '$S' --runtime-dir '"$work"'/run2 \
+	--state-dir '"$work"'/state --profiles-dir $top/profiles --config $config 2>>'"$work"'/daemon.log &
+activate_pid=$!
+wait_for "tp status 2>/dev/null | grep -q \"^pad TP-SIM\"" && echo "answered on the handed-over socket"
+kill -TERM $activate_pid; wait $activate_pid; echo "daemon exit $?"
+[ -S $THERMOPAD_SOCKET ] && echo "socket kept"'
+check "socket activation: the daemon serves the socket systemd hands it, and leaves it in place" \
+	"grep -q 'answered on the handed-over socket' '$work/out' && grep -q 'listening on $work/activate.sock' '$work/daemon.log' \
+	 && [ ! -e '$work/run2/thermopad.sock' ] && grep -q 'socket kept' '$work/out'"
 
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]

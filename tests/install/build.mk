@@ -1,1 +1,2 @@
 TEST_SCRIPTS += tests/install/test_install.sh
+TEST_SCRIPTS += tests/install/test_udev.sh tests/install/test_units.sh

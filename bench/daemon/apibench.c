@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Load for thermopadd's socket, for bench_daemon.sh:
+ *   apibench SOCKET requests CMD SECONDS     one client, requests back to back
+ *   apibench SOCKET subscribers N SECONDS    N clients subscribed at 10 Hz
+ *   apibench SOCKET socketpair SECONDS       the floor: a bare Unix round trip
+ * Prints one line of key=value figures.
+ */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int requests(const char *sock, const char *cmd, double seconds)
+{
+	struct client c = {0};
+	char err[200];
+	if (client_connect(&c, sock, err, sizeof err) != 0) {
+		fprintf(stderr, "apibench: %s\n", err);
+		return 1;
+	}
+	long n = 0, failed = 0;
+	double t0 = now_s(), t;
+	while ((t = now_s()) - t0 < seconds) {
+		json_t *r = client_call(&c, json_pack("{s:s}", "cmd", cmd));
+		if (!r)
+			return 1;
+		failed += !json_is_true(json_object_get(r, "ok"));
+		json_decref(r);
+		n++;
+	}
+	printf("cmd=%s requests=%ld failed=%ld seconds=%.2f per_second=%.0f\n", cmd, n, failed, t - t0, n / (t - t0));
+	client_close(&c);
+	return failed != 0;
+}
+
+static int subscribers(const char *sock, int count, double seconds)
+{
+	struct client *cs = calloc((size_t)count, sizeof *cs);
+	struct pollfd *pfd = calloc((size_t)count, sizeof *pfd);
+	long *lines = calloc((size_t)count, sizeof *lines);
+	char err[200];
+	if (!cs || !pfd || !lines)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		if (client_connect(&cs[i], sock, err, sizeof err) != 0) {
+			fprintf(stderr, "apibench: client %d: %s\n", i, err);
+			return 1;
+		}
+		json_t *r = client_call(&cs[i], json_pack("{s:s, s:f}", "cmd", "subscribe", "rate_hz", 10.0));
+		if (!json_is_true(json_object_get(r, "ok"))) {
+			fprintf(stderr, "apibench: client %d: subscribe refused\n", i);
+			return 1;
+		}
+		json_decref(r);
+		pfd[i] = (struct pollfd){cs[i].fd, POLLIN, 0};
+	}
+	double t0 = now_s();
+	char buf[65536];
+	while (now_s() - t0 < seconds) {
+		if (poll(pfd, (nfds_t)count, 100) < 0)
+			break;
+		for (int i = 0; i < count; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			ssize_t n = read(pfd[i].fd, buf, sizeof buf);
+			if (n <= 0) {
+				fprintf(stderr, "apibench: client %d was dropped\n", i);
+				return 1;
+			}
+			for (ssize_t k = 0; k < n; k++)
+				lines[i] += buf[k] == '\n';
+		}
+	}
+	long min = lines[0], total = 0;
+	for (int i = 0; i < count; i++) {
+		total += lines[i];
+		if (lines[i] < min)
+			min = lines[i];
+		client_close(&cs[i]);
+	}
+	printf("subscribers=%d seconds=%.1f lines=%ld min_per_client=%ld\n", count, seconds, total, min);
+	free(cs);
+	free(pfd);
+	free(lines);
+	return 0;
+}
+
+/* The cost of the transport alone: a request-sized line there and back. */
+static int socketpair_floor(double seconds)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return 1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		char b[256];
+		ssize_t n;
+		while ((n = read(sv[1], b, sizeof b)) > 0)
+			if (write(sv[1], b, (size_t)n) != n)
+				break;
+		_exit(0);
+	}
+	const char msg[] = "{\"cmd\":\"status\",\"v\":1,\"id\":1}\n";
+	char b[256];
+	long n = 0;
+	double t0 = now_s(), t;
+	while ((t = now_s()) - t0 < seconds) {
+		if (write(sv[0], msg, sizeof msg - 1) != (ssize_t)(sizeof msg - 1) || read(sv[0], b, sizeof b) <= 0)
+			return 1;
+		n++;
+	}
+	close(sv[0]);
+	printf("cmd=socketpair requests=%ld seconds=%.2f per_second=%.0f\n", n, t - t0, n / (t - t0));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[2], "socketpair"))
+		return socketpair_floor(atof(argv[3]));
+	if (argc == 5 && !strcmp(argv[2], "requests"))
+		return requests(argv[1], argv[3], atof(argv[4]));
+	if (argc == 5 && !strcmp(argv[2], "subscribers"))
+		return subscribers(argv[1], atoi(argv[3]), atof(argv[4]));
+	fprintf(stderr, "usage: apibench SOCKET requests CMD SECONDS | subscribers N SECONDS | socketpair SECONDS\n");
+	return 2;
+}

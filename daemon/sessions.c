@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The session store: STATE/sessions/ID.csv (a line per sample) beside
+ * ID.json (who, what, when, how it ended), ID = start time and pad serial.
+ * Listing, reading samples back, and retention by age and total size,
+ * which never touches a session still being written.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "sessions.h"
+
+static void path_of(const struct daemon *d, const char *id, const char *ext, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/sessions/%s.%s", d->opts.state_dir, id, ext);
+}
+
+int sessions_write_meta(const struct pad_conn *p, const char *outcome, double duration_s, unsigned long samples)
+{
+	char path[600], tmp[610], started[40];
+	path_of(p->d, p->session_name, "json", path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	struct tm tm;
+	localtime_r(&p->session_wall, &tm);
+	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	json_t *meta = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?, s:f, s:I}", "id", p->session_name, "pad", p->serial,
+				 "profile", p->profile, "started", started, "started_unix", (json_int_t)p->session_wall,
+				 "outcome", outcome, "duration_s", duration_s, "samples", (json_int_t)samples);
+	/* written whole then renamed: a reader never sees half a file */
+	int rc = json_dump_file(meta, tmp, JSON_INDENT(1)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+	json_decref(meta);
+	return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The ids of stored sessions, oldest first (ids start with the time). */
+static int list_ids(const struct daemon *d, char ***out)
+{
+	char dir[520];
+	snprintf(dir, sizeof dir, "%s/sessions", d->opts.state_dir);
+	*out = NULL;
+	DIR *dh = opendir(dir);
+	if (!dh)
+		return 0;
+	int n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(dh))) {
+		size_t len = strlen(e->d_name);
+		if (len < 5 || strcmp(e->d_name + len - 4, ".csv") || e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **grown = realloc(*out, (size_t)cap * sizeof **out);
+			if (!grown)
+				break;
+			*out = grown;
+		}
+		(*out)[n++] = strndup(e->d_name, len - 4);
+	}
+	closedir(dh);
+	if (n)
+		qsort(*out, (size_t)n, sizeof **out, by_name);
+	return n;
+}
+
+static void free_ids(char **ids, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+json_t *sessions_list(const struct daemon *d)
+{
+	char **ids;
+	int n = list_ids(d, &ids);
+	json_t *arr = json_array();
+	for (int i = n - 1; i >= 0; i--) { /* newest first */
+		char path[600];
+		path_of(d, ids[i], "json", path, sizeof path);
+		json_t *meta = json_load_file(path, 0, NULL);
+		if (!json_is_object(meta)) { /* a crash before the first write */
+			json_decref(meta);
+			meta = json_pack("{s:s, s:s}", "id", ids[i], "outcome", "unknown (no metadata)");
+		}
+		struct stat st;
+		path_of(d, ids[i], "csv", path, sizeof path);
+		if (stat(path, &st) == 0)
+			json_object_set_new(meta, "bytes", json_integer((json_int_t)st.st_size));
+		json_array_append_new(arr, meta);
+	}
+	free_ids(ids, n);
+	return arr;
+}
+
+int sessions_samples(const struct daemon *d, const char *id, long offset, long limit, json_t **out, char *err,
+		     size_t errlen)
+{
+	char path[600], line[512];
+	path_of(d, id, "csv", path, sizeof path);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "no session %s", id);
+		return -1;
+	}
+	json_t *rows = json_array(), *columns = json_array();
+	long index = 0;
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#')
+			continue;
+		if (!json_array_size(columns) && !(line[0] >= '0' && line[0] <= '9') && line[0] != '-') {
+			for (char *save, *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+				json_array_append_new(columns, json_string(tok));
+			continue;
+		}
+		if (index++ < offset || (long)json_array_size(rows) >= limit)
+			continue;
+		json_t *row = json_array();
+		for (char *save, *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			char *end;
+			double x = strtod(tok, &end);
+			json_array_append_new(row, *end || end == tok || !strncmp(tok, "0x", 2) ? json_string(tok) : json_real(x));
+		}
+		json_array_append_new(rows, row);
+	}
+	fclose(f);
+	*out = json_pack("{s:s, s:o, s:o, s:I, s:I}", "session", id, "columns", columns, "samples", rows, "offset",
+			 (json_int_t)offset, "total", (json_int_t)index);
+	return 0;
+}
+
+static bool in_use(const struct daemon *d, const char *id)
+{
+	for (int i = 0; i < DAEMON_MAX_PADS; i++)
+		if (d->pads[i].used && d->pads[i].log && !strcmp(d->pads[i].session_name, id))
+			return true;
+	return false;
+}
+
+static void remove_session(const struct daemon *d, const char *id)
+{
+	char path[600];
+	path_of(d, id, "csv", path, sizeof path);
+	unlink(path);
+	path_of(d, id, "json", path, sizeof path);
+	unlink(path);
+}
+
+int sessions_prune(const struct daemon *d, time_t now)
+{
+	char **ids;
+	int n = list_ids(d, &ids), removed = 0;
+	unsigned long long total = 0;
+	time_t *mtime = calloc((size_t)n + 1, sizeof *mtime);
+	unsigned long long *size = calloc((size_t)n + 1, sizeof *size);
+	for (int i = 0; mtime && size && i < n; i++) {
+		char path[600];
+		struct stat st;
+		path_of(d, ids[i], "csv", path, sizeof path);
+		if (stat(path, &st) == 0) {
+			mtime[i] = st.st_mtime;
+			size[i] = (unsigned long long)st.st_size;
+			total += size[i];
+		}
+	}
+	const unsigned long long max_bytes = (unsigned long long)d->cfg.log_retention_mb << 20;
+	const time_t max_age = (time_t)d->cfg.log_retention_days * 86400;
+	for (int i = 0; mtime && size && i < n; i++) { /* oldest first */
+		bool too_old = max_age > 0 && now - mtime[i] > max_age;
+		bool too_big = max_bytes > 0 && total > max_bytes;
+		if ((too_old || too_big) && !in_use(d, ids[i])) {
+			remove_session(d, ids[i]);
+			total -= size[i];
+			removed++;
+		}
+	}
+	free(mtime);
+	free(size);
+	free_ids(ids, n);
+	return removed;
+}

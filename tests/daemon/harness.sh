@@ -1,0 +1,56 @@
+# The end-to-end harness shared by the daemon's tests (sourced): a scenario
+# runs a script inside thermopad-sim next to a freshly started thermopadd,
+# with the thermopad command line as the client. Waits are on conditions
+# (the socket answering, model time reaching a value), never fixed sleeps.
+build=${TP_BUILD:-build}
+top=$(pwd)
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -f "$work/out" ] && sed 's/^/#   /' "$work/out" | tail -n 12; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+work=$(mktemp -d)
+trap '[ -n "${TP_KEEP:-}" ] || rm -rf "$work"' EXIT
+# The firmware's 1 s watchdog is 1 s of MODEL time: at time scale S the
+# daemon must answer within 1/S s of wall time, so the scale stays where a
+# busy two-core machine (and the sanitizers) keep up.
+S=40
+[ "${TP_SAN:-0}" = 1 ] && S=20
+
+# Runs a scenario script inside the simulator, next to the daemon. The
+# script gets: tp (the CLI), sim (control commands), wait_model SECONDS,
+# wait_for 'shell condition', daemon_pid.
+# The firmware watchdog is set to its longest (5 s of model time) except
+# where the watchdog itself is under test: at a time scale, host scheduling
+# jitter is multiplied too.
+printf '[pad]\nwatchdog_ms = 5000\n' >"$work/test.conf"
+config=$work/test.conf
+scenario() {
+	local scale=$1 body=$2
+	rm -rf "$work/run"
+	[ "${keep_state:-0}" = 1 ] || rm -rf "$work/state"
+	: >"$work/daemon.log"
+	if [ -f "$work/cal.ini" ]; then # a calibration from an earlier tune
+		mkdir -p "$work/state/calibration"
+		cp "$work/cal.ini" "$work/state/calibration/TP-SIM-0001.ini"
+	fi
+	cat >"$work/scenario.sh" <<SCRIPT
+set -u
+config=$config
+top=$top build=$build
+export THERMOPAD_SOCKET=$work/run/thermopad.sock
+tp() { "$top/$build/thermopad" "\$@"; }
+req() { printf "%s\\n" "\$1" | socat -t 5 - UNIX-CONNECT:\$THERMOPAD_SOCKET; }
+sim() { "$top/$build/thermopad-sim" --ctl "\$TP_SIM_CONTROL" "\$@"; }
+field() { sim truth | tr ' ' '\n' | sed -n "s/^\$1=//p"; }
+wait_for() { for _ in \$(seq 1 600); do eval "\$1" && return 0; sleep 0.05; done; echo "timed out: \$1"; return 1; }
+wait_model() { local until; until=\$(awk -v a="\$(field time_s)" -v b="\$1" 'BEGIN { print a + b }');
+	wait_for "awk -v t=\"\\\$(field time_s)\" -v u=\$until 'BEGIN { exit !(t >= u) }'"; }
+${daemon_env:-} "$top/$build/thermopadd" --time-scale $scale --runtime-dir $work/run --state-dir $work/state \
+	--profiles-dir ${profiles_dir:-$top/profiles} --config \$config 2>>$work/daemon.log &
+daemon_pid=\$!
+wait_for 'tp status 2>/dev/null | grep -q "^pad TP-SIM"'
+$body
+SCRIPT
+	${scenario_wrap:-} timeout 300 "$build/thermopad-sim" --time-scale "$scale" -- bash "$work/scenario.sh" >"$work/out" 2>&1
+}
+

@@ -1,0 +1,15 @@
+# The libgpiod adapter (daemon/gpio.c) against an emulated GPIO chip that a
+# umockdev testbed answers in-process (tests/gpio/gpio_emul.c).
+EXTRA_CFLAGS_tests_gpio_ := $(call pkg_cflags,cmocka umockdev-1.0 libgpiod)
+
+# daemon/gpio.c is compiled into the test itself, so the test does not need
+# the whole daemon library.
+$(B)/tests/gpio/gpio.o: daemon/gpio.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pkg_cflags,libgpiod) -MMD -MP -c $< -o $@
+
+$(B)/tests/gpio/test_gpio: $(call objs,tests/gpio/test_gpio.c tests/gpio/gpio_emul.c) $(B)/tests/gpio/gpio.o \
+		$(B)/libcore.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka umockdev-1.0 gobject-2.0 glib-2.0 libgpiod) $(CORE_LDLIBS)
+
+TESTS_UMOCKDEV += tests/gpio/test_gpio
