@@ -169,6 +169,11 @@ static void *physics(void *arg)
 	return NULL;
 }
 
+void *simusb_testbed(struct simusb *s)
+{
+	return s->tb;
+}
+
 int simusb_start(const struct simusb_opts *o, struct simusb **out, char *err, size_t errlen)
 {
 	if (o->pads < 1 || o->pads > SIMUSB_MAX_PADS || !(o->time_scale > 0)) {

@@ -34,6 +34,8 @@ void simusb_opts_default(struct simusb_opts *o);
 int simusb_start(const struct simusb_opts *o, struct simusb **out, char *err, size_t errlen);
 void simusb_stop(struct simusb *s);
 
+/* The UMockdevTestbed itself, for a test that adds devices of its own. */
+void *simusb_testbed(struct simusb *s);
 /* The testbed's root directory (exported as UMOCKDEV_DIR to children). */
 const char *simusb_root(const struct simusb *s);
 int simusb_pad_count(const struct simusb *s);

@@ -7,9 +7,9 @@
 #   endurance: ENDURANCE_HOURS (24) of model time of back-to-back sessions at
 #     ENDURANCE_SCALE (100), heap in use after the first session and at the end
 set -eu
-build=${1:-build}
 cd "$(dirname "$0")/../.."
 top=$(pwd)
+build=$(cd "${1:-build}" && pwd)
 hours=${ENDURANCE_HOURS:-24}
 escale=${ENDURANCE_SCALE:-100}
 work=$(mktemp -d)
@@ -25,12 +25,12 @@ run() {
 set -eu
 sock=$work/run/thermopad.sock
 export THERMOPAD_SOCKET=\$sock
-tp() { "$top/$build/thermopad" "\$@"; }
-apibench() { "$top/$build/bench/apibench" "\$sock" "\$@"; }
+tp() { "$build/thermopad" "\$@"; }
+apibench() { "$build/bench/apibench" "\$sock" "\$@"; }
 cpu() { awk -v hz=$hz '{ print (\$14 + \$15) / hz }' /proc/\$pid/stat; }
 rss() { awk '/^VmRSS/ { print \$2 }' /proc/\$pid/status; }
 heap() { tp --json status | sed -n 's/.*"heap_bytes":\([0-9]*\).*/\1/p'; }
-"$top/$build/thermopadd" --time-scale $scale --runtime-dir $work/run --state-dir $work/state \
+"$build/thermopadd" --time-scale $scale --runtime-dir $work/run --state-dir $work/state \
 	--profiles-dir $top/profiles --config $work/bench.conf 2>$work/daemon.log &
 pid=\$!
 for _ in \$(seq 1 200); do tp status 2>/dev/null | grep -q "^pad TP-SIM" && break; sleep 0.05; done

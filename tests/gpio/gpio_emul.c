@@ -274,8 +274,8 @@ static int add_line(struct gpio_emul *e, int i, const char *name)
 	return 0;
 }
 
-struct gpio_emul *gpio_emul_new(const char *chip_name, const char *label, int nlines,
-				const char *const *line_names)
+static struct gpio_emul *emul_new(UMockdevTestbed *tb, const char *chip_name, const char *label, int nlines,
+				   const char *const *line_names)
 {
 	if (nlines < 1 || nlines > GPIOHANDLES_MAX * 16)
 		return NULL;
@@ -287,7 +287,7 @@ struct gpio_emul *gpio_emul_new(const char *chip_name, const char *label, int nl
 	e->lines = g_new0(struct emul_line, nlines);
 	for (int i = 0; i < nlines; i++)
 		e->lines[i].wfd = -1;
-	e->tb = umockdev_testbed_new();
+	e->tb = tb ? g_object_ref(tb) : umockdev_testbed_new();
 	e->root = umockdev_testbed_get_root_dir(e->tb);
 	/* libgpiod checks that /dev/<name> is a character device whose numbers
 	 * match /sys/bus/gpio/devices/<name>/dev */
@@ -313,6 +313,17 @@ struct gpio_emul *gpio_emul_new(const char *chip_name, const char *label, int nl
 		return NULL;
 	}
 	return e;
+}
+
+struct gpio_emul *gpio_emul_new(const char *chip_name, const char *label, int nlines, const char *const *line_names)
+{
+	return emul_new(NULL, chip_name, label, nlines, line_names);
+}
+
+struct gpio_emul *gpio_emul_attach(void *testbed, const char *chip_name, const char *label, int nlines,
+				   const char *const *line_names)
+{
+	return emul_new(testbed, chip_name, label, nlines, line_names);
 }
 
 void gpio_emul_free(struct gpio_emul *e)

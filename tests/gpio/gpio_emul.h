@@ -26,6 +26,10 @@ struct gpio_emul;
  * nlines entries (NULL or "" for unnamed). NULL on failure. */
 struct gpio_emul *gpio_emul_new(const char *chip_name, const char *label, int nlines,
 				const char *const *line_names);
+/* The same chip in an existing testbed (a UMockdevTestbed *), so that one
+ * process can hold the simulated pad and the chip together. */
+struct gpio_emul *gpio_emul_attach(void *testbed, const char *chip_name, const char *label, int nlines,
+				   const char *const *line_names);
 void gpio_emul_free(struct gpio_emul *e);
 
 /* The testbed's directory ($UMOCKDEV_DIR). */
