@@ -17,11 +17,14 @@ static const char *str(json_t *o, const char *key, const char *dflt)
 	return s ? s : dflt;
 }
 
-static void clock_text(double s, char *buf, size_t len)
+void output_clock(double s, char *buf, size_t len)
 {
 	if (!isfinite(s) || s < 0)
 		s = 0;
-	snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
+	if (s >= 3600)
+		snprintf(buf, len, "%d:%02d:%02d", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
+	else
+		snprintf(buf, len, "%d:%02d", (int)s / 60, (int)s % 60);
 }
 
 void output_status(const struct cli *c, json_t *reply)
@@ -44,8 +47,8 @@ void output_status(const struct cli *c, json_t *reply)
 		printf("\n");
 		if (ph) {
 			char left[16], total[16];
-			clock_text(num(ph, "phase_left_s"), left, sizeof left);
-			clock_text(num(ph, "session_left_s"), total, sizeof total);
+			output_clock(num(ph, "phase_left_s"), left, sizeof left);
+			output_clock(num(ph, "session_left_s"), total, sizeof total);
 			printf("  phase %d/%d: %s '%s', cycle %d/%d, target %.1f C%s\n", (int)num(ph, "step"),
 			       (int)num(ph, "steps"), str(ph, "kind", "?"), str(ph, "name", "?"), (int)num(ph, "cycle"),
 			       (int)num(ph, "cycles"), num(ph, "target_c"), json_is_true(json_object_get(ph, "in_band")) ? ", at target" : ", approaching");
@@ -56,8 +59,8 @@ void output_status(const struct cli *c, json_t *reply)
 			       num(tel, "plate_b_c"), num(tel, "sink_c"), num(pad, "drive") * 100, num(tel, "current_a"));
 		printf("  heat dose %.2f CEM43 min\n", num(pad, "dose_cem43_min"));
 		if (json_is_object(fault))
-			printf("  %sFAULT%s %s\n  clear it with: thermopad clear-faults\n", c->color ? "\033[1;31m" : "",
-			       c->color ? "\033[0m" : "", str(fault, "message", ""));
+			printf("  %sFAULT%s %s\n  clear it with: thermopad clear-faults\n", cli_sgr(c, "1;31"),
+			       cli_sgr(c, "0"), str(fault, "message", ""));
 		size_t k;
 		json_t *w;
 		json_array_foreach(json_object_get(pad, "warnings"), k, w)
@@ -86,7 +89,7 @@ void output_watch_line(const struct cli *c, json_t *pad)
 	char left[16] = "-";
 	(void)c;
 	if (ph)
-		clock_text(num(ph, "session_left_s"), left, sizeof left);
+		output_clock(num(ph, "session_left_s"), left, sizeof left);
 	printf("%s %-8s %-5s target %5.1f C  plate %6.2f C  sink %5.1f C  drive %+4.0f %%  left %s%s\n",
 	       str(pad, "serial", "?"), str(pad, "state", "?"), ph ? str(ph, "kind", "") : "-",
 	       ph ? num(ph, "target_c") : NAN, tel ? num(tel, "plate_a_c") : NAN, tel ? num(tel, "sink_c") : NAN,

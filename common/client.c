@@ -16,6 +16,7 @@
 int client_connect(struct client *c, const char *path, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
+	c->fd = -1;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	if (strlen(path) >= sizeof addr.sun_path) {
 		snprintf(err, errlen, "socket path too long: %s", path);
@@ -41,12 +42,15 @@ void client_close(struct client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->cap = 0;
 }
 
 json_t *client_next(struct client *c, int timeout_ms)
 {
 	for (;;) {
-		char *nl = memchr(c->buf, '\n', c->len);
+		char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
 		if (nl) {
 			*nl = '\0';
 			json_t *msg = json_loads(c->buf, 0, NULL);
@@ -56,17 +60,29 @@ json_t *client_next(struct client *c, int timeout_ms)
 			return msg ? msg : json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", "bad-reply", "message",
 						     "the daemon sent something that is not JSON");
 		}
-		if (c->len == sizeof c->buf)
-			return NULL;
+		if (c->len == c->cap) { /* a long reply (session samples): grow */
+			size_t cap = c->cap ? c->cap * 2 : 65536;
+			char *grown = cap <= CLIENT_MAX_LINE ? realloc(c->buf, cap) : NULL;
+			if (!grown) {
+				c->closed = true;
+				return NULL;
+			}
+			c->buf = grown;
+			c->cap = cap;
+		}
 		struct pollfd p = {c->fd, POLLIN, 0};
 		int r = poll(&p, 1, timeout_ms);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return NULL;
-		ssize_t n = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
-		if (n <= 0)
+		ssize_t n = read(c->fd, c->buf + c->len, c->cap - c->len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return NULL;
+		if (n <= 0) {
+			c->closed = true;
+			return NULL;
+		}
 		c->len += (size_t)n;
 	}
 }

@@ -5,13 +5,17 @@
 #define THERMOPAD_CLIENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#define CLIENT_MAX_LINE (16u << 20)
 
 struct client {
 	int fd;
-	char buf[1 << 16];
-	size_t len;
+	char *buf; /* grows to CLIENT_MAX_LINE */
+	size_t len, cap;
 	int next_id;
+	bool closed; /* the daemon closed the connection */
 };
 
 /* 0, or -1 with the reason (errno kept). */

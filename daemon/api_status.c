@@ -90,6 +90,18 @@ void api_handle_status(struct api_client *c, const struct request *r)
 		json_object_set_new(pj, "frames", json_integer((json_int_t)p->frames));
 		json_object_set_new(pj, "gaps", json_integer((json_int_t)p->gaps));
 		json_object_set_new(pj, "rejected", json_integer((json_int_t)p->rejected));
+		if (p->core.state != CORE_IDLE && p->core.state != CORE_TUNING) {
+			/* the steps as they run, for a timeline */
+			json_t *steps = json_array();
+			for (int k = 0; k < p->core.run.nsteps; k++) {
+				const struct phase *ph = &p->core.run.steps[k];
+				json_array_append_new(steps, json_pack("{s:s, s:s, s:o, s:o}", "kind", plan_kind_name(ph->kind),
+								       "name", ph->name, "target_c",
+								       ph->kind == PHASE_OFF ? json_null() : api_number(ph->target_c),
+								       "duration_s", api_number(ph->duration_s)));
+			}
+			json_object_set_new(pj, "plan", steps);
+		}
 		json_array_append_new(pads, pj);
 	}
 	json_object_set_new(rep, "pads", pads);

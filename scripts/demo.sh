@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the main job on the simulated pad. thermopad-sim plugs in a
 # simulated pad and runs thermopadd against it (through the real libusb);
-# the command line starts the contrast profile and follows it to the end.
+# the command line starts the contrast profile, follows it to the end, and
+# shows the session's summary, its log and its chart.
 set -eu
 build=${1:-build}
 scale=${TP_DEMO_SCALE:-60}
@@ -26,7 +27,7 @@ echo "thermopad demo: a simulated pad at time scale $scale (one wall second = $s
 sim_pid=$!
 # wait for the daemon's socket to answer, not for a fixed time
 for _ in $(seq 1 100); do
-	tp version >/dev/null 2>&1 && tp status 2>/dev/null | grep -q '^pad ' && break
+	tp status 2>/dev/null | grep -q '^  plate ' && break
 	kill -0 "$sim_pid" 2>/dev/null || { cat "$work/daemon.log"; exit 1; }
 	sleep 0.1
 done
@@ -39,14 +40,14 @@ tp start contrast
 tp watch --until-idle
 echo
 tp status
-log=$(ls "$work"/state/sessions/*.csv 2>/dev/null | head -1)
-if [ -n "$log" ]; then
-	mkdir -p "$build/demo"
-	cp "$log" "$build/demo/"
-	echo
-	echo "session log: $build/demo/$(basename "$log") ($(grep -c '^[0-9]' "$log") samples)"
-	tail -n 1 "$log"
-fi
+mkdir -p "$build/demo"
+echo
+echo "the session:"
+tp log list | head -n 2
+tp log plot latest -o "$build/demo/session.svg"
+tp log show latest --csv >"$build/demo/session.csv"
+echo "session log: $build/demo/session.csv ($(grep -c '^[0-9]' "$build/demo/session.csv") samples)"
+echo "chart: $build/demo/session.svg"
 echo
 echo "daemon messages:"
 sed 's/^<[0-9]>/  /' "$work/daemon.log" | tail -n 25

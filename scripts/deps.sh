@@ -7,7 +7,7 @@ packages=(
 	gcc make libc6-dev pkg-config clang libclang-rt-14-dev
 	libusb-1.0-0-dev libgpiod-dev libinih-dev libsystemd-dev libjansson-dev
 	libcmocka-dev umockdev libumockdev-dev libglib2.0-dev
-	valgrind tmux gnuplot-nox udev systemd procps socat groff-base
+	valgrind tmux gnuplot-nox udev systemd procps socat groff-base python3 util-linux
 )
 missing=()
 for p in "${packages[@]}"; do

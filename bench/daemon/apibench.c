@@ -2,6 +2,7 @@
 /*
  * Load for thermopadd's socket, for bench_daemon.sh:
  *   apibench SOCKET requests CMD SECONDS     one client, requests back to back
+ *   apibench SOCKET pipelined CMD SECONDS N  one client, N requests in flight
  *   apibench SOCKET subscribers N SECONDS    N clients subscribed at 10 Hz
  *   apibench SOCKET socketpair SECONDS       the floor: a bare Unix round trip
  * Prints one line of key=value figures.
@@ -42,6 +43,38 @@ static int requests(const char *sock, const char *cmd, double seconds)
 		n++;
 	}
 	printf("cmd=%s requests=%ld failed=%ld seconds=%.2f per_second=%.0f\n", cmd, n, failed, t - t0, n / (t - t0));
+	client_close(&c);
+	return failed != 0;
+}
+
+/* Many requests in flight on the one connection: the daemon's throughput
+ * rather than the round trip's latency. */
+static int pipelined(const char *sock, const char *cmd, double seconds, int depth)
+{
+	struct client c = {0};
+	char err[200], line[128];
+	if (client_connect(&c, sock, err, sizeof err) != 0) {
+		fprintf(stderr, "apibench: %s\n", err);
+		return 1;
+	}
+	int len = snprintf(line, sizeof line, "{\"v\":1,\"id\":1,\"cmd\":\"%s\"}\n", cmd);
+	long n = 0, failed = 0;
+	double t0 = now_s(), t;
+	while ((t = now_s()) - t0 < seconds) {
+		for (int i = 0; i < depth; i++)
+			if (write(c.fd, line, (size_t)len) != len)
+				return 1;
+		for (int i = 0; i < depth; i++) {
+			json_t *r = client_next(&c, 5000);
+			if (!r)
+				return 1;
+			failed += !json_is_true(json_object_get(r, "ok"));
+			json_decref(r);
+			n++;
+		}
+	}
+	printf("cmd=%s-pipelined requests=%ld failed=%ld seconds=%.2f per_second=%.0f\n", cmd, n, failed, t - t0,
+	       n / (t - t0));
 	client_close(&c);
 	return failed != 0;
 }
@@ -131,6 +164,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[2], "socketpair"))
 		return socketpair_floor(atof(argv[3]));
+	if (argc == 6 && !strcmp(argv[2], "pipelined"))
+		return pipelined(argv[1], argv[3], atof(argv[4]), atoi(argv[5]));
 	if (argc == 5 && !strcmp(argv[2], "requests"))
 		return requests(argv[1], argv[3], atof(argv[4]));
 	if (argc == 5 && !strcmp(argv[2], "subscribers"))

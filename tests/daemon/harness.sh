@@ -48,7 +48,7 @@ wait_model() { local until; until=\$(awk -v a="\$(field time_s)" -v b="\$1" 'BEG
 ${daemon_env:-} "$top/$build/thermopadd" --time-scale $scale --runtime-dir $work/run --state-dir $work/state \
 	--profiles-dir ${profiles_dir:-$top/profiles} --config \$config 2>>$work/daemon.log &
 daemon_pid=\$!
-wait_for 'tp status 2>/dev/null | grep -q "^pad TP-SIM"'
+wait_for 'tp status 2>/dev/null | grep -q "^  plate "'
 $body
 SCRIPT
 	${scenario_wrap:-} timeout 300 "$build/thermopad-sim" --time-scale "$scale" -- bash "$work/scenario.sh" >"$work/out" 2>&1

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/* thermopad log list | show SESSION [--csv] | plot SESSION [-o FILE]: the
+ * stored sessions, read through the daemon (their files belong to it). */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chart.h"
+#include "cli.h"
+
+#define PAGE 2000
+
+static int list_sessions(struct cli *c, json_t **out)
+{
+	return cli_call(c, json_pack("{s:s}", "cmd", "sessions-list"), out);
+}
+
+static int cmd_list(struct cli *c)
+{
+	json_t *r;
+	int rc = list_sessions(c, &r);
+	if (rc)
+		return rc;
+	json_t *sessions = json_object_get(r, "sessions");
+	if (c->json) {
+		cli_print_json(sessions);
+	} else if (!json_array_size(sessions)) {
+		printf("no sessions stored yet\n");
+	} else {
+		printf("%-28s %-19s %-18s %9s  %s\n", "SESSION", "STARTED", "PROFILE", "DURATION", "OUTCOME");
+		size_t i;
+		json_t *s;
+		json_array_foreach(sessions, i, s)
+		{
+			char started[20] = "?", dur[16];
+			const char *st = json_string_value(json_object_get(s, "started"));
+			if (st)
+				snprintf(started, sizeof started, "%.10s %.8s", st, st + (strlen(st) > 11 ? 11 : 0));
+			output_clock(json_number_value(json_object_get(s, "duration_s")), dur, sizeof dur);
+			const char *outcome = json_string_value(json_object_get(s, "outcome"));
+			const char *colon = outcome ? strstr(outcome, "ended: ") : NULL;
+			printf("%-28s %-19s %-18s %9s  %s\n", json_string_value(json_object_get(s, "id")), started,
+			       json_string_value(json_object_get(s, "profile")) ? json_string_value(json_object_get(s, "profile"))
+										 : "?",
+			       dur, colon ? colon + 7 : outcome ? outcome : "running (or the daemon stopped)");
+		}
+	}
+	json_decref(r);
+	return 0;
+}
+
+/* "latest" is the newest session; anything else is an id. */
+static int resolve(struct cli *c, const char *want, char *id, size_t len)
+{
+	if (strcmp(want, "latest")) {
+		snprintf(id, len, "%s", want);
+		return 0;
+	}
+	json_t *r;
+	int rc = list_sessions(c, &r);
+	if (rc)
+		return rc;
+	const char *newest = json_string_value(json_object_get(json_array_get(json_object_get(r, "sessions"), 0), "id"));
+	if (newest)
+		snprintf(id, len, "%s", newest);
+	json_decref(r);
+	if (!newest) {
+		fprintf(stderr, "thermopad: no sessions stored yet\n");
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+/* Every sample of a session, page by page. */
+static int fetch(struct cli *c, const char *id, json_t **columns, json_t **samples)
+{
+	*samples = json_array();
+	*columns = NULL;
+	for (long offset = 0;; offset += PAGE) {
+		json_t *r;
+		int rc = cli_call(c, json_pack("{s:s, s:s, s:I, s:I}", "cmd", "session-samples", "session", id, "offset",
+					       (json_int_t)offset, "limit", (json_int_t)PAGE),
+				  &r);
+		if (rc) {
+			json_decref(*samples);
+			json_decref(*columns);
+			return rc;
+		}
+		if (!*columns)
+			*columns = json_incref(json_object_get(r, "columns"));
+		json_array_extend(*samples, json_object_get(r, "samples"));
+		long total = (long)json_integer_value(json_object_get(r, "total"));
+		json_decref(r);
+		if (offset + PAGE >= total)
+			return 0;
+	}
+}
+
+static void print_value(json_t *v, bool csv)
+{
+	if (json_is_string(v))
+		printf(csv ? "%s" : "%-8s", json_string_value(v));
+	else if (csv)
+		printf("%g", json_number_value(v));
+	else
+		printf("%8.2f", json_number_value(v));
+}
+
+static int cmd_show(struct cli *c, const char *id, bool csv)
+{
+	json_t *columns, *samples;
+	int rc = fetch(c, id, &columns, &samples);
+	if (rc)
+		return rc;
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:O, s:O}", "session", id, "columns", columns, "samples", samples);
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		size_t i, k;
+		json_t *v, *row;
+		json_array_foreach(columns, k, v)
+			printf(csv ? "%s%s" : "%s%8s", k ? (csv ? "," : " ") : "", json_string_value(v));
+		printf("\n");
+		json_array_foreach(samples, i, row)
+		{
+			json_array_foreach(row, k, v)
+			{
+				if (k)
+					printf(csv ? "," : " ");
+				print_value(v, csv);
+			}
+			printf("\n");
+		}
+	}
+	json_decref(columns);
+	json_decref(samples);
+	return 0;
+}
+
+static int column(json_t *columns, const char *name)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(columns, i, v) if (!strcmp(json_string_value(v), name)) return (int)i;
+	return -1;
+}
+
+static double cell(json_t *row, int col)
+{
+	json_t *v = json_array_get(row, (size_t)col);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void terminal_chart(const struct cli *c, json_t *columns, json_t *samples)
+{
+	int ct = column(columns, "time_s"), cg = column(columns, "target_c"), cp = column(columns, "plate_a_c");
+	size_t n = json_array_size(samples);
+	if (ct < 0 || cg < 0 || cp < 0 || n < 2)
+		return;
+	double *t = malloc(n * sizeof *t), *g = malloc(n * sizeof *g), *p = malloc(n * sizeof *p);
+	double lo = 1e9, hi = -1e9;
+	for (size_t i = 0; t && g && p && i < n; i++) {
+		json_t *row = json_array_get(samples, i);
+		t[i] = cell(row, ct) / 60.0, g[i] = cell(row, cg), p[i] = cell(row, cp);
+		if (isfinite(p[i]))
+			lo = fmin(lo, p[i]), hi = fmax(hi, p[i]);
+		if (isfinite(g[i]))
+			lo = fmin(lo, g[i]), hi = fmax(hi, g[i]);
+	}
+	if (t && g && p && hi > lo) {
+		static struct chart ch;
+		static const char *const colors[] = {"33", "36"};
+		lo = floor(lo - 1), hi = ceil(hi + 1);
+		chart_init(&ch, 70, 16, t[0], t[n - 1], lo, hi);
+		chart_line(&ch, t, g, (int)n, 0);
+		chart_line(&ch, t, p, (int)n, 1);
+		char row[4096];
+		for (int r = 0; r < ch.h; r++) {
+			chart_row(&ch, r, c->color ? colors : NULL, row, sizeof row);
+			double y = hi - (hi - lo) * r / (ch.h - 1);
+			printf("%5.1f C %s\n", y, row);
+		}
+		printf("        0%*s%.0f min   %starget%s  %splate%s\n", 62, "", t[n - 1], cli_sgr(c, "33"), cli_sgr(c, "0"),
+		       cli_sgr(c, "36"), cli_sgr(c, "0"));
+	}
+	free(t);
+	free(g);
+	free(p);
+}
+
+/* The image, by gnuplot: temperatures over time, drive on the second axis. */
+static int image(const char *id, json_t *columns, json_t *samples, const char *out)
+{
+	const char *ext = strrchr(out, '.');
+	const char *term = ext && !strcmp(ext, ".svg") ? "svg size 1000,600 dynamic"
+			   : ext && !strcmp(ext, ".png") ? "pngcairo size 1000,600"
+							  : NULL;
+	if (!term) {
+		fprintf(stderr, "thermopad log plot: -o takes a .png or .svg file name\n");
+		return EXIT_USAGE;
+	}
+	char data[] = "/tmp/thermopad-plot-XXXXXX";
+	int fd = mkstemp(data);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		fprintf(stderr, "thermopad: cannot write a temporary file: %s\n", strerror(errno));
+		return EXIT_ERROR;
+	}
+	int ct = column(columns, "time_s"), cols[5] = {column(columns, "target_c"), column(columns, "plate_a_c"),
+						      column(columns, "plate_b_c"), column(columns, "sink_c"),
+						      column(columns, "drive")};
+	size_t i;
+	json_t *row;
+	json_array_foreach(samples, i, row)
+	{
+		fprintf(f, "%g", cell(row, ct) / 60.0);
+		for (int k = 0; k < 5; k++)
+			fprintf(f, " %g", k == 4 ? cell(row, cols[k]) * 100 : cell(row, cols[k]));
+		fprintf(f, "\n");
+	}
+	fclose(f);
+	FILE *gp = popen("gnuplot", "w");
+	if (!gp) {
+		unlink(data);
+		fprintf(stderr, "thermopad: cannot run gnuplot (install the gnuplot-nox package)\n");
+		return EXIT_ERROR;
+	}
+	fprintf(gp,
+		"set terminal %s\nset output '%s'\nset title 'thermopad session %s'\n"
+		"set xlabel 'minutes'\nset ylabel 'temperature (C)'\nset y2label 'drive (%%)'\n"
+		"set y2range [-100:100]\nset y2tics\nset ytics nomirror\nset grid\nset key outside bottom center horizontal\n"
+		"set datafile missing 'nan'\n"
+		"plot '%s' using 1:2 with lines lw 2 title 'target', '' using 1:3 with lines title 'plate A', "
+		"'' using 1:4 with lines title 'plate B', '' using 1:5 with lines title 'heat sink', "
+		"'' using 1:6 axes x1y2 with lines lc rgb '#999999' title 'drive'\n",
+		term, out, id, data);
+	int st = pclose(gp);
+	unlink(data);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "thermopad: gnuplot failed%s\n",
+			WIFEXITED(st) && WEXITSTATUS(st) == 127 ? " (install the gnuplot-nox package)" : "");
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+static int cmd_plot(struct cli *c, const char *id, const char *out)
+{
+	json_t *columns, *samples;
+	int rc = fetch(c, id, &columns, &samples);
+	if (rc)
+		return rc;
+	if (!c->json)
+		terminal_chart(c, columns, samples);
+	if (out && (rc = image(id, columns, samples, out)) == 0) {
+		if (c->json) {
+			json_t *o = json_pack("{s:s, s:s}", "session", id, "image", out);
+			cli_print_json(o);
+			json_decref(o);
+		} else {
+			printf("chart written to %s\n", out);
+		}
+	}
+	json_decref(columns);
+	json_decref(samples);
+	return rc;
+}
+
+int cmd_log(struct cli *c, int argc, char **argv)
+{
+	char id[128];
+	int rc;
+	if (argc == 2 && !strcmp(argv[1], "list"))
+		return cmd_list(c);
+	if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "--csv"))) && !strcmp(argv[1], "show")) {
+		if ((rc = resolve(c, argv[2], id, sizeof id)) != 0)
+			return rc;
+		return cmd_show(c, id, argc == 4);
+	}
+	if ((argc == 3 || (argc == 5 && !strcmp(argv[3], "-o"))) && !strcmp(argv[1], "plot")) {
+		if ((rc = resolve(c, argv[2], id, sizeof id)) != 0)
+			return rc;
+		return cmd_plot(c, id, argc == 5 ? argv[4] : NULL);
+	}
+	return cli_usage_error("log", "list, show SESSION [--csv] or plot SESSION [-o FILE]");
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make demo, unattended (no terminal: one line a second), bounded: it runs
+# the contrast session to the end, shows its summary, log and chart, leaves
+# no process behind and exits 0.
+set -u
+if [ "${TP_SAN:-0}" = 1 ]; then
+	echo "ok 1 - # SKIP the demo runs in the plain pass"
+	exit 0
+fi
+build=${TP_BUILD:-build}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+n=0 failed=0
+check() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else failed=$((failed + 1)); echo "not ok $n - $1"; tail -n 15 "$out" | sed 's/^/#   /'; fi; }
+rm -rf "$build/demo"
+timeout 240 scripts/demo.sh "$build" </dev/null >"$out" 2>&1
+rc=$?
+check "make demo exits 0 within its bound (exit $rc)" "[ $rc = 0 ] && grep -q '^demo finished' '$out'"
+check "the contrast session ran to completion" "grep -q 'contrast.*completed' '$out'"
+check "one line a second while it ran (not a terminal)" "[ \$(grep -c '^TP-SIM-0001 running' '$out') -ge 10 ]"
+check "the session's CSV log and its chart are where it says" \
+	"[ \$(grep -c '^[0-9]' '$build/demo/session.csv') -gt 10000 ] && grep -q '<svg' '$build/demo/session.svg'"
+check "no simulator or daemon left running" "! pgrep -f '$build/thermopadd --time-scale' >/dev/null"
+echo "$((n - failed)) passed, $failed failed"
+[ $failed = 0 ]
