@@ -22,6 +22,11 @@ J='"$work"'
 export XDG_CONFIG_HOME=$J/xdg
 r() { echo "$1 rc $2"; }
 tp --json version >$J/version.json; r version $?
+complete_words() { PATH=$top/$build:$PATH bash -c ". $top/completion/thermopad.bash; COMP_WORDS=($1); COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); _thermopad; echo \"\${COMPREPLY[*]}\""; }
+echo "complete start: $(complete_words "thermopad start \"\"")"
+echo "complete tune: $(complete_words "thermopad tune \"\"")"
+echo "complete pad: $(complete_words "thermopad stop --pad \"\"")"
+echo "complete down: $(THERMOPAD_SOCKET=$J/nowhere complete_words "thermopad start \"\"" 2>&1)"
 tp --json start contrast >$J/start.json; r start $?
 tp --json status >$J/s1.json
 tp pause; tp --json status >$J/paused.json
@@ -79,6 +84,9 @@ check "faults --json: none while healthy" "py nofaults.json 'j == []'"
 check "profiles list --json: the five built-ins" \
 	"py profiles.json 'set(p[\"name\"] for p in j[\"profiles\"]) >= {\"heat\", \"cold\", \"contrast\", \"warmup\", \"intermittent-cold\"}'"
 check "profiles show --json: the text and the eight steps" "py show.json 'len(j[\"profile\"][\"plan\"][\"steps\"]) == 8 and \"[profile]\" in j[\"profile\"][\"text\"]'"
+check "bash completion: profile names from the daemon, tune directions, pad serials" \
+	"grep -q '^complete start: .*contrast' '$work/out' && grep -q '^complete tune: heat cool\$' '$work/out' && grep -q '^complete pad: TP-SIM-0001\$' '$work/out'"
+check "bash completion: silent when the daemon is down" "grep -q '^complete down: \$' '$work/out'"
 check "profiles validate: a good file is valid, with its plan" "rc validate-good 0 && grep -q 'good.ini: valid' '$work/valid.txt'"
 check "profiles validate: a bad file gives FILE:LINE and the limit (exit 1)" \
 	"rc validate-bad 1 && grep -q '$work/bad.ini:5: \[phase.w\] target_c = 55 is outside the safety envelope' '$work/invalid.txt'"
