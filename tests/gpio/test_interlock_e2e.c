@@ -8,6 +8,7 @@
  * the edge the drive goes to zero and the relay opens; the fault latches,
  * cannot be cleared while the button is held, and can once it is released.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +194,29 @@ static void relay_opens_on_pause_stop_and_pad_loss(void **state)
 	assert_int_equal(gpio_emul_output(r->chip, LIGHT_FAULT), 1);
 }
 
+/* A line that fails while a session runs: a fault on the pad, drive zero,
+ * relay open, and no clearing until the daemon restarts. */
+static void a_line_failing_at_run_time_is_a_fault(void **state)
+{
+	struct rig *r = *state;
+	struct pad_conn *p = &r->d.pads[0];
+	char reply[4096];
+	PUMP_UNTIL(r, p->used && p->present && p->have_tel);
+	request(r, "{\"v\":1,\"id\":1,\"cmd\":\"start\",\"profile\":\"heat\"}\n", reply, sizeof reply);
+	PUMP_UNTIL(r, gpio_emul_output(r->chip, RELAY) == 1 && p->core.drive > 0.1);
+	gpio_emul_set_fault(r->chip, ESTOP, EIO);
+	double t0 = simusb_model_time(r->sim);
+	PUMP_UNTIL(r, r->d.interlock.failed);
+	assert_true(simusb_model_time(r->sim) - t0 <= 0.25); /* read on the next tick */
+	assert_true(p->core.drive == 0.0);
+	PUMP_UNTIL(r, gpio_emul_output(r->chip, RELAY) == 0);
+	request(r, "{\"v\":1,\"id\":2,\"cmd\":\"status\"}\n", reply, sizeof reply);
+	assert_non_null(strstr(reply, "\"code\":\"gpio-failure\""));
+	request(r, "{\"v\":1,\"id\":3,\"cmd\":\"clear-faults\"}\n", reply, sizeof reply);
+	assert_non_null(strstr(reply, "failed"));
+	assert_null(strstr(reply, "\"ok\":true"));
+}
+
 /* A chip that is not there: the daemon does not start, and says which. */
 static void missing_chip_stops_the_start(void **state)
 {
@@ -224,6 +248,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(press_mid_phase, setup, teardown),
 		cmocka_unit_test_setup_teardown(relay_opens_on_pause_stop_and_pad_loss, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_line_failing_at_run_time_is_a_fault, setup, teardown),
 		cmocka_unit_test(missing_chip_stops_the_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
