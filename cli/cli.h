@@ -63,6 +63,8 @@ int cmd_log(struct cli *c, int argc, char **argv);
 int cmd_watch(struct cli *c, int argc, char **argv);
 
 /* output.c */
+double cli_num(json_t *o, const char *key); /* NaN when absent */
+const char *cli_str(json_t *o, const char *key, const char *dflt);
 void output_status(const struct cli *c, json_t *reply);
 void output_devices(const struct cli *c, json_t *reply);
 void output_watch_line(const struct cli *c, json_t *pad);

@@ -5,13 +5,13 @@
 
 #include "cli.h"
 
-static double num(json_t *o, const char *key)
+double cli_num(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-static const char *str(json_t *o, const char *key, const char *dflt)
+const char *cli_str(json_t *o, const char *key, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s ? s : dflt;
@@ -40,33 +40,33 @@ void output_status(const struct cli *c, json_t *reply)
 	{
 		json_t *tel = json_object_get(pad, "telemetry"), *ph = json_object_get(pad, "phase");
 		json_t *fault = json_object_get(pad, "fault");
-		printf("pad %s%s: %s", str(pad, "serial", "?"), json_is_true(json_object_get(pad, "present")) ? "" : " (disconnected)",
-		       str(pad, "state", "?"));
+		printf("pad %s%s: %s", cli_str(pad, "serial", "?"), json_is_true(json_object_get(pad, "present")) ? "" : " (disconnected)",
+		       cli_str(pad, "state", "?"));
 		if (json_is_string(json_object_get(pad, "profile")))
-			printf(", profile %s", str(pad, "profile", ""));
+			printf(", profile %s", cli_str(pad, "profile", ""));
 		printf("\n");
 		if (ph) {
 			char left[16], total[16];
-			output_clock(num(ph, "phase_left_s"), left, sizeof left);
-			output_clock(num(ph, "session_left_s"), total, sizeof total);
-			printf("  phase %d/%d: %s '%s', cycle %d/%d, target %.1f C%s\n", (int)num(ph, "step"),
-			       (int)num(ph, "steps"), str(ph, "kind", "?"), str(ph, "name", "?"), (int)num(ph, "cycle"),
-			       (int)num(ph, "cycles"), num(ph, "target_c"), json_is_true(json_object_get(ph, "in_band")) ? ", at target" : ", approaching");
+			output_clock(cli_num(ph, "phase_left_s"), left, sizeof left);
+			output_clock(cli_num(ph, "session_left_s"), total, sizeof total);
+			printf("  phase %d/%d: %s '%s', cycle %d/%d, target %.1f C%s\n", (int)cli_num(ph, "step"),
+			       (int)cli_num(ph, "steps"), cli_str(ph, "kind", "?"), cli_str(ph, "name", "?"), (int)cli_num(ph, "cycle"),
+			       (int)cli_num(ph, "cycles"), cli_num(ph, "target_c"), json_is_true(json_object_get(ph, "in_band")) ? ", at target" : ", approaching");
 			printf("  time left: %s in this phase, %s in the session\n", left, total);
 		}
 		if (tel)
-			printf("  plate %.2f / %.2f C, heat sink %.2f C, drive %+.0f %%, %.2f A\n", num(tel, "plate_a_c"),
-			       num(tel, "plate_b_c"), num(tel, "sink_c"), num(pad, "drive") * 100, num(tel, "current_a"));
-		printf("  heat dose %.2f CEM43 min\n", num(pad, "dose_cem43_min"));
+			printf("  plate %.2f / %.2f C, heat sink %.2f C, drive %+.0f %%, %.2f A\n", cli_num(tel, "plate_a_c"),
+			       cli_num(tel, "plate_b_c"), cli_num(tel, "sink_c"), cli_num(pad, "drive") * 100, cli_num(tel, "current_a"));
+		printf("  heat dose %.2f CEM43 min\n", cli_num(pad, "dose_cem43_min"));
 		if (json_is_object(fault))
 			printf("  %sFAULT%s %s\n  clear it with: thermopad clear-faults\n", cli_sgr(c, "1;31"),
-			       cli_sgr(c, "0"), str(fault, "message", ""));
+			       cli_sgr(c, "0"), cli_str(fault, "message", ""));
 		size_t k;
 		json_t *w;
 		json_array_foreach(json_object_get(pad, "warnings"), k, w)
 			printf("  warning: %s\n", json_string_value(w));
 		if (json_is_string(json_object_get(pad, "log")))
-			printf("  session log: %s\n", str(pad, "log", ""));
+			printf("  session log: %s\n", cli_str(pad, "log", ""));
 	}
 }
 
@@ -76,9 +76,9 @@ void output_devices(const struct cli *c, json_t *reply)
 	json_t *pad;
 	(void)c;
 	json_array_foreach(json_object_get(reply, "pads"), i, pad)
-		printf("%s  %s  frames %.0f, lost %.0f, refused %.0f\n", str(pad, "serial", "?"),
-		       json_is_true(json_object_get(pad, "present")) ? "connected" : "disconnected", num(pad, "frames"),
-		       num(pad, "gaps"), num(pad, "rejected"));
+		printf("%s  %s  frames %.0f, lost %.0f, refused %.0f\n", cli_str(pad, "serial", "?"),
+		       json_is_true(json_object_get(pad, "present")) ? "connected" : "disconnected", cli_num(pad, "frames"),
+		       cli_num(pad, "gaps"), cli_num(pad, "rejected"));
 	if (!json_array_size(json_object_get(reply, "pads")))
 		printf("no pad: is it plugged in? (lsusb shows 1209:0001)\n");
 }
@@ -89,10 +89,10 @@ void output_watch_line(const struct cli *c, json_t *pad)
 	char left[16] = "-";
 	(void)c;
 	if (ph)
-		output_clock(num(ph, "session_left_s"), left, sizeof left);
+		output_clock(cli_num(ph, "session_left_s"), left, sizeof left);
 	printf("%s %-8s %-5s target %5.1f C  plate %6.2f C  sink %5.1f C  drive %+4.0f %%  left %s%s\n",
-	       str(pad, "serial", "?"), str(pad, "state", "?"), ph ? str(ph, "kind", "") : "-",
-	       ph ? num(ph, "target_c") : NAN, tel ? num(tel, "plate_a_c") : NAN, tel ? num(tel, "sink_c") : NAN,
-	       num(pad, "drive") * 100, left, json_is_object(json_object_get(pad, "fault")) ? "  FAULT" : "");
+	       cli_str(pad, "serial", "?"), cli_str(pad, "state", "?"), ph ? cli_str(ph, "kind", "") : "-",
+	       ph ? cli_num(ph, "target_c") : NAN, tel ? cli_num(tel, "plate_a_c") : NAN, tel ? cli_num(tel, "sink_c") : NAN,
+	       cli_num(pad, "drive") * 100, left, json_is_object(json_object_get(pad, "fault")) ? "  FAULT" : "");
 	fflush(stdout);
 }

@@ -70,18 +70,6 @@ static bool enter_screen(void)
 	return true;
 }
 
-static double num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static const char *str(json_t *o, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	return s ? s : dflt;
-}
-
 static void window_size(struct screen *s)
 {
 	struct winsize ws;
@@ -99,8 +87,8 @@ static void refresh_plan(struct screen *s)
 {
 	json_t *ph = json_object_get(s->pad, "phase");
 	char key[96];
-	snprintf(key, sizeof key, "%s/%s/%.0f", str(s->pad, "serial", ""), str(s->pad, "profile", ""),
-		 num(ph, "steps"));
+	snprintf(key, sizeof key, "%s/%s/%.0f", cli_str(s->pad, "serial", ""), cli_str(s->pad, "profile", ""),
+		 cli_num(ph, "steps"));
 	if (!ph || !strcmp(key, s->plan_key))
 		return;
 	snprintf(s->plan_key, sizeof s->plan_key, "%s", key);
@@ -109,7 +97,7 @@ static void refresh_plan(struct screen *s)
 	char err[200];
 	if (s->query.fd < 0 && client_connect(&s->query, s->c->socket, err, sizeof err) != 0)
 		return;
-	json_t *r = client_call(&s->query, json_pack("{s:s, s:s}", "cmd", "status", "pad", str(s->pad, "serial", "")));
+	json_t *r = client_call(&s->query, json_pack("{s:s, s:s}", "cmd", "status", "pad", cli_str(s->pad, "serial", "")));
 	json_t *plan = json_object_get(json_array_get(json_object_get(r, "pads"), 0), "plan");
 	if (json_is_array(plan))
 		s->plan = json_incref(plan);
@@ -128,25 +116,25 @@ static void timeline(struct screen *s, int width, char *bar, char *mark, size_t 
 	double total = 0;
 	size_t i;
 	json_t *step;
-	json_array_foreach(s->plan, i, step) total += num(step, "duration_s");
+	json_array_foreach(s->plan, i, step) total += cli_num(step, "duration_s");
 	if (!(total > 0))
 		return;
-	int current = (int)num(ph, "step") - 1;
+	int current = (int)cli_num(ph, "step") - 1;
 	double done = 0;
 	int used = 0;
 	size_t b = 0, m = 0;
 	json_array_foreach(s->plan, i, step)
 	{
-		double d = num(step, "duration_s");
+		double d = cli_num(step, "duration_s");
 		int cells = (int)lround((done + d) / total * width) - used;
-		const char *kind = str(step, "kind", "off");
+		const char *kind = cli_str(step, "kind", "off");
 		char letter = !strcmp(kind, "heat") ? 'H' : !strcmp(kind, "cold") ? 'C' : !strcmp(kind, "neutral") ? 'N' : '.';
 		const char *col = letter == 'H' ? "31" : letter == 'C' ? "36" : "37";
 		b += (size_t)snprintf(bar + b, len - b, "%s", cli_sgr(s->c, col));
 		for (int k = 0; k < cells && b + 2 < len; k++)
 			bar[b++] = k == 0 && cells > 1 ? '|' : letter;
 		if ((int)i == current) {
-			double into = d - num(ph, "phase_left_s");
+			double into = d - cli_num(ph, "phase_left_s");
 			int pos = used + (int)(fmax(0, fmin(d, into)) / total * width);
 			for (; (int)m < pos && m + 2 < len; m++)
 				mark[m] = ' ';
@@ -167,27 +155,27 @@ static void draw(struct screen *s)
 	int w = s->cols > 20 ? s->cols : 20;
 	printf("\033[H");
 #define ROW(...) (snprintf(line, sizeof line, __VA_ARGS__), printf("%.*s\033[K\r\n", w + 40, line))
-	ROW("%sthermopad%s  pad %s  %s  %s%s%s%*s", cli_sgr(s->c, "1"), cli_sgr(s->c, "0"), str(p, "serial", "?"),
-	    str(p, "profile", "-"), cli_sgr(s->c, "1"), str(p, "state", "?"), cli_sgr(s->c, "0"), 12, "q quits");
+	ROW("%sthermopad%s  pad %s  %s  %s%s%s%*s", cli_sgr(s->c, "1"), cli_sgr(s->c, "0"), cli_str(p, "serial", "?"),
+	    cli_str(p, "profile", "-"), cli_sgr(s->c, "1"), cli_str(p, "state", "?"), cli_sgr(s->c, "0"), 12, "q quits");
 	if (ph) {
-		output_clock(num(ph, "phase_left_s"), left, sizeof left);
-		output_clock(num(ph, "session_left_s"), total, sizeof total);
-		ROW("phase %.0f/%.0f %s (%s), cycle %.0f/%.0f   target %.1f C %s", num(ph, "step"), num(ph, "steps"),
-		    str(ph, "name", "?"), str(ph, "kind", "?"), num(ph, "cycle"), num(ph, "cycles"), num(ph, "target_c"),
+		output_clock(cli_num(ph, "phase_left_s"), left, sizeof left);
+		output_clock(cli_num(ph, "session_left_s"), total, sizeof total);
+		ROW("phase %.0f/%.0f %s (%s), cycle %.0f/%.0f   target %.1f C %s", cli_num(ph, "step"), cli_num(ph, "steps"),
+		    cli_str(ph, "name", "?"), cli_str(ph, "kind", "?"), cli_num(ph, "cycle"), cli_num(ph, "cycles"), cli_num(ph, "target_c"),
 		    json_is_true(json_object_get(ph, "in_band")) ? "(at target)" : "(approaching)");
 		ROW("time left: %s in this phase, %s in the session", left, total);
 	} else {
-		ROW("no session%s", str(p, "outcome", "")[0] ? "" : "");
-		ROW("last: %s", str(p, "outcome", "-"));
+		ROW("no session%s", cli_str(p, "outcome", "")[0] ? "" : "");
+		ROW("last: %s", cli_str(p, "outcome", "-"));
 	}
 	if (tel)
 		ROW("plate %.2f / %.2f C   heat sink %.1f C   drive %+.0f %%   %.2f A   dose %.2f CEM43 min",
-		    num(tel, "plate_a_c"), num(tel, "plate_b_c"), num(tel, "sink_c"), num(p, "drive") * 100,
-		    num(tel, "current_a"), num(p, "dose_cem43_min"));
+		    cli_num(tel, "plate_a_c"), cli_num(tel, "plate_b_c"), cli_num(tel, "sink_c"), cli_num(p, "drive") * 100,
+		    cli_num(tel, "current_a"), cli_num(p, "dose_cem43_min"));
 	else
 		ROW("no telemetry");
 	if (json_is_object(fault))
-		ROW("%sFAULT %s%s  (thermopad clear-faults)", cli_sgr(s->c, "1;31"), str(fault, "message", ""),
+		ROW("%sFAULT %s%s  (thermopad clear-faults)", cli_sgr(s->c, "1;31"), cli_str(fault, "message", ""),
 		    cli_sgr(s->c, "0"));
 	else
 		ROW("%s", s->last_event);
@@ -238,8 +226,8 @@ static void remember(struct screen *s, double t, json_t *pad)
 	}
 	json_t *ph = json_object_get(pad, "phase");
 	s->t[s->n] = t / 60.0;
-	s->target[s->n] = ph ? num(ph, "target_c") : NAN;
-	s->plate[s->n] = num(json_object_get(pad, "telemetry"), "plate_a_c");
+	s->target[s->n] = ph ? cli_num(ph, "target_c") : NAN;
+	s->plate[s->n] = cli_num(json_object_get(pad, "telemetry"), "plate_a_c");
 	s->n++;
 }
 
@@ -295,22 +283,22 @@ int cmd_watch(struct cli *c, int argc, char **argv)
 		json_t *m;
 		bool redraw = false;
 		while ((m = client_next(&c->client, 0))) {
-			const char *ev = str(m, "event", "");
+			const char *ev = cli_str(m, "event", "");
 			json_t *pad = json_object_get(m, "pad");
 			if (c->json)
 				cli_print_json(m);
 			else if (!strcmp(ev, "telemetry") && screen)
-				remember(&s, num(m, "t"), pad), refresh_plan(&s), redraw = true;
+				remember(&s, cli_num(m, "t"), pad), refresh_plan(&s), redraw = true;
 			else if (!strcmp(ev, "telemetry"))
 				output_watch_line(c, pad);
 			else if (!strcmp(ev, "event") && screen)
-				snprintf(s.last_event, sizeof s.last_event, "%s: %s", str(m, "severity", ""),
-					 str(m, "message", "")),
+				snprintf(s.last_event, sizeof s.last_event, "%s: %s", cli_str(m, "severity", ""),
+					 cli_str(m, "message", "")),
 					redraw = true;
 			else if (!strcmp(ev, "event"))
-				printf("%s: %s\n", str(m, "severity", ""), str(m, "message", "")), fflush(stdout);
+				printf("%s: %s\n", cli_str(m, "severity", ""), cli_str(m, "message", "")), fflush(stdout);
 			if (!strcmp(ev, "telemetry")) {
-				const char *state = str(pad, "state", "");
+				const char *state = cli_str(pad, "state", "");
 				seen_running |= strcmp(state, "idle") != 0;
 				if (until_idle && seen_running && !strcmp(state, "idle"))
 					interrupted = 1;
