@@ -141,15 +141,38 @@ static void close_pad(struct pad_conn *p)
 	p->present = false;
 }
 
-/* GET_INFO, the protocol version, limits and watchdog; then telemetry. */
-static int open_pad(struct daemon *d, struct pad_conn *p)
+/* A pad that comes back (by serial) gets its old slot, with its core: a
+ * session it left stays there, paused, until a person resumes or stops
+ * it. Called before any transfer refers to the new slot. */
+static struct pad_conn *adopt_slot(struct daemon *d, struct pad_conn *p, const char *serial)
+{
+	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
+		struct pad_conn *old = &d->pads[i];
+		if (old == p || !old->used || old->present || old->dev || old->handle || strcmp(old->serial, serial))
+			continue;
+		old->dev = p->dev;
+		old->handle = p->handle;
+		old->open_attempts = 0;
+		p->dev = NULL;
+		p->handle = NULL;
+		p->open_src = sd_event_source_unref(p->open_src);
+		p->release_src = sd_event_source_unref(p->release_src);
+		p->used = false;
+		return old;
+	}
+	return p;
+}
+
+/* GET_INFO, the protocol version, limits and watchdog; then telemetry.
+ * Returns the slot the pad ended in (see adopt_slot), or NULL. */
+static struct pad_conn *open_pad(struct daemon *d, struct pad_conn *p)
 {
 	uint8_t buf[TP_FRAME_MAX_LEN];
 	int rc = libusb_open(p->dev, &p->handle);
 	if (rc != 0 || libusb_claim_interface(p->handle, TP_USB_INTERFACE) != 0) {
 		daemon_log(3, "a thermopad pad arrived but cannot be opened: %s (is the udev rule installed?)",
 			   libusb_error_name(rc));
-		return -1;
+		return NULL;
 	}
 	rc = control_in(p->handle, TP_REQ_GET_INFO, buf, sizeof buf);
 	struct tp_info info;
@@ -157,24 +180,23 @@ static int open_pad(struct daemon *d, struct pad_conn *p)
 	if (e == PROTO_ERR_VERSION) {
 		daemon_log(3, "pad refused: it speaks protocol version %u, this daemon speaks %d", buf[0],
 			   TP_PROTO_VERSION);
-		return -1;
+		return NULL;
 	}
 	if (e != PROTO_OK) {
 		daemon_log(3, "pad refused: GET_INFO %s", rc < 0 ? libusb_error_name(rc) : proto_strerror(e));
-		return -1;
+		return NULL;
 	}
 	if (d->opts.time_scale != 1.0 && !(info.capabilities & TP_CAP_SIMULATED)) {
 		daemon_log(2, "pad %s refused: --time-scale is for simulated pads only, and this one is real",
 			   info.serial);
-		return -1;
+		return NULL;
 	}
 	if (d->cfg.pad_serial[0] && strcmp(d->cfg.pad_serial, info.serial) != 0) {
 		daemon_log(6, "pad %s ignored: the configuration names pad %s", info.serial, d->cfg.pad_serial);
-		return -1;
+		return NULL;
 	}
 	p->info = info;
 	snprintf(p->serial, sizeof p->serial, "%s", info.serial);
-	control_calibration_load(p);
 	/* the envelope, narrowed into the firmware too */
 	struct tp_set_limits lim = {{.plate_max_cc = (int16_t)lround(d->cfg.limits.plate_max_c * 100),
 				     .plate_min_cc = (int16_t)lround(d->cfg.limits.plate_min_c * 100),
@@ -189,8 +211,12 @@ static int open_pad(struct daemon *d, struct pad_conn *p)
 	    !proto_encode_set_watchdog(&wd, buf, sizeof buf) ||
 	    control_out(p->handle, TP_REQ_SET_WATCHDOG, buf, TP_SET_WATCHDOG_LEN) < 0) {
 		daemon_log(3, "pad %s refused: its limits or watchdog could not be set", p->serial);
-		return -1;
+		return NULL;
 	}
+	p = adopt_slot(d, p, info.serial);
+	p->info = info;
+	snprintf(p->serial, sizeof p->serial, "%s", info.serial);
+	control_calibration_load(p);
 	p->present = true;
 	p->have_seq = false;
 	for (int i = 0; i < PAD_TRANSFERS; i++) {
@@ -202,7 +228,7 @@ static int open_pad(struct daemon *d, struct pad_conn *p)
 	}
 	daemon_report(5, &(struct report_fields){.pad = p->serial, .event = "arrival"}, "pad %s ready (firmware %u.%u.%u%s)", p->serial, info.fw_major, info.fw_minor, info.fw_patch,
 		   info.capabilities & TP_CAP_SIMULATED ? ", simulated" : "");
-	return 0;
+	return p;
 }
 
 static int on_deferred_open(sd_event_source *s, void *user);
@@ -220,7 +246,7 @@ static int on_deferred_open(sd_event_source *s, void *user)
 	p->open_src = sd_event_source_unref(p->open_src);
 	if (p->present || !p->used || !p->dev)
 		return 0;
-	if (open_pad(p->d, p) != 0) {
+	if (!open_pad(p->d, p)) {
 		close_pad(p);
 		/* a device node may get its permissions (udev) or its handler
 		 * a moment after the arrival: try again for two seconds */
@@ -242,13 +268,9 @@ static int on_deferred_open(sd_event_source *s, void *user)
 	return 0;
 }
 
-static struct pad_conn *slot_for(struct daemon *d, libusb_device *dev)
+/* A new slot; which pad it is shows only once it is open (adopt_slot). */
+static struct pad_conn *slot_for(struct daemon *d)
 {
-	/* a pad that comes back keeps its slot (and its core, paused) */
-	(void)dev;
-	for (int i = 0; i < DAEMON_MAX_PADS; i++)
-		if (d->pads[i].used && !d->pads[i].present && !d->pads[i].handle && d->pads[i].dev == NULL)
-			return &d->pads[i];
 	for (int i = 0; i < DAEMON_MAX_PADS; i++)
 		if (!d->pads[i].used)
 			return &d->pads[i];
@@ -260,7 +282,7 @@ static int on_hotplug(libusb_context *ctx, libusb_device *dev, libusb_hotplug_ev
 	struct daemon *d = user;
 	(void)ctx;
 	if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED) {
-		struct pad_conn *p = slot_for(d, dev);
+		struct pad_conn *p = slot_for(d);
 		if (!p) {
 			daemon_log(3, "more than %d pads: one ignored", DAEMON_MAX_PADS);
 			return 0;

@@ -86,14 +86,19 @@ while :; do
 	tp start contrast >/dev/null
 	for _ in $(seq 1 100000); do tp status | grep -q "TP-SIM-0001: idle" && break; sleep 0.2; done
 	sessions=$((sessions + 1))
-	[ -n "$first" ] || first=$(heap)
+	h=$(heap)
+	[ -n "$first" ] || first=$h
+	echo "$h" >>'"$work"'/heap.txt
 	model=$(tp --json status | sed -n "s/.*\"uptime_s\":\([0-9.]*\).*/\1/p")
 	awk -v m="$model" -v s='"$escale"' -v u=$until_s "BEGIN { exit !(m * s >= u) }" && break
 done
-echo "endurance sessions=$sessions heap_first=$first heap_last=$(heap) rss_kib=$(rss) faults=$(grep -c "<2>" '"$work"'/daemon.log || true)"' >"$work/end.txt"
+half=$(sed -n "$(( (sessions + 1) / 2 ))p" '"$work"'/heap.txt)
+echo "endurance sessions=$sessions heap_first=$first heap_half=$half heap_last=$(heap) heap_max=$(sort -n '"$work"'/heap.txt | tail -1) rss_kib=$(rss) faults=$(grep -c "<2>" '"$work"'/daemon.log || true)"' >"$work/end.txt"
 sessions=$(val sessions "$work/end.txt")
 heap_first=$(val heap_first "$work/end.txt")
 heap_last=$(val heap_last "$work/end.txt")
+heap_half=$(val heap_half "$work/end.txt")
+heap_max=$(val heap_max "$work/end.txt")
 end_rss=$(awk -v k="$(val rss_kib "$work/end.txt")" 'BEGIN { printf "%.1f", k / 1024 }')
 end_faults=$(val faults "$work/end.txt")
 
@@ -111,7 +116,7 @@ report() {
 	echo "| \`status\` requests per second, one client, one at a time | $status_rps | \`version\`: $version_rps; bare Unix socket round trip (the floor): $floor_rps | |"
 	echo "| control tick lateness p99, 100 subscribers at 10 Hz | $p99_fan ms (max $max_fan ms) | one subscriber: $p99_one ms | < 2 ms |"
 	echo "| telemetry lines each of the 100 subscribers got in 30 s | at least $fan_lines | 300 sent | |"
-	echo "| endurance: $hours h of model time, $sessions contrast sessions back to back | heap in use $heap_last B at the end | $heap_first B after the first session | no growth |"
+	echo "| endurance: $hours h of model time, $sessions contrast sessions back to back | heap in use after the last session $heap_last B (half-way: $heap_half B; highest after any session: $heap_max B) | $heap_first B after the first session | no growth |"
 	echo "| endurance: resident memory at the end, faults logged | $end_rss MiB, $end_faults | | |"
 }
 report | tee docs/bench/daemon.md

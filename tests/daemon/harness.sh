@@ -41,7 +41,7 @@ export THERMOPAD_SOCKET=$work/run/thermopad.sock
 tp() { "$top/$build/thermopad" "\$@"; }
 req() { printf "%s\\n" "\$1" | socat -t 5 - UNIX-CONNECT:\$THERMOPAD_SOCKET; }
 sim() { "$top/$build/thermopad-sim" --ctl "\$TP_SIM_CONTROL" "\$@"; }
-field() { sim truth | tr ' ' '\n' | sed -n "s/^\$1=//p"; }
+field() { sim truth "\$(sim serials | head -n 1)" | tr ' ' '\n' | sed -n "s/^\$1=//p"; }
 wait_for() { for _ in \$(seq 1 600); do eval "\$1" && return 0; sleep 0.05; done; echo "timed out: \$1"; return 1; }
 wait_model() { local until; until=\$(awk -v a="\$(field time_s)" -v b="\$1" 'BEGIN { print a + b }');
 	wait_for "awk -v t=\"\\\$(field time_s)\" -v u=\$until 'BEGIN { exit !(t >= u) }'"; }
@@ -51,6 +51,6 @@ daemon_pid=\$!
 wait_for 'tp status 2>/dev/null | grep -q "^  plate "'
 $body
 SCRIPT
-	${scenario_wrap:-} timeout 300 "$build/thermopad-sim" --time-scale "$scale" -- bash "$work/scenario.sh" >"$work/out" 2>&1
+	${scenario_wrap:-} timeout 300 "$build/thermopad-sim" --time-scale "$scale" ${sim_args:-} -- bash "$work/scenario.sh" >"$work/out" 2>&1
 }
 

@@ -112,6 +112,28 @@ config=$work/test.conf
 check "read_only_others: others may read status but not control" \
 	"grep -q 'nobody status rc 0' '$work/out' && grep -q 'nobody start rc 4' '$work/out'"
 
+# --- two pads, told apart by serial ------------------------------------------
+sim_args="--pads 2"
+scenario $S '
+wait_for "tp devices | grep -q \"^TP-SIM-0002  connected\" && tp devices | grep -q \"^TP-SIM-0001  connected\""
+tp start heat 2>'"$work"'/ambiguous.txt; echo "start without pad rc $?"
+tp start heat --pad TP-SIM-0002; echo "start pad 2 rc $?"
+tp start cold --pad TP-SIM-0001; echo "start pad 1 rc $?"
+wait_model 10
+tp --json status >'"$work"'/two.json
+sim fault usb:unplug TP-SIM-0002
+wait_for "tp status | grep -q disconnected"
+wait_model 5
+tp --json status >'"$work"'/one-gone.json'
+unset sim_args
+check "two pads: a command that names none is refused and says how to name one" \
+	"grep -q 'start without pad rc 1' '$work/out' && grep -q '2 pads are connected: name one with --pad SERIAL' '$work/ambiguous.txt'"
+check "two pads: each runs its own session, by serial" \
+	"grep -q 'start pad 2 rc 0' '$work/out' && grep -q 'start pad 1 rc 0' '$work/out' &&
+	 python3 -c \"import json; p={x['serial']: x for x in json.load(open('$work/two.json'))['pads']}; exit(0 if p['TP-SIM-0001']['profile'] == 'cold' and p['TP-SIM-0002']['profile'] == 'heat' and p['TP-SIM-0001']['state'] == p['TP-SIM-0002']['state'] == 'running' else 1)\""
+check "two pads: one unplugged faults alone; the other runs on" \
+	"python3 -c \"import json; p={x['serial']: x for x in json.load(open('$work/one-gone.json'))['pads']}; exit(0 if p['TP-SIM-0002']['fault']['code'] == 'disconnected' and p['TP-SIM-0001']['state'] == 'running' and p['TP-SIM-0001']['fault'] is None else 1)\""
+
 # --- systemd: READY, STATUS, the watchdog only while healthy ----------------
 daemon_env="NOTIFY_SOCKET=$work/notify WATCHDOG_USEC=2000000"
 scenario $S '
