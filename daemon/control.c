@@ -144,8 +144,10 @@ void control_events(struct pad_conn *p, const struct core_output *out)
 	}
 }
 
-static void sample_from(const struct tp_telemetry *t, double now, struct core_sample *s)
+static void sample_from(const struct pad_conn *p, const struct tp_telemetry *t, double now, struct core_sample *s)
 {
+	/* sequence numbers wrap: "at or after" is a signed 16-bit difference */
+	bool zero_received = p->zero_sent && (int16_t)(uint16_t)(t->last_cmd_seq - p->zero_seq) >= 0;
 	*s = (struct core_sample){
 		.t = now,
 		.plate_c = {t->plate_a_cc / 100.0, t->plate_b_cc / 100.0},
@@ -154,6 +156,7 @@ static void sample_from(const struct tp_telemetry *t, double now, struct core_sa
 		.sink_ok = t->sink_cc != TP_TEMP_INVALID,
 		.current_a = t->current_ma / 1000.0,
 		.drive_applied = t->drive_applied / (double)TP_DRIVE_FULL,
+		.zero_received = zero_received,
 		.fw_faults = t->faults,
 		.fw_state = t->state,
 	};
@@ -170,7 +173,7 @@ void control_on_telemetry(struct pad_conn *p, const struct tp_telemetry *t)
 	p->last_seq = t->seq;
 	p->frames++;
 	struct core_sample s;
-	sample_from(t, now, &s);
+	sample_from(p, t, now, &s);
 	struct core_output out;
 	core_on_sample(&p->core, &s, &out);
 	usb_send_drive(p, out.drive);

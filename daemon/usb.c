@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The pads over libusb: asynchronous transfers only in the running loop
- * (two telemetry transfers always queued, SET_OUTPUT as asynchronous
+ * (PAD_TRANSFERS telemetry transfers always queued, SET_OUTPUT as asynchronous
  * control transfers), libusb's descriptors in sd-event, and hot-plug.
  * Opening a pad (GET_INFO, limits, watchdog) runs from a deferred event,
  * never inside libusb's callbacks.
@@ -81,6 +81,10 @@ void usb_send_drive(struct pad_conn *p, double drive)
 	}
 	libusb_fill_control_setup(buf, TP_REQTYPE_OUT, TP_REQ_SET_OUTPUT, 0, TP_USB_INTERFACE, TP_SET_OUTPUT_LEN);
 	libusb_fill_control_transfer(t, p->handle, buf, send_done, p, 500);
+	if (cmd.drive != 0)
+		p->zero_sent = false;
+	else if (!p->zero_sent)
+		p->zero_sent = true, p->zero_seq = cmd.seq;
 	if (libusb_submit_transfer(t) == 0) {
 		p->sends++;
 	} else {
@@ -219,6 +223,7 @@ static struct pad_conn *open_pad(struct daemon *d, struct pad_conn *p)
 	control_calibration_load(p);
 	p->present = true;
 	p->have_seq = false;
+	p->zero_sent = false;
 	for (int i = 0; i < PAD_TRANSFERS; i++) {
 		p->telemetry[i] = libusb_alloc_transfer(0);
 		libusb_fill_interrupt_transfer(p->telemetry[i], p->handle, TP_EP_TELEMETRY, p->buf[i], sizeof p->buf[i],

@@ -394,6 +394,8 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 		.cold_phase = active && ph->kind == PHASE_COLD,
 		.cooling_limited = cooling_authority(c, s) < 1.0,
 		.drive = c->drive,
+		.drive_applied = s->drive_applied,
+		.zero_received = s->zero_received,
 		.doing = doing,
 	};
 	c->last_input = in;

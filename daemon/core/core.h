@@ -41,6 +41,9 @@ struct core_sample {
 	bool sink_ok;
 	double current_a;
 	double drive_applied; /* what the firmware applied, -1..1 */
+	/* the firmware has acknowledged (by sequence number) a zero-drive
+	 * command, and no other drive was sent since */
+	bool zero_received;
 	uint32_t fw_faults;
 	uint8_t fw_state;
 };

@@ -275,8 +275,11 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 		s->wrong_t = in->t; /* next window */
 		s->wrong_temp = in->estimate_c;
 	}
-	/* current while the drive is off: the bridge does what it was not told */
-	if (in->drive == 0.0 && fabs(in->current_a) > s->lim.off_current_a) {
+	/* current while the drive is off, as commanded and as the firmware
+	 * reports applying it: the bridge does what it was not told. (Until
+	 * the firmware confirms the zero, current is the last command still in
+	 * force, not a stuck bridge.) */
+	if (in->drive == 0.0 && in->drive_applied == 0.0 && fabs(in->current_a) > s->lim.off_current_a) {
 		if (in->t - s->off_since >= s->lim.off_s)
 			safety_latch(s, "drive-while-off",
 				     "drive-while-off: the module draws %.2f A (limit %.2f A) while the drive is off, "
@@ -284,6 +287,20 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 				     in->current_a, s->lim.off_current_a, in->estimate_c, in->doing);
 	} else {
 		s->off_since = in->t;
+	}
+	/* ... and a firmware that has acknowledged the zero must apply it
+	 * (within off_s: it applies a command at its next tick). Counting
+	 * from the acknowledgement, not from the command, keeps a slow bus or
+	 * a high time scale from looking like disobedience. */
+	if (in->drive == 0.0 && in->zero_received && in->drive_applied != 0.0) {
+		if (in->t - s->disobey_since >= s->lim.off_s)
+			safety_latch(s, "drive-while-off",
+				     "drive-while-off: the firmware acknowledged zero drive but applies %+.0f %% for "
+				     "%.1f s (limit %.1f s), plate %.2f C, while %s",
+				     in->drive_applied * 100, in->t - s->disobey_since, s->lim.off_s, in->estimate_c,
+				     in->doing);
+	} else {
+		s->disobey_since = in->t;
 	}
 }
 
@@ -326,6 +343,8 @@ static void check_dose(struct safety *s, const struct safety_input *in, double d
 bool safety_check(struct safety *s, const struct safety_input *in)
 {
 	double dt = s->have_sample ? in->t - s->last_sample_t : 0.0;
+	if (!s->have_sample) /* windows open at the first sample, not at t = 0 */
+		s->off_since = s->disobey_since = s->frozen_since = in->t;
 	s->nwarn = 0;
 	s->have_sample = true;
 	s->last_sample_t = in->t;

@@ -51,6 +51,8 @@ struct safety_input {
 	bool cold_phase;
 	bool cooling_limited; /* the controller holds cooling back (hot heat sink) */
 	double drive; /* the drive commanded at the previous sample */
+	double drive_applied; /* what the firmware reports it applies */
+	bool zero_received; /* ... and it has acknowledged the zero command */
 	const char *doing; /* "heating toward 40.00 C in phase 1 (heat)" */
 };
 
@@ -76,7 +78,7 @@ struct safety {
 	double hold_out_since;
 	double wrong_t, wrong_temp;
 	int wrong_sign;
-	double off_since;
+	double off_since, disobey_since;
 	double cem43_min, cold_phase_s, cold_session_s;
 	double session_start;
 	bool session_running;

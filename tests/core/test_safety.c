@@ -184,6 +184,49 @@ static void drive_while_off(void **state)
 	assert_fault(&r, "drive-while-off", words);
 }
 
+/* The zero is commanded but the firmware still reports the last drive (the
+ * command on its way): no fault; once it reports zero, the current is a
+ * stuck bridge. */
+static void drive_while_off_counts_from_the_firmware_zero(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_OFF, 0, 32);
+	r.s.current_a = 4.0;
+	r.s.drive_applied = 0.3;
+	for (int i = 0; i < 30; i++)
+		rig_sample(&r, 32, 25);
+	assert_false(r.core.safety.latched);
+	r.s.drive_applied = 0.0;
+	for (int i = 0; i < 20 && !r.core.safety.latched; i++)
+		rig_sample(&r, 32, 25);
+	const char *words[] = {"drive-while-off", "4.00 A", NULL};
+	assert_fault(&r, "drive-while-off", words);
+}
+
+/* The firmware keeps reporting a drive after the zero: while the command
+ * is on its way (not yet acknowledged) that is no fault however long it
+ * takes; once the firmware acknowledges the zero it must apply it. */
+static void drive_while_off_when_the_firmware_ignores_the_zero(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_OFF, 0, 32);
+	r.s.current_a = 0.0;
+	r.s.drive_applied = 0.6;
+	for (int i = 0; i < 50; i++)
+		rig_sample(&r, 32, 25);
+	assert_false(r.core.safety.latched);
+	r.s.zero_received = true;
+	for (int i = 0; i < 5; i++)
+		rig_sample(&r, 32, 25);
+	assert_false(r.core.safety.latched);
+	for (int i = 0; i < 10 && !r.core.safety.latched; i++)
+		rig_sample(&r, 32, 25);
+	const char *words[] = {"drive-while-off", "acknowledged zero", "+60 %", "limit 1.0 s", NULL};
+	assert_fault(&r, "drive-while-off", words);
+}
+
 static void sink_limits_then_faults(void **state)
 {
 	(void)state;
@@ -357,6 +400,8 @@ int main(void)
 		cmocka_unit_test(sensor_frozen),     cmocka_unit_test(stale_telemetry),
 		cmocka_unit_test(runaway_no_progress), cmocka_unit_test(runaway_hold),
 		cmocka_unit_test(runaway_wrong_way), cmocka_unit_test(drive_while_off),
+		cmocka_unit_test(drive_while_off_counts_from_the_firmware_zero),
+		cmocka_unit_test(drive_while_off_when_the_firmware_ignores_the_zero),
 		cmocka_unit_test(sink_limits_then_faults), cmocka_unit_test(firmware_fault),
 		cmocka_unit_test(heat_dose),         cmocka_unit_test(cold_dose),
 		cmocka_unit_test(session_length),    cmocka_unit_test(external_fault),
