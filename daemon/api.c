@@ -304,13 +304,18 @@ static int api_inherit(struct daemon *d, char *err, size_t errlen)
 static int api_listen(struct daemon *d, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	snprintf(d->socket_path, sizeof d->socket_path, "%s/%s", d->opts.runtime_dir, API_SOCKET_NAME);
 	if (strlen(d->socket_path) >= sizeof addr.sun_path) {
 		snprintf(err, errlen, "socket path too long: %s", d->socket_path);
 		return -1;
 	}
 	memcpy(addr.sun_path, d->socket_path, strlen(d->socket_path) + 1);
-	mkdir(d->opts.runtime_dir, 0755);
+	char dir[sizeof d->socket_path];
+	snprintf(dir, sizeof dir, "%s", d->socket_path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755); /* its parent must exist: the runtime directory, made by systemd */
+	}
 	unlink(d->socket_path);
 	d->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->listen_fd < 0 || bind(d->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "api.h"
 #include "daemon.h"
 #include "sessions.h"
 
@@ -98,8 +99,14 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	const char *state_env = getenv("STATE_DIRECTORY"), *runtime_env = getenv("RUNTIME_DIRECTORY");
 	if (!d->opts.state_dir)
 		d->opts.state_dir = state_env ? state_env : d->cfg.state_dir;
-	if (!d->opts.runtime_dir)
-		d->opts.runtime_dir = runtime_env ? runtime_env : "/run/thermopad";
+	/* the socket: --runtime-dir, else a path the configuration names, else
+	 * the runtime directory systemd made, else the default */
+	if (d->opts.runtime_dir)
+		snprintf(d->socket_path, sizeof d->socket_path, "%s/%s", d->opts.runtime_dir, API_SOCKET_NAME);
+	else if (runtime_env && !strcmp(d->cfg.socket_path, CONFIG_SOCKET_DEFAULT))
+		snprintf(d->socket_path, sizeof d->socket_path, "%s/%s", runtime_env, API_SOCKET_NAME);
+	else
+		snprintf(d->socket_path, sizeof d->socket_path, "%s", d->cfg.socket_path);
 	d->start_wall = daemon_wall();
 	char report[1024];
 	if (profiles_reload(d, report, sizeof report) > 0)

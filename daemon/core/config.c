@@ -15,7 +15,7 @@ void config_defaults(struct config *c)
 	safety_limits_default(&c->limits);
 	c->watchdog_ms = 1000;
 	snprintf(c->state_dir, sizeof c->state_dir, "/var/lib/thermopad");
-	snprintf(c->socket_path, sizeof c->socket_path, "/run/thermopad/thermopad.sock");
+	snprintf(c->socket_path, sizeof c->socket_path, "%s", CONFIG_SOCKET_DEFAULT);
 	snprintf(c->socket_group, sizeof c->socket_group, "thermopad");
 	c->max_clients = 64;
 	c->max_message_bytes = 8192;

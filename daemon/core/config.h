@@ -16,12 +16,14 @@
 
 #define CONFIG_PATH_MAX 256
 
+#define CONFIG_SOCKET_DEFAULT "/run/thermopad/thermopad.sock"
+
 struct config {
 	struct safety_limits limits;
 	unsigned watchdog_ms; /* the firmware watchdog the daemon sets */
 	char profiles_dir[CONFIG_PATH_MAX]; /* "" = the built-in default */
 	char state_dir[CONFIG_PATH_MAX];
-	char socket_path[CONFIG_PATH_MAX];
+	char socket_path[CONFIG_PATH_MAX]; /* CONFIG_SOCKET_DEFAULT unless set */
 	char socket_group[64];
 	bool read_only_others; /* users outside the group may read status */
 	unsigned max_clients, max_message_bytes, idle_timeout_s, max_output_bytes;

@@ -33,11 +33,14 @@ scenario() {
 		mkdir -p "$work/state/calibration"
 		cp "$work/cal.ini" "$work/state/calibration/TP-SIM-0001.ini"
 	fi
+	# socket_path: the socket the configuration names (no --runtime-dir then)
+	local where="--runtime-dir $work/run"
+	[ -z "${socket_path:-}" ] || where=
 	cat >"$work/scenario.sh" <<SCRIPT
 set -u
 config=$config
 top=$top build=$build
-export THERMOPAD_SOCKET=$work/run/thermopad.sock
+export THERMOPAD_SOCKET=${socket_path:-$work/run/thermopad.sock}
 tp() { "$top/$build/thermopad" "\$@"; }
 req() { printf "%s\\n" "\$1" | socat -t 5 - UNIX-CONNECT:\$THERMOPAD_SOCKET; }
 sim() { "$top/$build/thermopad-sim" --ctl "\$TP_SIM_CONTROL" "\$@"; }
@@ -45,7 +48,7 @@ field() { sim truth "\$(sim serials | head -n 1)" | tr ' ' '\n' | sed -n "s/^\$1
 wait_for() { for _ in \$(seq 1 600); do eval "\$1" && return 0; sleep 0.05; done; echo "timed out: \$1"; return 1; }
 wait_model() { local until; until=\$(awk -v a="\$(field time_s)" -v b="\$1" 'BEGIN { print a + b }');
 	wait_for "awk -v t=\"\\\$(field time_s)\" -v u=\$until 'BEGIN { exit !(t >= u) }'"; }
-${daemon_env:-} "$top/$build/thermopadd" --time-scale $scale --runtime-dir $work/run --state-dir $work/state \
+${daemon_env:-} "$top/$build/thermopadd" --time-scale $scale $where --state-dir $work/state \
 	--profiles-dir ${profiles_dir:-$top/profiles} --config \$config 2>>$work/daemon.log &
 daemon_pid=\$!
 wait_for 'tp status 2>/dev/null | grep -q "^  plate "'

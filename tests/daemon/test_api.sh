@@ -112,9 +112,24 @@ config=$work/test.conf
 check "read_only_others: others may read status but not control" \
 	"grep -q 'nobody status rc 0' '$work/out' && grep -q 'nobody start rc 4' '$work/out'"
 
-# --- two pads, told apart by serial ------------------------------------------
-sim_args="--pads 2"
+# --- the socket where the configuration says, before systemd's directory ------
+socket_path=$work/sockets/pad.sock
+printf '[pad]\nwatchdog_ms = 5000\n[socket]\npath = %s\n' "$socket_path" >"$work/path.conf"
+config=$work/path.conf
+daemon_env="RUNTIME_DIRECTORY=$work/rt"
 scenario $S '
+tp status >/dev/null; echo "status at the configured path rc $?"
+[ -e '"$work"'/rt/thermopad.sock ] && echo "socket in RUNTIME_DIRECTORY too"
+kill -TERM $daemon_pid; wait $daemon_pid'
+unset socket_path daemon_env
+config=$work/test.conf
+check "[socket] path: the daemon listens there (over RUNTIME_DIRECTORY), dirs made" \
+	"grep -q 'status at the configured path rc 0' '$work/out' && ! grep -q 'socket in RUNTIME' '$work/out'"
+
+# --- two pads, told apart by serial ------------------------------------------
+# two pads are twice the USB traffic per second of wall time: half the scale
+sim_args="--pads 2"
+scenario $((S / 2)) '
 wait_for "tp devices | grep -q \"^TP-SIM-0002  connected\" && tp devices | grep -q \"^TP-SIM-0001  connected\""
 tp start heat 2>'"$work"'/ambiguous.txt; echo "start without pad rc $?"
 tp start heat --pad TP-SIM-0002; echo "start pad 2 rc $?"
