@@ -6,7 +6,7 @@ $(B)/libpad.a: $(call objs,sim/pad.c sim/faults.c)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(B)/libmodel_ini.a: $(call objs,sim/model_ini.c)
+$(B)/libmodel_ini.a: $(call objs,sim/model_ini.c common/ini_util.c)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 

@@ -3,11 +3,11 @@
 
 #include <errno.h>
 #include <ini.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ini_util.h"
 
 struct key {
 	const char *section, *name;
@@ -44,21 +44,8 @@ static const struct key keys[] = {
 
 struct parse {
 	struct model_params *p;
-	char msg[200];
-	bool failed;
+	struct ini_error err;
 };
-
-__attribute__((format(printf, 2, 3))) static int fail(struct parse *ps, const char *fmt, ...)
-{
-	if (!ps->failed) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(ps->msg, sizeof ps->msg, fmt, ap);
-		va_end(ap);
-		ps->failed = true;
-	}
-	return 0; /* inih records this line as the first error */
-}
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
@@ -70,19 +57,17 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		section_known = true;
 		if (strcmp(keys[i].name, name) != 0)
 			continue;
-		char *end;
-		errno = 0;
-		double v = strtod(value, &end);
-		if (end == value || *end || errno || !isfinite(v))
-			return fail(ps, "[%s] %s: '%s' is not a number", section, name, value);
+		double v;
+		if (!ini_number(value, &v))
+			return ini_fail(&ps->err, "[%s] %s: '%s' is not a number", section, name, value);
 		if (v < keys[i].min || v > keys[i].max)
-			return fail(ps, "[%s] %s = %s is outside its range", section, name, value);
+			return ini_fail(&ps->err, "[%s] %s = %s is outside its range", section, name, value);
 		*(double *)((char *)ps->p + keys[i].offset) = v;
 		return 1;
 	}
 	if (!section_known)
-		return fail(ps, "unknown section [%s]", section);
-	return fail(ps, "[%s]: unknown key '%s'", section, name);
+		return ini_fail(&ps->err, "unknown section [%s]", section);
+	return ini_fail(&ps->err, "[%s]: unknown key '%s'", section, name);
 }
 
 int model_params_from_string(const char *text, const char *filename, struct model_params *p, char *err,
@@ -95,8 +80,8 @@ int model_params_from_string(const char *text, const char *filename, struct mode
 	if (line != 0) {
 		if (line < 0)
 			snprintf(err, errlen, "%s: cannot parse", filename);
-		else if (ps.failed)
-			snprintf(err, errlen, "%s:%d: %s", filename, line, ps.msg);
+		else if (ps.err.failed)
+			snprintf(err, errlen, "%s:%d: %s", filename, line, ps.err.msg);
 		else
 			snprintf(err, errlen, "%s:%d: syntax error", filename, line);
 		return -1;

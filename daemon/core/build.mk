@@ -1,7 +1,7 @@
 # The control core: pure (no I/O, no clock, no globals). inih's
 # ini_parse_string parses memory, so profile and configuration parsing
 # belong here too; the daemon reads the files.
-CORE_SRCS := $(wildcard daemon/core/*.c)
+CORE_SRCS := $(wildcard daemon/core/*.c) common/ini_util.c
 EXTRA_CFLAGS_daemon_core_ := $(call pkg_cflags,inih)
 
 $(B)/libcore.a: $(call objs,$(CORE_SRCS))

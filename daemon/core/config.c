@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
-#include <errno.h>
+#include "ini_util.h"
+
 #include <ini.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,21 +28,8 @@ void config_defaults(struct config *c)
 
 struct parse {
 	struct config *c;
-	bool failed;
-	char msg[300];
+	struct ini_error err;
 };
-
-__attribute__((format(printf, 2, 3))) static int fail(struct parse *ps, const char *fmt, ...)
-{
-	if (!ps->failed) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(ps->msg, sizeof ps->msg, fmt, ap);
-		va_end(ap);
-		ps->failed = true;
-	}
-	return 0;
-}
 
 /* [safety] keys: name in the file, field, unit scale (file unit -> s/C) */
 struct safety_key {
@@ -69,12 +56,8 @@ static const struct safety_key safety_keys[] = {
 
 static int number(struct parse *ps, const char *section, const char *key, const char *value, double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(value, &end);
-	if (end == value || *end || errno || !isfinite(v))
-		return fail(ps, "[%s] %s: '%s' is not a number", section, key, value);
-	*out = v;
+	if (!ini_number(value, out))
+		return ini_fail(&ps->err, "[%s] %s: '%s' is not a number", section, key, value);
 	return 1;
 }
 
@@ -85,7 +68,7 @@ static int whole(struct parse *ps, const char *section, const char *key, const c
 	if (!number(ps, section, key, value, &v))
 		return 0;
 	if (v != floor(v) || v < lo || v > hi)
-		return fail(ps, "[%s] %s = %s: expected a whole number %u..%u", section, key, value, lo, hi);
+		return ini_fail(&ps->err, "[%s] %s = %s: expected a whole number %u..%u", section, key, value, lo, hi);
 	*out = (unsigned)v;
 	return 1;
 }
@@ -94,9 +77,9 @@ static int text(struct parse *ps, const char *section, const char *key, const ch
 		bool absolute)
 {
 	if (!*value || strlen(value) >= len)
-		return fail(ps, "[%s] %s: empty or too long", section, key);
+		return ini_fail(&ps->err, "[%s] %s: empty or too long", section, key);
 	if (absolute && value[0] != '/')
-		return fail(ps, "[%s] %s = %s: expected an absolute path", section, key, value);
+		return ini_fail(&ps->err, "[%s] %s = %s: expected an absolute path", section, key, value);
 	snprintf(out, len, "%s", value);
 	return 1;
 }
@@ -119,13 +102,13 @@ static int safety_key(struct parse *ps, const char *key, const char *value)
 		bool min_type = !strcmp(key, "plate_min_c") || !strcmp(key, "setpoint_min_c") ||
 				!strcmp(key, "cold_below_c");
 		if (v <= 0 || (min_type ? v < h : v > h))
-			return fail(ps, "[safety] %s = %s is beyond the hard limit %g: limits can only be narrowed", key,
+			return ini_fail(&ps->err, "[safety] %s = %s is beyond the hard limit %g: limits can only be narrowed", key,
 				    value, h);
 		(void)err;
 		ps->c->limits = trial;
 		return 1;
 	}
-	return fail(ps, "[safety]: unknown key '%s'", key);
+	return ini_fail(&ps->err, "[safety]: unknown key '%s'", key);
 }
 
 static int on_key(void *user, const char *section, const char *key, const char *value)
@@ -154,7 +137,7 @@ static int on_key(void *user, const char *section, const char *key, const char *
 				c->read_only_others = !strcmp(value, "yes");
 				return 1;
 			}
-			return fail(ps, "[socket] read_only_others = %s: expected yes or no", value);
+			return ini_fail(&ps->err, "[socket] read_only_others = %s: expected yes or no", value);
 		}
 		if (!strcmp(key, "max_clients"))
 			return whole(ps, section, key, value, 1, 1024, &c->max_clients);
@@ -172,12 +155,12 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	} else if (!strcmp(section, "gpio")) {
 		char err[300];
 		if (gpio_config_set(&c->gpio, key, value, err, sizeof err) != 0)
-			return fail(ps, "%s", err);
+			return ini_fail(&ps->err, "%s", err);
 		return 1;
 	} else {
-		return fail(ps, "unknown section [%s] (safety, pad, paths, socket, log, gpio)", section);
+		return ini_fail(&ps->err, "unknown section [%s] (safety, pad, paths, socket, log, gpio)", section);
 	}
-	return fail(ps, "[%s]: unknown key '%s'", section, key);
+	return ini_fail(&ps->err, "[%s]: unknown key '%s'", section, key);
 }
 
 int config_parse(const char *text_in, const char *filename, struct config *out, struct config_error *err)
@@ -190,7 +173,7 @@ int config_parse(const char *text_in, const char *filename, struct config *out, 
 	char msg[300];
 	if (line != 0) {
 		err->line = line > 0 ? line : 0;
-		snprintf(err->text, sizeof err->text, "%s:%d: %s", filename, err->line, ps.failed ? ps.msg : "syntax error");
+		snprintf(err->text, sizeof err->text, "%s:%d: %s", filename, err->line, ps.err.failed ? ps.err.msg : "syntax error");
 		return -1;
 	}
 	if (safety_limits_validate(&c.limits, msg, sizeof msg) != 0 ||

@@ -2,53 +2,35 @@
 #include "profile.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <ini.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core.h"
+#include "ini_util.h"
 
 struct parse {
 	struct profile *p;
 	const struct safety_limits *lim;
 	double neutral_c;
 	const char *text;
-	bool failed;
+	struct ini_error err;
 	int fail_line; /* when known without inih (validation after parsing) */
-	char msg[256];
 	bool seen_profile;
 	char bad_section[64]; /* reported at its header line, not its first key */
 	bool phase_has_kind[PLAN_MAX_PHASES], phase_has_target[PLAN_MAX_PHASES], phase_has_duration[PLAN_MAX_PHASES];
 };
 
-__attribute__((format(printf, 2, 3))) static int fail(struct parse *ps, const char *fmt, ...)
-{
-	if (!ps->failed) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(ps->msg, sizeof ps->msg, fmt, ap);
-		va_end(ap);
-		ps->failed = true;
-	}
-	return 0;
-}
-
 static int number(struct parse *ps, const char *section, const char *key, const char *value, double lo, double hi,
 		  double *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(value, &end);
-	while (end && isspace((unsigned char)*end))
-		end++;
-	if (end == value || *end || errno || !isfinite(v))
-		return fail(ps, "[%s] %s: '%s' is not a number", section, key, value);
+	double v;
+	if (!ini_number(value, &v))
+		return ini_fail(&ps->err, "[%s] %s: '%s' is not a number", section, key, value);
 	if (v < lo || v > hi)
-		return fail(ps, "[%s] %s = %s is outside %g..%g", section, key, value, lo, hi);
+		return ini_fail(&ps->err, "[%s] %s = %s is outside %g..%g", section, key, value, lo, hi);
 	*out = v;
 	return 1;
 }
@@ -89,31 +71,31 @@ static int profile_key(struct parse *ps, const char *key, const char *value)
 		if (!number(ps, "profile", key, value, 1, 20, &v))
 			return 0;
 		if (v != floor(v))
-			return fail(ps, "[profile] cycles = %s is not a whole number", value);
+			return ini_fail(&ps->err, "[profile] cycles = %s is not a whole number", value);
 		plan->cycles = (int)v;
 		return 1;
 	}
 	if (strcmp(key, "end") == 0) {
 		if (kind_from(value, &plan->end) != 0)
-			return fail(ps, "[profile] end = %s: expected heat, cold, neutral or off", value);
+			return ini_fail(&ps->err, "[profile] end = %s: expected heat, cold, neutral or off", value);
 		plan->has_end = true;
 		return 1;
 	}
 	if (strcmp(key, "band_c") == 0)
 		return number(ps, "profile", key, value, 0.1, 2.0, &plan->band_c);
-	return fail(ps, "[profile]: unknown key '%s' (description, cycles, end, band_c)", key);
+	return ini_fail(&ps->err, "[profile]: unknown key '%s' (description, cycles, end, band_c)", key);
 }
 
 static int phase_key(struct parse *ps, const char *section, const char *name, const char *key, const char *value)
 {
 	int i = find_phase(ps->p, name, true);
 	if (i < 0)
-		return fail(ps, "[%s]: more than %d phases", section, PLAN_MAX_PHASES);
+		return ini_fail(&ps->err, "[%s]: more than %d phases", section, PLAN_MAX_PHASES);
 	struct phase *ph = &ps->p->plan.phases[i];
 	double v;
 	if (strcmp(key, "kind") == 0) {
 		if (kind_from(value, &ph->kind) != 0)
-			return fail(ps, "[%s] kind = %s: expected heat, cold, neutral or off", section, value);
+			return ini_fail(&ps->err, "[%s] kind = %s: expected heat, cold, neutral or off", section, value);
 		ps->phase_has_kind[i] = true;
 		return 1;
 	}
@@ -122,7 +104,7 @@ static int phase_key(struct parse *ps, const char *section, const char *name, co
 		if (!number(ps, section, key, value, -100, 200, &v))
 			return 0;
 		if (v < ps->lim->setpoint_min_c || v > ps->lim->setpoint_max_c)
-			return fail(ps, "[%s] target_c = %s is outside the safety envelope %.1f..%.1f C", section, value,
+			return ini_fail(&ps->err, "[%s] target_c = %s is outside the safety envelope %.1f..%.1f C", section, value,
 				    ps->lim->setpoint_min_c, ps->lim->setpoint_max_c);
 		ph->target_c = v;
 		ps->phase_has_target[i] = true;
@@ -148,7 +130,7 @@ static int phase_key(struct parse *ps, const char *section, const char *name, co
 		ph->ramp_c_per_s = v / 60.0;
 		return 1;
 	}
-	return fail(ps, "[%s]: unknown key '%s' (kind, target_c, duration_min or duration_s, ramp_c_per_min)", section,
+	return ini_fail(&ps->err, "[%s]: unknown key '%s' (kind, target_c, duration_min or duration_s, ramp_c_per_min)", section,
 		    key);
 }
 
@@ -162,14 +144,14 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	if (strncmp(section, "phase.", 6) == 0 && section[6]) {
 		for (const char *c = section + 6; *c; c++)
 			if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_')
-				return fail(ps, "[%s]: a phase name is letters, digits, '-' and '_'", section);
+				return ini_fail(&ps->err, "[%s]: a phase name is letters, digits, '-' and '_'", section);
 		if (strlen(section + 6) >= PLAN_NAME_MAX)
-			return fail(ps, "[%s]: phase name too long", section);
+			return ini_fail(&ps->err, "[%s]: phase name too long", section);
 		return phase_key(ps, section, section + 6, key, value);
 	}
-	if (!ps->failed)
+	if (!ps->err.failed)
 		snprintf(ps->bad_section, sizeof ps->bad_section, "%s", section);
-	return fail(ps, "unknown section [%s] (expected [profile] and [phase.NAME])", section);
+	return ini_fail(&ps->err, "unknown section [%s] (expected [profile] and [phase.NAME])", section);
 }
 
 /* The line of "[section]" in the text, for errors found after parsing. */
@@ -212,7 +194,7 @@ static bool syntax_error_at(const char *text, int line)
 	struct parse ps = {.p = &scratch, .lim = &lim, .neutral_c = 32.0};
 	ini_parse_string(head, on_key, &ps);
 	free(head);
-	return !ps.failed;
+	return !ps.err.failed;
 }
 
 static void set_error(struct profile_error *err, const char *file, int line, const char *msg)
@@ -231,31 +213,31 @@ static int validate(struct parse *ps, const char *text)
 {
 	struct plan *plan = &ps->p->plan;
 	if (plan->nphases == 0)
-		return fail(ps, "no phases: add at least one [phase.NAME] section");
+		return ini_fail(&ps->err, "no phases: add at least one [phase.NAME] section");
 	for (int i = 0; i < plan->nphases; i++) {
 		struct phase *ph = &plan->phases[i];
 		char section[PLAN_NAME_MAX + 8];
 		snprintf(section, sizeof section, "phase.%s", ph->name);
 		ps->fail_line = section_line(text, section);
 		if (!ps->phase_has_kind[i])
-			return fail(ps, "[%s]: missing 'kind' (heat, cold, neutral or off)", section);
+			return ini_fail(&ps->err, "[%s]: missing 'kind' (heat, cold, neutral or off)", section);
 		if (!ps->phase_has_duration[i])
-			return fail(ps, "[%s]: missing 'duration_min'", section);
+			return ini_fail(&ps->err, "[%s]: missing 'duration_min'", section);
 		if ((ph->kind == PHASE_HEAT || ph->kind == PHASE_COLD) && !ps->phase_has_target[i])
-			return fail(ps, "[%s]: a %s phase needs 'target_c'", section, plan_kind_name(ph->kind));
+			return ini_fail(&ps->err, "[%s]: a %s phase needs 'target_c'", section, plan_kind_name(ph->kind));
 		if ((ph->kind == PHASE_NEUTRAL || ph->kind == PHASE_OFF) && ps->phase_has_target[i])
-			return fail(ps, "[%s]: %s phases take no 'target_c'", section, plan_kind_name(ph->kind));
+			return ini_fail(&ps->err, "[%s]: %s phases take no 'target_c'", section, plan_kind_name(ph->kind));
 		if (ph->kind == PHASE_NEUTRAL)
 			ph->target_c = ps->neutral_c;
 		char err[256];
 		if (core_check_phase(ps->lim, ph, ps->neutral_c, err, sizeof err) != 0)
-			return fail(ps, "%s", err);
+			return ini_fail(&ps->err, "%s", err);
 	}
 	ps->fail_line = section_line(text, "profile");
 	struct plan_run run;
 	char err[256];
 	if (plan_expand(plan, &run, err, sizeof err) != 0)
-		return fail(ps, "%s", err);
+		return ini_fail(&ps->err, "%s", err);
 	return 1;
 }
 
@@ -274,7 +256,7 @@ int profile_parse(const char *text, const char *filename, const char *name, cons
 	if (line != 0 && ps.bad_section[0] && section_line(text, ps.bad_section) > 0)
 		line = section_line(text, ps.bad_section);
 	if (line != 0) {
-		set_error(err, filename, line > 0 ? line : 0, ps.failed && (ps.bad_section[0] || !syntax_error_at(text, line)) ? ps.msg : "syntax error");
+		set_error(err, filename, line > 0 ? line : 0, ps.err.failed && (ps.bad_section[0] || !syntax_error_at(text, line)) ? ps.err.msg : "syntax error");
 		return -1;
 	}
 	if (!ps.seen_profile && section_line(text, "profile") == 0) {
@@ -282,7 +264,7 @@ int profile_parse(const char *text, const char *filename, const char *name, cons
 		return -1;
 	}
 	if (!validate(&ps, text)) {
-		set_error(err, filename, ps.fail_line, ps.msg);
+		set_error(err, filename, ps.fail_line, ps.err.msg);
 		return -1;
 	}
 	*out = p;
@@ -323,7 +305,7 @@ int profile_override(struct profile *p, const char *assignment, const struct saf
 		ok = phase_key(&ps, section, key, dot + 1, value);
 	}
 	if (!ok || !validate(&ps, "")) {
-		set_error(err, "--set", 0, ps.msg);
+		set_error(err, "--set", 0, ps.err.msg);
 		return -1;
 	}
 	*p = copy;
