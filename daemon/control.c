@@ -45,7 +45,7 @@ void control_log_open(struct pad_conn *p)
 	fprintf(p->log, "# thermopad session %s, pad %s, profile %s\n", p->session_id, p->serial, p->profile);
 	fprintf(p->log, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults\n");
 	fflush(p->log);
-	logsync_add(fileno(p->log));
+	p->log_sync = logsync_add(p->d->logsync, fileno(p->log));
 	if (sessions_write_meta(p, NULL, 0.0, 0) != 0)
 		daemon_log(4, "session %s: cannot write its metadata", p->session_name);
 }
@@ -56,7 +56,8 @@ void control_log_close(struct pad_conn *p, const char *outcome)
 		return;
 	fprintf(p->log, "# outcome: %s\n", outcome);
 	fflush(p->log);
-	logsync_release(fileno(p->log));
+	logsync_release(p->d->logsync, p->log_sync);
+	p->log_sync = -1;
 	fclose(p->log);
 	p->log = NULL;
 	if (sessions_write_meta(p, outcome, daemon_now(p->d) - p->session_start, p->session_samples) != 0)

@@ -118,7 +118,7 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	/* the relay is requested (open) before anything can drive a pad */
 	if (interlock_gpio_start(d, err, errlen) != 0)
 		return -1;
-	if (logsync_start() != 0) {
+	if (!(d->logsync = logsync_start())) {
 		snprintf(err, errlen, "cannot start the log thread");
 		return -1;
 	}
@@ -161,7 +161,8 @@ void daemon_fini(struct daemon *d)
 	usb_stop(d);
 	interlock_gpio_stop(d);
 	api_stop(d);
-	logsync_stop();
+	logsync_stop(d->logsync);
+	d->logsync = NULL;
 	profiles_free(d);
 	for (int i = 0; i < 3; i++)
 		d->signal_src[i] = sd_event_source_unref(d->signal_src[i]);

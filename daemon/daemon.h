@@ -56,6 +56,7 @@ struct pad_conn {
 	unsigned long frames, gaps, rejected;
 	/* the session log */
 	FILE *log;
+	int log_sync; /* its slot in the log syncer, -1 if none */
 	char log_path[512];
 	char session_id[40]; /* the start time, for people */
 	char session_name[96]; /* session_id-serial: the stored session's id */
@@ -83,6 +84,7 @@ struct daemon {
 	sd_event *event;
 	libusb_context *usb;
 	libusb_hotplug_callback_handle hotplug;
+	struct logsync *logsync;
 	struct pad_conn pads[DAEMON_MAX_PADS];
 	struct {
 		int fd;
@@ -164,11 +166,14 @@ void interlock_gpio_update(struct daemon *d);
 int interlock_gpio_clear_allowed(const struct daemon *d, char *err, size_t errlen);
 void interlock_gpio_stop(struct daemon *d);
 
-/* logsync.c: durability off the control loop */
-int logsync_start(void);
-void logsync_add(int fd);
-void logsync_release(int fd);
-void logsync_stop(void);
+/* logsync.c: durability off the control loop. add gives a slot (-1 when
+ * none is free: that log is flushed, not synced); release syncs it a last
+ * time and lets it go. */
+struct logsync;
+struct logsync *logsync_start(void);
+int logsync_add(struct logsync *ls, int fd);
+void logsync_release(struct logsync *ls, int slot);
+void logsync_stop(struct logsync *ls);
 
 /* profiles.c: read at start and on reload, served from memory */
 int profiles_reload(struct daemon *d, char *report, size_t reportlen);
