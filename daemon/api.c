@@ -250,11 +250,20 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *user)
 void api_broadcast_telemetry(struct daemon *d, const struct pad_conn *p)
 {
 	double now = daemon_now(d);
+	size_t slot = (size_t)(p - d->pads);
+	/* Lines are due on a fixed schedule per pad, and a report that arrives
+	 * up to half a report period early still counts for its slot: judged
+	 * by the gap since the last line, arrival jitter dropped about one
+	 * line in four at 10 Hz. */
+	const double early = 0.05; /* half the firmware's report period */
 	for (struct api_client *c = d->clients, *next; c; c = next) {
 		next = c->next;
-		if (!c->subscribed || c->closing || now - c->sub_last < c->sub_period * 0.999)
+		if (!c->subscribed || c->closing)
 			continue;
-		c->sub_last = now;
+		double *due = &c->sub_due[slot];
+		if (now < *due - fmin(early, c->sub_period / 2))
+			continue;
+		*due = *due + c->sub_period < now ? now + c->sub_period : *due + c->sub_period;
 		json_t *m = json_pack("{s:i, s:s, s:f}", "v", API_VERSION, "event", "telemetry", "t", now);
 		json_object_set_new(m, "pad", api_pad_json(p));
 		if (!api_send(c, m) && c->dropped)

@@ -20,7 +20,8 @@ struct api_client {
 	size_t out_len, out_cap;
 	bool control; /* may change the pad; else read-only */
 	bool subscribed;
-	double sub_period, sub_last;
+	double sub_period;
+	double sub_due[DAEMON_MAX_PADS]; /* per pad: when the next line is due */
 	double last_active; /* wall time of the last request */
 	bool closing;
 	bool dropped; /* its backlog passed the cap: freed at once */

@@ -77,7 +77,8 @@ void api_handle_status(struct api_client *c, const struct request *r)
 	if (r->cmd == REQ_SUBSCRIBE) {
 		c->subscribed = true;
 		c->sub_period = 1.0 / r->rate_hz;
-		c->sub_last = -1e9;
+		for (int i = 0; i < DAEMON_MAX_PADS; i++)
+			c->sub_due[i] = 0.0;
 		api_ok(c, r->id);
 		return;
 	}

@@ -112,6 +112,32 @@ config=$work/test.conf
 check "read_only_others: others may read status but not control" \
 	"grep -q 'nobody status rc 0' '$work/out' && grep -q 'nobody start rc 4' '$work/out'"
 
+# --- subscriptions keep their rate ---------------------------------------------
+# Every line that is due arrives: at 10 Hz each report, at 2 Hz every fifth,
+# counted over the model time the lines themselves carry.
+scenario 4 '
+tp start heat
+for hz in 10 2; do
+	(printf "{\"v\":1,\"id\":1,\"cmd\":\"subscribe\",\"rate_hz\":$hz}\n"; exec sleep 30) |
+		socat - UNIX-CONNECT:$THERMOPAD_SOCKET >'"$work"'/sub$hz.txt &
+done
+wait_model 30
+pkill -P $$ sleep 2>/dev/null; true'
+rate_ok() { # file, rate: lines per model second within 5 %
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+t = [m["t"] for m in map(json.loads, open(sys.argv[1])) if m.get("event") == "telemetry"]
+want = (t[-1] - t[0]) * float(sys.argv[2]) if len(t) > 1 else 0
+got = len(t) - 1
+ok = want >= 40 and 0.95 * want <= got <= 1.05 * want + 1
+if not ok:
+    print(f"#   {got} lines for {want:.0f} due at {sys.argv[2]} Hz")
+sys.exit(0 if ok else 1)
+PY
+}
+check "subscribe: 10 Hz gets every report, 2 Hz every fifth" \
+	"rate_ok '$work/sub10.txt' 10 && rate_ok '$work/sub2.txt' 2"
+
 # --- the socket where the configuration says, before systemd's directory ------
 socket_path=$work/sockets/pad.sock
 printf '[pad]\nwatchdog_ms = 5000\n[socket]\npath = %s\n' "$socket_path" >"$work/path.conf"
