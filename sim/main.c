@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -150,6 +152,45 @@ static int wait_child(pid_t pid, const sigset_t *set)
 	}
 }
 
+/* Reaps every child until none is left or until `until` (CLOCK_MONOTONIC);
+ * true when none is left. */
+static bool reap_until(const struct timespec *until, const sigset_t *set)
+{
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+			return true;
+		struct timespec now, left;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = until->tv_sec - now.tv_sec;
+		left.tv_nsec = until->tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0)
+			left.tv_sec--, left.tv_nsec += 1000000000L;
+		if (left.tv_sec < 0)
+			return false;
+		sigtimedwait(set, NULL, &left);
+	}
+}
+
+/* What COMMAND left running (a daemon in the background) must not outlive
+ * the pads it drives, and must be gone before they are: a program still
+ * talking to a pad while it is torn down would reach freed memory. SIGTERM
+ * first, so that a daemon zeroes its drive through the pad; SIGKILL after a
+ * grace period. The simulator is a subreaper, so it can wait for orphans. */
+static void end_group(pid_t pgid, const sigset_t *set)
+{
+	kill(-pgid, SIGTERM);
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += 5;
+	if (reap_until(&until, set))
+		return;
+	kill(-pgid, SIGKILL);
+	until.tv_sec += 2;
+	reap_until(&until, set);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -267,13 +308,12 @@ int main(int argc, char **argv)
 	setenv("TP_SIM_TIME_SCALE", scale, 1);
 	setenv("TP_SIM_SERIALS", serials, 1);
 
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	pid_t pid = run_child(argv + optind, &old);
 	if (pid > 0) {
 		setpgid(pid, pid);
 		status = wait_child(pid, &set);
-		/* programs COMMAND left running (a daemon in the background)
-		 * must not outlive the pads they drive */
-		kill(-pid, SIGTERM);
+		end_group(pid, &set);
 	}
 	simctl_stop(ctl);
 out:

@@ -118,5 +118,16 @@ check "socket activation: the daemon serves the socket systemd hands it, and lea
 	"grep -q 'answered on the handed-over socket' '$work/out' && grep -q 'listening on $work/activate.sock' '$work/daemon.log' \
 	 && [ ! -e '$work/run2/thermopad.sock' ] && grep -q 'socket kept' '$work/out'"
 
+# A daemon still running when the simulator's command ends: the simulator
+# stops it and waits before tearing the pads down (it used to free a pad
+# while the daemon's last zero was on its way to it).
+scenario $S '
+tp start heat
+wait_model 2
+echo "the daemon is left running"'
+sim_rc=$?
+check "a daemon left running is stopped before the pads go: drive zero accepted, no error" \
+	"[ $sim_rc = 0 ] && grep -q 'drive zero on exit\$' '$work/daemon.log' && ! grep -q Sanitizer '$work/out'"
+
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]
