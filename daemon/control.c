@@ -175,6 +175,8 @@ void control_on_telemetry(struct pad_conn *p, const struct tp_telemetry *t)
 	p->frames++;
 	struct core_sample s;
 	sample_from(p, t, now, &s);
+	if (s.zero_received) /* keep the anchor near: sequence numbers wrap */
+		p->zero_seq = t->last_cmd_seq;
 	struct core_output out;
 	core_on_sample(&p->core, &s, &out);
 	usb_send_drive(p, out.drive);
