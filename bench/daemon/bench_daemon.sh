@@ -114,6 +114,10 @@ heap_max=$(val heap_max "$work/end.txt")
 end_rss=$(awk -v k="$(val rss_kib "$work/end.txt")" 'BEGIN { printf "%.1f", k / 1024 }')
 end_faults=$(val faults "$work/end.txt")
 end_codes=$(val fault_codes "$work/end.txt" | tr "_," " ;")
+if [ "${end_faults:-0}" != 0 ]; then # the whole message: which check, which value, which limit
+	echo "bench-daemon: faults in the endurance run:"
+	grep "^<2>" "$work/daemon.log" | head -5
+fi
 
 report() {
 	echo "# Daemon bench"
