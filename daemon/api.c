@@ -253,8 +253,8 @@ void api_broadcast_telemetry(struct daemon *d, const struct pad_conn *p)
 	size_t slot = (size_t)(p - d->pads);
 	/* Lines are due on a fixed schedule per pad, and a report that arrives
 	 * up to half a report period early still counts for its slot: judged
-	 * by the gap since the last line, arrival jitter dropped about one
-	 * line in four at 10 Hz. */
+	 * by the gap since the last line, arrival jitter dropped about a
+	 * third of the lines at 10 Hz. */
 	const double early = 0.05; /* half the firmware's report period */
 	for (struct api_client *c = d->clients, *next; c; c = next) {
 		next = c->next;
