@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "thermopad_api.h"
 #include "cli.h"
 
 const char *cli_pad_option(int argc, char **argv)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "thermopad_api.h"
 #include "cli.h"
 
 static const struct command commands[] = {

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "thermopad_api.h"
 #include "cli.h"
 
 void cli_user_profile_path(const char *name, char *buf, size_t len)

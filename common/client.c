@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "api.h"
+#include "thermopad_api.h"
 
 int client_connect(struct client *c, const char *path, char *err, size_t errlen)
 {

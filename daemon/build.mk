@@ -1,8 +1,12 @@
 # thermopadd: the edges (libusb, sd-event, the socket, files) around the
-# pure core in daemon/core/.
-DAEMON_SRCS := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-EXTRA_CFLAGS_daemon_ := $(call pkg_cflags,libusb-1.0 libsystemd jansson inih libgpiod) \
+# pure core in daemon/core/. A folder per room: pad/ (the only user of the
+# core and of the USB send), io/ (adapters), store/ (the state directory),
+# socket/ (the API server); daemon.c and main.c put them together.
+DAEMON_DIRS := daemon daemon/pad daemon/io daemon/store daemon/socket
+DAEMON_SRCS := $(filter-out daemon/main.c,$(foreach d,$(DAEMON_DIRS),$(wildcard $(d)/*.c)))
+DAEMON_CFLAGS := $(call pkg_cflags,libusb-1.0 libsystemd jansson inih libgpiod) \
 	-DTHERMOPAD_DATADIR='"$(PREFIX)/share/thermopad"'
+$(foreach d,$(DAEMON_DIRS),$(eval EXTRA_CFLAGS_$(subst /,_,$(d))_ := $(DAEMON_CFLAGS)))
 DAEMON_LDLIBS = $(call pkg_libs,libusb-1.0 libsystemd jansson inih libgpiod) -lpthread -lm
 
 $(B)/libthermopadd.a: $(call objs,$(DAEMON_SRCS))
@@ -16,5 +20,5 @@ BINS += $(B)/thermopadd
 
 # the request parser is pure: fuzzed alone
 FUZZERS += request
-FUZZ_SRCS_request := daemon/request.c
+FUZZ_SRCS_request := daemon/socket/request.c
 FUZZ_PKGS_request := jansson

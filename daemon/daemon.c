@@ -11,9 +11,9 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "api.h"
+#include "thermopad_api.h"
 #include "daemon.h"
-#include "sessions.h"
+#include "store/sessions.h"
 
 static int read_config(const struct daemon *d, struct config *out, char *err, size_t errlen)
 {

@@ -13,10 +13,10 @@
 #include <time.h>
 #include <systemd/sd-event.h>
 
-#include "config.h"
-#include "core.h"
-#include "interlock.h"
-#include "profile.h"
+#include "core/config.h"
+#include "core/core.h"
+#include "core/interlock.h"
+#include "core/profile.h"
 #include "thermopad_proto.h"
 
 #define DAEMON_MAX_PADS 8

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "daemon.h"
-#include "gpio.h"
+#include "io/gpio.h"
 
 static void fault_all(struct daemon *d, const char *code, const char *message)
 {

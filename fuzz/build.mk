@@ -7,7 +7,7 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra -Werror -D_GNU_SOURCE $(INCLUDES)
 
 define fuzz_rule
-build/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1)) $$(wildcard firmware-spec/*.h daemon/core/*.h common/*.h)
+build/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c $$(FUZZ_SRCS_$(1)) $$(wildcard firmware-spec/*.h daemon/core/*.h daemon/socket/*.h common/*.h)
 	@mkdir -p $$(@D)
 	$$(CLANG) $$(FUZZ_CFLAGS) $$(if $$(FUZZ_PKGS_$(1)),$$(call pkg_cflags,$$(FUZZ_PKGS_$(1)))) \
 		$$< $$(FUZZ_SRCS_$(1)) -o $$@ \

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "api.h"
-#include "request.h"
+#include "thermopad_api.h"
+#include "socket/request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

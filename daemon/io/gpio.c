@@ -15,7 +15,7 @@
  * crash, a kill -9 or a reboot leaves the pad without power, which is the
  * point of the interlock. Software cannot guarantee this; the hardware must.
  */
-#include "gpio.h"
+#include "io/gpio.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gpio_config.h"
+#include "core/gpio_config.h"
 
 struct gpio_lines;
 

@@ -19,7 +19,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
-#include "sessions.h"
+#include "store/sessions.h"
 
 void control_release_usb(struct pad_conn *p);
 

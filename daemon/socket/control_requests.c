@@ -3,7 +3,7 @@
  * whether it is safe; the reply says why not when it is refused. */
 #include <string.h>
 
-#include "api_internal.h"
+#include "socket/server.h"
 
 static struct pad_conn *pick_pad(struct api_client *c, const struct request *r)
 {

@@ -2,8 +2,8 @@
 /* Profiles (list, show, validate), reload, and the stored sessions. */
 #include <string.h>
 
-#include "api_internal.h"
-#include "sessions.h"
+#include "socket/server.h"
+#include "store/sessions.h"
 
 
 /* The plan as it will run: cycles expanded, the chosen end applied. */

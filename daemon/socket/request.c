@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api.h"
-#include "request.h"
+#include "thermopad_api.h"
+#include "socket/request.h"
 
 /* Field rules: what each command accepts. A field a command does not
  * list is ignored, so that an older daemon can serve a newer client. */

@@ -23,7 +23,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "api_internal.h"
+#include "socket/server.h"
 
 static void client_free(struct api_client *c)
 {

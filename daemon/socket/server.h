@@ -5,9 +5,9 @@
 
 #include <jansson.h>
 
-#include "api.h"
+#include "thermopad_api.h"
 #include "daemon.h"
-#include "request.h"
+#include "socket/request.h"
 
 struct api_client {
 	struct api_client *next;

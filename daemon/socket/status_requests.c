@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "api_internal.h"
+#include "socket/server.h"
 
 json_t *api_number(double v)
 {

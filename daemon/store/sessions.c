@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "sessions.h"
+#include "store/sessions.h"
 
 static void path_of(const struct daemon *d, const char *id, const char *ext, char *buf, size_t len)
 {

@@ -1,10 +1,10 @@
-# The libgpiod adapter (daemon/gpio.c) against an emulated GPIO chip that a
+# The libgpiod adapter (daemon/io/gpio.c) against an emulated GPIO chip that a
 # umockdev testbed answers in-process (tests/gpio/gpio_emul.c).
 EXTRA_CFLAGS_tests_gpio_ := $(call pkg_cflags,cmocka umockdev-1.0 libgpiod)
 
-# daemon/gpio.c is compiled into the test itself, so the test does not need
+# daemon/io/gpio.c is compiled into the test itself, so the test does not need
 # the whole daemon library.
-$(B)/tests/gpio/gpio.o: daemon/gpio.c
+$(B)/tests/gpio/gpio.o: daemon/io/gpio.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call pkg_cflags,libgpiod) -MMD -MP -c $< -o $@
 

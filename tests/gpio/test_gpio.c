@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "gpio.h"
+#include "io/gpio.h"
 #include "gpio_config.h"
 #include "gpio_emul.h"
 

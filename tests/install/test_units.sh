@@ -31,7 +31,7 @@ check "the service runs as user thermopad, which sysusers.d creates" \
 	"grep -qx User=thermopad $work/thermopadd.service && grep -q '^u thermopad ' systemd/thermopad.sysusers"
 check "the socket is mode 0660, group thermopad, where the CLI looks by default" \
 	"grep -qx SocketMode=0660 systemd/thermopadd.socket && grep -qx SocketGroup=thermopad systemd/thermopadd.socket &&
-	 grep -qx \"ListenStream=\$(sed -n 's/#define API_DEFAULT_SOCKET \"\\(.*\\)\"/\\1/p' common/api.h)\" systemd/thermopadd.socket"
+	 grep -qx \"ListenStream=\$(sed -n 's/#define API_DEFAULT_SOCKET \"\\(.*\\)\"/\\1/p' common/thermopad_api.h)\" systemd/thermopadd.socket"
 check "device access is limited to USB and GPIO character devices" \
 	"[ \"\$(grep '^Device' $work/thermopadd.service | sort | tr '\n' ' ')\" = 'DeviceAllow=char-gpiochip rw DeviceAllow=char-usb_device rw DevicePolicy=closed ' ]"
 echo "$((n - failed)) passed, $failed failed"
