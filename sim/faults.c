@@ -15,7 +15,7 @@ struct name_map {
 static const struct name_map targets[] = {
 	{"sensor-a", FAULT_SENSOR_A}, {"sensor-b", FAULT_SENSOR_B}, {"sink", FAULT_SENSOR_SINK},
 	{"fan", FAULT_FAN}, {"tec", FAULT_TEC}, {"supply", FAULT_SUPPLY}, {"fuse", FAULT_FUSE},
-	{"usb", FAULT_USB}, {"all", FAULT_ALL},
+	{"switch", FAULT_SWITCH}, {"mcu", FAULT_MCU}, {"relay", FAULT_RELAY}, {"usb", FAULT_USB}, {"all", FAULT_ALL},
 };
 
 static const struct name_map kinds[] = {
@@ -23,6 +23,7 @@ static const struct name_map kinds[] = {
 	{"stuck", FAULT_KIND_STUCK}, {"noisy", FAULT_KIND_NOISY}, {"offset", FAULT_KIND_OFFSET},
 	{"fail", FAULT_KIND_FAIL}, {"sag", FAULT_KIND_SAG}, {"stall", FAULT_KIND_STALL},
 	{"malformed", FAULT_KIND_MALFORMED}, {"unplug", FAULT_KIND_UNPLUG}, {"replug", FAULT_KIND_REPLUG},
+	{"welded", FAULT_KIND_WELDED}, {"reset", FAULT_KIND_RESET}, {"hang", FAULT_KIND_HANG},
 };
 
 /* Which kinds each target takes, and whether the value is required (2),
@@ -41,6 +42,9 @@ static const struct rule rules[] = {
 	{FAULT_TEC, FAULT_KIND_STUCK, 2}, {FAULT_TEC, FAULT_KIND_OK, 0},
 	{FAULT_SUPPLY, FAULT_KIND_SAG, 2}, {FAULT_SUPPLY, FAULT_KIND_OK, 0},
 	{FAULT_FUSE, FAULT_KIND_OPEN, 0}, {FAULT_FUSE, FAULT_KIND_OK, 0},
+	{FAULT_SWITCH, FAULT_KIND_WELDED, 0}, {FAULT_SWITCH, FAULT_KIND_OPEN, 0}, {FAULT_SWITCH, FAULT_KIND_OK, 0},
+	{FAULT_MCU, FAULT_KIND_RESET, 0}, {FAULT_MCU, FAULT_KIND_HANG, 0}, {FAULT_MCU, FAULT_KIND_OK, 0},
+	{FAULT_RELAY, FAULT_KIND_OPEN, 0}, {FAULT_RELAY, FAULT_KIND_WELDED, 0}, {FAULT_RELAY, FAULT_KIND_OK, 0},
 	{FAULT_USB, FAULT_KIND_STALL, 2}, {FAULT_USB, FAULT_KIND_MALFORMED, 2},
 	{FAULT_USB, FAULT_KIND_UNPLUG, 0}, {FAULT_USB, FAULT_KIND_REPLUG, 0}, {FAULT_USB, FAULT_KIND_OK, 0},
 	{FAULT_ALL, FAULT_KIND_OK, 0},
@@ -76,7 +80,7 @@ int faults_parse(const char *spec, struct pad_fault *out, char *err, size_t errl
 	}
 	int target = lookup(targets, sizeof targets / sizeof targets[0], spec, (size_t)(colon - spec));
 	if (target < 0) {
-		snprintf(err, errlen, "fault '%s': unknown target '%.*s' (sensor-a, sensor-b, sink, fan, tec, supply, fuse, usb, all)",
+		snprintf(err, errlen, "fault '%s': unknown target '%.*s' (sensor-a, sensor-b, sink, fan, tec, supply, fuse, switch, mcu, relay, usb, all)",
 			 spec, (int)(colon - spec), spec);
 		return -1;
 	}

@@ -5,8 +5,9 @@
  *   sensor-a:open  sensor-b:short  sink:stuck  sensor-a:stuck=41.5
  *   sensor-b:noisy=0.5  sensor-a:offset=2.0  sensor-a:ok
  *   fan:fail  fan:ok  tec:stuck=0.8  tec:ok  supply:sag=0.7  supply:ok
- *   fuse:open  fuse:ok  usb:stall=3  usb:malformed=5  usb:unplug
- *   usb:replug  all:ok
+ *   fuse:open  fuse:ok  switch:welded  switch:open  switch:ok
+ *   mcu:reset  mcu:hang  mcu:ok  relay:open  relay:welded  relay:ok
+ *   usb:stall=3  usb:malformed=5  usb:unplug  usb:replug  all:ok
  * Pure parsing; pad.c applies the physical ones, the USB side the rest.
  */
 #ifndef THERMOPAD_FAULTS_H
@@ -23,13 +24,16 @@ enum fault_target {
 	FAULT_TEC,
 	FAULT_SUPPLY,
 	FAULT_FUSE,
+	FAULT_SWITCH, /* the high-side load switch in series with the module */
+	FAULT_MCU, /* the microcontroller the firmware runs on */
+	FAULT_RELAY, /* the supply relay of the GPIO interlock */
 	FAULT_USB,
 	FAULT_ALL,
 };
 
 enum fault_kind {
 	FAULT_KIND_OK, /* clear this target's fault */
-	FAULT_KIND_OPEN, /* sensor wire broken; fuse open */
+	FAULT_KIND_OPEN, /* sensor wire broken; fuse, switch or relay open */
 	FAULT_KIND_SHORT,
 	FAULT_KIND_STUCK, /* sensor frozen (value: at that C, else where it was); tec at a drive */
 	FAULT_KIND_NOISY, /* value: extra Gaussian sigma, C */
@@ -40,6 +44,9 @@ enum fault_kind {
 	FAULT_KIND_MALFORMED, /* value: how many reports to corrupt */
 	FAULT_KIND_UNPLUG,
 	FAULT_KIND_REPLUG,
+	FAULT_KIND_WELDED, /* a switch or relay that stays closed whatever it is told */
+	FAULT_KIND_RESET, /* the MCU restarts, staying on the bus */
+	FAULT_KIND_HANG, /* the MCU stops; the bridge keeps its last drive */
 };
 
 struct pad_fault {

@@ -18,6 +18,8 @@ void pad_init(struct pad *pad, const struct model_params *params, const struct f
 	model_sensors_init(&pad->sensors, &pad->model, seed);
 	fw_init(&pad->fw, cfg, 0);
 	pad->fault_rng = seed ^ 0xa5a5a5a5deadbeefull;
+	pad->relay_commanded_closed = true;
+	pad->supply_sag = 1.0;
 	for (int i = 0; i < 3; i++) {
 		pad->readings_c[i] = i == 2 ? pad->model.sink_c : pad->model.plate_c;
 		pad->sensor_fault[i].kind = FAULT_KIND_OK;
@@ -61,9 +63,15 @@ static int16_t clamp_i16(double v)
 	return (int16_t)lround(v);
 }
 
+static bool relay_conducts(const struct pad *pad)
+{
+	return pad->relay_welded || (!pad->relay_failed_open && pad->relay_commanded_closed);
+}
+
 static void tick(struct pad *pad)
 {
 	const double dt = PAD_TICK_MS / 1000.0;
+	pad->model.supply_scale = relay_conducts(pad) ? pad->supply_sag : 0.0;
 	struct fw_inputs in = {0};
 	for (int i = 0; i < 3; i++)
 		in.adc[i] = sensor_code(pad, i);
@@ -72,20 +80,27 @@ static void tick(struct pad *pad)
 	in.supply_mv = (uint16_t)lround(pad->model.p.supply_v * pad->model.supply_scale * 1000.0);
 	in.fuse_open = pad->fuse_open;
 
-	struct fw_outputs out = {0};
 	pad->time_ms += PAD_TICK_MS;
-	if (!pad->unpowered)
-		fw_tick(&pad->fw, pad->time_ms, &in, &out);
-	pad->fw_drive = out.drive;
+	/* unpowered logic drives nothing: bridge off, load switch open; a hung
+	 * MCU leaves both as they were */
+	if (pad->unpowered)
+		pad->fw_out = (struct fw_outputs){0};
+	else if (!pad->mcu_hung)
+		fw_tick(&pad->fw, pad->time_ms, &in, &pad->fw_out);
+	pad->fw_drive = pad->fw_out.drive;
 
-	double drive = out.drive / (double)TP_DRIVE_FULL;
+	double drive = pad->fw_out.drive / (double)TP_DRIVE_FULL;
 	if (pad->tec_stuck)
 		drive = pad->tec_stuck_drive;
+	pad->switch_closed =
+		pad->switch_welded || (!pad->switch_failed_open && pad->fw_out.load_switch_closed);
 	/* the fuse is in series with the module: nothing passes it once open */
 	if (pad->model.plate_c >= PAD_FUSE_OPEN_C)
 		pad->fuse_open = true;
-	if (pad->fuse_open)
+	bool open = pad->fuse_open || !pad->switch_closed;
+	if (open)
 		drive = 0.0;
+	pad->model.open_circuit = open;
 	pad->module_drive = drive;
 	model_advance(&pad->model, drive, dt);
 	model_sensors_read(&pad->sensors, &pad->model, dt, pad->readings_c);
@@ -97,28 +112,40 @@ void pad_advance(struct pad *pad, uint32_t dt_ms)
 		tick(pad);
 }
 
+void pad_mcu_reset(struct pad *pad)
+{
+	struct fw_config cfg = pad->fw.cfg; /* fw_init clears the struct */
+	fw_init(&pad->fw, &cfg, pad->time_ms);
+	pad->fw_out = (struct fw_outputs){0};
+	pad->mcu_hung = false;
+}
+
 void pad_set_powered(struct pad *pad, bool on)
 {
-	if (on && pad->unpowered) {
-		struct fw_config cfg = pad->fw.cfg; /* fw_init clears the struct */
-		fw_init(&pad->fw, &cfg, pad->time_ms);
-	}
+	if (on && pad->unpowered)
+		pad_mcu_reset(pad);
 	pad->unpowered = !on;
 }
 
+void pad_set_relay(struct pad *pad, bool closed)
+{
+	pad->relay_commanded_closed = closed;
+}
+
+/* A hung MCU answers nothing: the host's transfers fail. */
 int pad_control_in(struct pad *pad, uint8_t request, uint8_t *buf, size_t cap)
 {
-	return fw_control_in(&pad->fw, request, buf, cap);
+	return pad->mcu_hung ? -1 : fw_control_in(&pad->fw, request, buf, cap);
 }
 
 int pad_control_out(struct pad *pad, uint8_t request, const uint8_t *data, size_t len)
 {
-	return fw_control_out(&pad->fw, request, data, len);
+	return pad->mcu_hung ? -1 : fw_control_out(&pad->fw, request, data, len);
 }
 
 size_t pad_take_report(struct pad *pad, uint8_t *buf, size_t cap)
 {
-	return fw_take_report(&pad->fw, buf, cap);
+	return pad->mcu_hung ? 0 : fw_take_report(&pad->fw, buf, cap);
 }
 
 static void clear_all(struct pad *pad)
@@ -127,10 +154,14 @@ static void clear_all(struct pad *pad)
 		pad->sensor_fault[i] = (struct pad_sensor_fault){.kind = FAULT_KIND_OK};
 	pad->model.fan_failed = false;
 	pad->tec_stuck = false;
-	pad->model.supply_scale = 1.0;
+	pad->supply_sag = 1.0;
 	if (pad->fuse_injected)
 		pad->fuse_open = false;
 	pad->fuse_injected = false;
+	pad->switch_welded = pad->switch_failed_open = false;
+	pad->relay_welded = pad->relay_failed_open = false;
+	if (pad->mcu_hung)
+		pad_mcu_reset(pad);
 }
 
 int pad_inject(struct pad *pad, const struct pad_fault *f)
@@ -158,11 +189,26 @@ int pad_inject(struct pad *pad, const struct pad_fault *f)
 		pad->tec_stuck = f->kind == FAULT_KIND_STUCK;
 		pad->tec_stuck_drive = f->value;
 		return 0;
-	case FAULT_SUPPLY: pad->model.supply_scale = f->kind == FAULT_KIND_SAG ? f->value : 1.0; return 0;
+	case FAULT_SUPPLY: pad->supply_sag = f->kind == FAULT_KIND_SAG ? f->value : 1.0; return 0;
 	case FAULT_FUSE:
 		/* fuse:ok is a new fuse fitted: a blown one never recovers alone */
 		pad->fuse_injected = f->kind == FAULT_KIND_OPEN;
 		pad->fuse_open = f->kind == FAULT_KIND_OPEN;
+		return 0;
+	case FAULT_SWITCH:
+		pad->switch_welded = f->kind == FAULT_KIND_WELDED;
+		pad->switch_failed_open = f->kind == FAULT_KIND_OPEN;
+		return 0;
+	case FAULT_RELAY:
+		pad->relay_welded = f->kind == FAULT_KIND_WELDED;
+		pad->relay_failed_open = f->kind == FAULT_KIND_OPEN;
+		return 0;
+	case FAULT_MCU:
+		/* a hung MCU comes back only through a reset: mcu:ok is one */
+		if (f->kind == FAULT_KIND_HANG)
+			pad->mcu_hung = !pad->unpowered;
+		else if (f->kind == FAULT_KIND_RESET || pad->mcu_hung)
+			pad_mcu_reset(pad);
 		return 0;
 	case FAULT_ALL: clear_all(pad); return 0;
 	case FAULT_USB: return -1;
@@ -186,6 +232,10 @@ void pad_truth(const struct pad *pad, struct pad_truth *out)
 		.fw_state = pad->fw.state,
 		.fan_failed = m->fan_failed,
 		.fuse_open = pad->fuse_open,
+		.switch_closed = pad->switch_closed,
+		.relay_closed = relay_conducts(pad),
+		.mcu_hung = pad->mcu_hung,
+		.supply_v = m->p.supply_v * m->supply_scale,
 		.electrical_j = m->electrical_j,
 		.heat_to_ambient_j = m->heat_to_ambient_j,
 		.heat_to_core_j = m->heat_to_core_j,

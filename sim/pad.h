@@ -29,10 +29,19 @@ struct pad {
 	uint32_t time_ms; /* model time */
 	double readings_c[3]; /* last sensor outputs before faults */
 	struct pad_sensor_fault sensor_fault[3];
-	bool tec_stuck;
+	bool tec_stuck; /* the bridge stuck at a level, either polarity */
 	double tec_stuck_drive;
 	bool fuse_open; /* latched by heat, or injected */
 	bool fuse_injected;
+	/* the high-side load switch in series with the module: the firmware
+	 * opens it; a welded one stays closed, a failed one stays open */
+	bool switch_welded, switch_failed_open, switch_closed;
+	/* the supply relay of the GPIO interlock: closed unless a host that
+	 * owns the relay line opens it (pad_set_relay) */
+	bool relay_commanded_closed, relay_welded, relay_failed_open;
+	double supply_sag; /* supply:sag, times nominal */
+	bool mcu_hung; /* the firmware no longer runs; outputs stay as they were */
+	struct fw_outputs fw_out; /* the firmware's last outputs */
 	uint64_t fault_rng;
 	bool unpowered; /* unplugged: no firmware, no drive */
 	int16_t fw_drive; /* what the firmware commanded */
@@ -48,6 +57,10 @@ struct pad_truth {
 	uint32_t fw_faults;
 	uint8_t fw_state;
 	bool fan_failed, fuse_open;
+	bool switch_closed; /* the load switch conducts */
+	bool relay_closed; /* the supply relay conducts */
+	bool mcu_hung;
+	double supply_v; /* what the bridge gets */
 	double electrical_j, heat_to_ambient_j, heat_to_core_j, stored_j;
 };
 
@@ -64,6 +77,14 @@ size_t pad_take_report(struct pad *pad, uint8_t *buf, size_t cap);
 /* USB unplug cuts the pad's logic power; a replug boots the firmware
  * afresh (limits, faults and watchdog back to their defaults). */
 void pad_set_powered(struct pad *pad, bool on);
+
+/* The GPIO interlock's relay line, as a host that owns it drives it: open
+ * cuts the pad's supply (the firmware then sees its supply at zero). */
+void pad_set_relay(struct pad *pad, bool closed);
+
+/* The MCU restarts while staying on the bus (a brown-out or its own
+ * watchdog): the firmware boots afresh, USB stays attached. */
+void pad_mcu_reset(struct pad *pad);
 
 /* Physical faults only (faults_is_usb() ones are refused with -1). */
 int pad_inject(struct pad *pad, const struct pad_fault *fault);

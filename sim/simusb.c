@@ -335,6 +335,14 @@ void simusb_truth(struct simusb *s, int index, struct pad_truth *t, bool *plugge
 	pthread_mutex_unlock(&s->lock);
 }
 
+void simusb_set_relay(struct simusb *s, bool closed)
+{
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < s->npads; i++)
+		pad_set_relay(&s->pads[i].pad, closed);
+	pthread_mutex_unlock(&s->lock);
+}
+
 double simusb_model_time(struct simusb *s)
 {
 	pthread_mutex_lock(&s->lock);

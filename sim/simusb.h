@@ -48,5 +48,9 @@ int simusb_find(const struct simusb *s, const char *serial);
 int simusb_inject(struct simusb *s, int index, const struct pad_fault *f, char *err, size_t errlen);
 void simusb_truth(struct simusb *s, int index, struct pad_truth *t, bool *plugged);
 double simusb_model_time(struct simusb *s);
+/* The GPIO interlock's relay, one for every pad: a test that hosts an
+ * emulated GPIO chip beside the pads links its relay line here, so that an
+ * open relay cuts the pads' supply as the wiring of docs/gpio.md does. */
+void simusb_set_relay(struct simusb *s, bool closed);
 
 #endif

@@ -173,6 +173,7 @@ void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct 
 	}
 	fw->applied = applied;
 	out->drive = applied;
+	out->load_switch_closed = true;
 	schedule_reports(fw);
 }
 

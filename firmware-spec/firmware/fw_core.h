@@ -35,6 +35,7 @@ struct fw_inputs {
 
 struct fw_outputs {
 	int16_t drive; /* applied to the H-bridge, -10000..10000 */
+	bool load_switch_closed; /* the high-side switch in series with the module */
 };
 
 struct fw_config {

@@ -63,7 +63,11 @@ static void step(struct model *m, double drive, double dt)
 		i = p->current_max_a;
 	if (i < -p->current_max_a)
 		i = -p->current_max_a;
-	/* the bridge sets the terminal voltage that drives this current */
+	/* an open circuit carries nothing: even the Seebeck current stops */
+	if (m->open_circuit)
+		i = 0.0;
+	/* the bridge sets the terminal voltage that drives this current (open:
+	 * the module's own Seebeck voltage) */
 	double v = i * r + s * dT;
 	double joule_half = i * i * r / 2.0;
 	double back = p->conductance_w_per_k * dT;

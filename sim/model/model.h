@@ -50,7 +50,8 @@ struct model {
 	double current_a; /* last step's TEC current, signed */
 	double voltage_v; /* last step's TEC voltage, signed */
 	bool fan_failed;
-	double supply_scale; /* 1.0 nominal; < 1 for a supply sag */
+	bool open_circuit; /* no current path (load switch or fuse open) */
+	double supply_scale; /* 1.0 nominal; < 1 for a supply sag, 0 off */
 	/* energy bookkeeping since model_init, joules */
 	double electrical_j; /* integral of V*I */
 	double heat_to_ambient_j; /* plate and sink losses to ambient */

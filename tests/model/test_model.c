@@ -173,8 +173,14 @@ static void fault_grammar(void **state)
 	assert_false(f.has_value);
 	assert_int_equal(faults_parse("usb:unplug", &f, err, sizeof err), 0);
 	assert_true(faults_is_usb(&f));
+	const char *good[] = {"tec:stuck=-0.1", "switch:welded", "switch:open", "switch:ok", "mcu:reset",
+			      "mcu:hang", "mcu:ok", "relay:open", "relay:welded", "relay:ok"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		if (faults_parse(good[i], &f, err, sizeof err) != 0)
+			fail_msg("'%s' was refused: %s", good[i], err);
 	const char *bad[] = {"sensor-a", "sensor-c:open", "fan:open", "tec:stuck", "tec:stuck=2",
-			     "supply:sag=x", "usb:malformed=1.5", "fan:fail=1", ""};
+			     "supply:sag=x", "usb:malformed=1.5", "fan:fail=1", "switch:reset", "mcu:open",
+			     "relay:hang", "mcu:reset=1", ""};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (faults_parse(bad[i], &f, err, sizeof err) == 0)
 			fail_msg("'%s' was accepted", bad[i]);
@@ -236,6 +242,78 @@ static void pad_faults_reach_firmware(void **state)
 	assert_int_equal(pad.fw.faults, 0);
 }
 
+/* The hardware around the firmware: the load switch in series with the
+ * module, the supply relay, and the MCU itself. */
+static void switch_relay_and_mcu(void **state)
+{
+	(void)state;
+	struct model_params p = ref();
+	struct fw_config cfg;
+	fw_config_reference(&cfg, "PAD-3");
+	struct pad pad;
+	struct pad_fault f;
+	struct pad_truth t;
+	char err[100];
+
+	/* a load switch failed open: no current at all, not even Seebeck's */
+	pad_init(&pad, &p, &cfg, 7, 32.0);
+	faults_parse("switch:open", &f, err, sizeof err);
+	assert_int_equal(pad_inject(&pad, &f), 0);
+	heartbeat(&pad, 8000, 3000);
+	pad_truth(&pad, &t);
+	assert_false(t.switch_closed);
+	assert_true(t.current_a == 0.0);
+	assert_true(t.plate_c < 32.5);
+	faults_parse("switch:ok", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	heartbeat(&pad, 8000, 1000);
+	pad_truth(&pad, &t);
+	assert_true(t.switch_closed && t.current_a > 3.0);
+
+	/* the relay opened by a host cuts the supply the firmware measures */
+	pad_set_relay(&pad, false);
+	pad_advance(&pad, 100);
+	pad_truth(&pad, &t);
+	assert_false(t.relay_closed);
+	assert_true(t.supply_v == 0.0);
+	assert_true(fabs(t.current_a) < 0.5); /* Seebeck only */
+	faults_parse("relay:welded", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	pad_advance(&pad, 100);
+	pad_truth(&pad, &t);
+	assert_true(t.relay_closed && t.supply_v > 11.9); /* welded: the open command does nothing */
+
+	/* a hung MCU leaves the bridge where it was, answers nothing */
+	pad_init(&pad, &p, &cfg, 7, 32.0);
+	heartbeat(&pad, 3000, 1000);
+	faults_parse("mcu:hang", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	pad_advance(&pad, 5000); /* far past the watchdog: nobody runs it */
+	pad_truth(&pad, &t);
+	assert_true(t.mcu_hung && fabs(t.module_drive - 0.3) < 1e-9);
+	uint8_t buf[TP_FRAME_MAX_LEN];
+	assert_int_equal(pad_control_in(&pad, TP_REQ_GET_STATUS, buf, sizeof buf), -1);
+	assert_int_equal(pad_take_report(&pad, buf, sizeof buf), 0);
+	/* mcu:ok is a reset: the firmware boots afresh at zero */
+	faults_parse("mcu:ok", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	pad_advance(&pad, 100);
+	pad_truth(&pad, &t);
+	assert_false(t.mcu_hung);
+	assert_true(t.module_drive == 0.0);
+	assert_int_equal(pad.fw.state, TP_STATE_IDLE);
+
+	/* mcu:reset mid-drive: the firmware boots with no memory of it */
+	heartbeat(&pad, 3000, 1000);
+	faults_parse("mcu:reset", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	assert_int_equal(pad.fw.state, TP_STATE_IDLE);
+	assert_int_equal(pad.fw.heartbeat_seen, false);
+	pad_advance(&pad, 100);
+	pad_truth(&pad, &t);
+	assert_true(t.module_drive == 0.0);
+}
+
 static void fan_failure_heats_sink(void **state)
 {
 	(void)state;
@@ -264,7 +342,7 @@ int main(void)
 		cmocka_unit_test(steady_states),       cmocka_unit_test(sensor_statistics),
 		cmocka_unit_test(reference_file_matches_defaults), cmocka_unit_test(broken_descriptions),
 		cmocka_unit_test(fault_grammar),       cmocka_unit_test(pad_faults_reach_firmware),
-		cmocka_unit_test(fan_failure_heats_sink),
+		cmocka_unit_test(fan_failure_heats_sink), cmocka_unit_test(switch_relay_and_mcu),
 	};
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }
