@@ -104,6 +104,8 @@ static void print_value(json_t *v, bool csv)
 {
 	if (json_is_string(v))
 		printf(csv ? "%s" : "%-8s", json_string_value(v));
+	else if (!json_is_number(v)) /* not read: an empty field, never 0 */
+		printf(csv ? "" : "%8s", "--");
 	else if (csv)
 		printf("%g", json_number_value(v));
 	else

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's life: configuration and profiles, the event loop with
- * everything in it, reload, and an orderly end (drive zero first). main.c
- * only parses options; a test can host the same daemon in its own process.
+ * The daemon's life (daemon.h): configuration and profiles, the rooms put
+ * together and their sinks registered, the event loop with everything in
+ * it, the control tick, reload, and an orderly end (drive zero first).
+ * main.c only parses options; a test can host the same daemon in its own
+ * process.
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,9 +13,13 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "thermopad_api.h"
 #include "daemon.h"
-#include "store/sessions.h"
+#include "io/logsync.h"
+#include "io/report.h"
+#include "io/usb.h"
+#include "pad/journal.h"
+#include "socket/subscribers.h"
+#include "thermopad_api.h"
 
 static int read_config(const struct daemon *d, struct config *out, char *err, size_t errlen)
 {
@@ -43,22 +49,46 @@ static int read_config(const struct daemon *d, struct config *out, char *err, si
 	return rc;
 }
 
+static struct pad_table_config pads_config(const struct daemon *d)
+{
+	struct pad_table_config pc = {.limits = d->cfg.limits, .watchdog_ms = d->cfg.watchdog_ms,
+				      .time_scale = d->opts.time_scale};
+	snprintf(pc.pad_serial, sizeof pc.pad_serial, "%s", d->cfg.pad_serial);
+	return pc;
+}
+
+static void sessions_configure(struct daemon *d)
+{
+	d->sessions.state_dir = d->opts.state_dir;
+	d->sessions.retention_days = d->cfg.log_retention_days;
+	d->sessions.retention_mb = d->cfg.log_retention_mb;
+}
+
 int daemon_reload(struct daemon *d, char *report, size_t len)
 {
 	struct config fresh;
 	if (read_config(d, &fresh, report, len) != 0) {
-		daemon_log(3, "reload: %s; the previous configuration stays", report);
+		report_log(LOG_ERR, "reload: %s; the previous configuration stays", report);
 		return -1;
 	}
 	if (memcmp(&fresh.gpio, &d->cfg.gpio, sizeof fresh.gpio) != 0)
-		daemon_log(4, "reload: [gpio] changes take effect at the next start of the daemon");
+		report_log(LOG_WARNING, "reload: [gpio] changes take effect at the next start of the daemon");
 	fresh.gpio = d->cfg.gpio;
 	d->cfg = fresh;
-	int broken = profiles_reload(d, report, len);
+	struct pad_table_config pc = pads_config(d);
+	pad_table_configure(&d->pads, &pc);
+	sessions_configure(d);
+	int broken = profiles_reload(&d->profiles, &d->cfg.limits, report, len);
 	if (broken > 0)
-		daemon_log(3, "reload: %s", report);
-	daemon_log(5, "configuration and profiles reloaded (%d profiles, %d broken)", profiles_count(d), broken);
+		report_log(LOG_ERR, "reload: %s", report);
+	report_log(LOG_NOTICE, "configuration and profiles reloaded (%d profiles, %d broken)",
+		   profiles_count(&d->profiles), broken);
 	return broken;
+}
+
+static int reload_for_socket(void *ctx, char *report, size_t len)
+{
+	return daemon_reload(ctx, report, len);
 }
 
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *user)
@@ -72,7 +102,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 		sd_notify(0, "READY=1");
 		return 0;
 	}
-	daemon_log(5, "%s: stopping, drive to zero first", strsignal((int)si->ssi_signo));
+	report_log(LOG_NOTICE, "%s: stopping, drive to zero first", strsignal((int)si->ssi_signo));
 	daemon_stop(d);
 	return 0;
 }
@@ -81,13 +111,128 @@ void daemon_stop(struct daemon *d)
 {
 	sd_notify(0, "STOPPING=1");
 	d->stopping = true;
-	usb_zero_all_sync(d);
+	pad_table_zero_all(&d->pads, clock_model_now(&d->clock));
 	sd_event_exit(d->event, 0);
 }
 
+/* ---- the pads over libusb -------------------------------------------- */
+
+static int link_send_drive(void *link, const struct tp_set_output *cmd)
+{
+	return usb_send_drive(link, cmd);
+}
+
+static int link_send_drive_now(void *link, const struct tp_set_output *cmd)
+{
+	return usb_send_drive_now(link, cmd);
+}
+
+static int link_clear_faults(void *link)
+{
+	return usb_clear_faults(link);
+}
+
+static int link_set_limits(void *link, const struct tp_set_limits *lim)
+{
+	return usb_set_limits(link, lim);
+}
+
+static int link_set_watchdog(void *link, const struct tp_set_watchdog *wd)
+{
+	return usb_set_watchdog(link, wd);
+}
+
+static const struct pad_link_ops usb_link_ops = {
+	.send_drive = link_send_drive,
+	.send_drive_now = link_send_drive_now,
+	.clear_faults = link_clear_faults,
+	.set_limits = link_set_limits,
+	.set_watchdog = link_set_watchdog,
+	.strerror = usb_strerror,
+};
+
+/* A pad answered: its calibration, then its slot. */
+static void *on_arrived(void *ctx, struct usb_link *link, const struct tp_info *info, char *err, size_t errlen)
+{
+	struct daemon *d = ctx;
+	struct core_config defaults;
+	core_config_default(&defaults);
+	struct pid_config pid = defaults.pid;
+	char path[600], why[200];
+	int tuned = calibration_load(&d->calibration, info->serial, &pid, path, sizeof path, why, sizeof why);
+	struct pad_slot *p = pad_attach(&d->pads, link, info, tuned == 1 ? &pid : NULL, clock_model_now(&d->clock), err,
+				   errlen);
+	if (p && tuned == 1)
+		report_log(LOG_NOTICE, "pad %s: calibration loaded from %s", p->serial, path);
+	else if (p && tuned < 0)
+		report_log(LOG_ERR, "pad %s: calibration %s ignored: %s", p->serial, path, why);
+	return p;
+}
+
+static void on_frame(void *ctx, void *user, const struct tp_telemetry *t)
+{
+	struct daemon *d = ctx;
+	pad_on_frame(user, t, clock_model_now(&d->clock));
+}
+
+static void on_refused(void *ctx, void *user, enum proto_err e, int length)
+{
+	(void)ctx;
+	pad_frame_refused(user, e, length);
+}
+
+static void on_departed(void *ctx, void *user)
+{
+	struct daemon *d = ctx;
+	pad_detach(user, clock_model_now(&d->clock));
+}
+
+static void on_usb_note(void *ctx, int priority, const char *message)
+{
+	(void)ctx;
+	report_log(priority, "%s", message);
+}
+
+/* ---- the control tick -------------------------------------------------- */
+
+/* Every 100 ms of model time: the stale checks, and the heartbeat when no
+ * report came to carry it. */
+static int on_tick(sd_event_source *s, uint64_t usec, void *user)
+{
+	struct daemon *d = user;
+	uint64_t now_us;
+	sd_event_now(d->event, CLOCK_MONOTONIC, &now_us);
+	clock_lateness_add(&d->ticks, (now_us > usec ? (double)(now_us - usec) : 0.0) / 1000.0);
+	/* reports that arrived while the loop was busy are read before their
+	 * absence is judged */
+	usb_pump(d->usb);
+	double now = clock_model_now(&d->clock);
+	pad_tick(&d->pads, now);
+	interlock_gpio_update(&d->ilock);
+	health_update(&d->health, &d->pads, now, clock_wall());
+	uint64_t period = (uint64_t)(100000.0 / d->opts.time_scale);
+	sd_event_source_set_time(s, usec + (period ? period : 1));
+	return 0;
+}
+
+static int tick_start(struct daemon *d)
+{
+	uint64_t now;
+	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+	health_init(&d->health);
+	/* 1 us accuracy: sd-event would otherwise coalesce by 250 ms */
+	int rc = sd_event_add_time(d->event, &d->tick, CLOCK_MONOTONIC, now, 1, on_tick, d);
+	if (rc < 0)
+		return rc;
+	sd_event_source_set_enabled(d->tick, SD_EVENT_ON);
+	return 0;
+}
+
+/* ---- life ---------------------------------------------------------------- */
+
 int daemon_init(struct daemon *d, char *err, size_t errlen)
 {
-	d->listen_fd = -1;
+	d->server.listen_fd = -1;
 	if (d->opts.time_scale == 0)
 		d->opts.time_scale = 1.0;
 	if (!(d->opts.time_scale >= 1.0 && d->opts.time_scale <= 1000.0)) {
@@ -101,35 +246,56 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 		d->opts.state_dir = state_env ? state_env : d->cfg.state_dir;
 	/* the socket: --runtime-dir, else a path the configuration names, else
 	 * the runtime directory systemd made, else the default */
+	char socket_path[512];
 	if (d->opts.runtime_dir)
-		snprintf(d->socket_path, sizeof d->socket_path, "%s/%s", d->opts.runtime_dir, API_SOCKET_NAME);
+		snprintf(socket_path, sizeof socket_path, "%s/%s", d->opts.runtime_dir, API_SOCKET_NAME);
 	else if (runtime_env && !strcmp(d->cfg.socket_path, CONFIG_SOCKET_DEFAULT))
-		snprintf(d->socket_path, sizeof d->socket_path, "%s/%s", runtime_env, API_SOCKET_NAME);
+		snprintf(socket_path, sizeof socket_path, "%s/%s", runtime_env, API_SOCKET_NAME);
 	else
-		snprintf(d->socket_path, sizeof d->socket_path, "%s", d->cfg.socket_path);
-	d->start_wall = daemon_wall();
+		snprintf(socket_path, sizeof socket_path, "%s", d->cfg.socket_path);
+	clock_model_init(&d->clock, d->opts.time_scale);
+	profiles_init(&d->profiles, profiles_builtin_dir(d->opts.profiles_dir, d->cfg.profiles_dir));
 	char report[1024];
-	if (profiles_reload(d, report, sizeof report) > 0)
-		daemon_log(3, "profiles: %s", report);
+	if (profiles_reload(&d->profiles, &d->cfg.limits, report, sizeof report) > 0)
+		report_log(LOG_ERR, "profiles: %s", report);
+	struct pad_table_config pc = pads_config(d);
+	pad_table_init(&d->pads, &pc, &usb_link_ops);
 	if (sd_event_new(&d->event) < 0) {
 		snprintf(err, errlen, "cannot create the event loop");
 		return -1;
 	}
 	/* the relay is requested (open) before anything can drive a pad */
-	if (interlock_gpio_start(d, err, errlen) != 0)
+	if (interlock_gpio_start(&d->ilock, d->event, &d->cfg.gpio, &d->pads, &d->clock, err, errlen) != 0)
 		return -1;
 	if (!(d->logsync = logsync_start())) {
 		snprintf(err, errlen, "cannot start the log thread");
 		return -1;
 	}
-	if (api_start(d, err, errlen) != 0 || usb_start(d, err, errlen) != 0)
+	sessions_configure(d);
+	d->sessions.in_use = session_log_in_use;
+	d->sessions.in_use_ctx = &d->log;
+	session_log_init(&d->log, &d->sessions, d->logsync);
+	d->calibration.state_dir = d->opts.state_dir;
+	/* the sinks, in the order they hear of everything */
+	struct pad_sink sinks[] = {journal_sink(), session_log_sink(&d->log), calibration_sink(&d->calibration),
+				   subscribers_sink(&d->server)};
+	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++)
+		pad_table_add_sink(&d->pads, &sinks[i]);
+	struct server_env env = {.cfg = &d->cfg, .pads = &d->pads, .profiles = &d->profiles,
+				 .sessions = &d->sessions, .log = &d->log, .clock = &d->clock, .ticks = &d->ticks,
+				 .reload = reload_for_socket, .reload_ctx = d};
+	if (server_start(&d->server, d->event, &env, socket_path, err, errlen) != 0)
 		return -1;
-	if (control_tick_start(d) < 0) {
+	struct usb_callbacks cb = {.ctx = d, .arrived = on_arrived, .frame = on_frame, .refused = on_refused,
+				   .departed = on_departed, .note = on_usb_note};
+	if (usb_start(d->event, &cb, &d->usb, err, errlen) != 0)
+		return -1;
+	if (tick_start(d) < 0) {
 		snprintf(err, errlen, "cannot start the control tick");
 		return -1;
 	}
-	sessions_prune(d, time(NULL));
-	daemon_log(5, "listening on %s (time scale %g)", d->socket_path, d->opts.time_scale);
+	sessions_prune(&d->sessions, time(NULL));
+	report_log(LOG_NOTICE, "listening on %s (time scale %g)", d->server.socket_path, d->opts.time_scale);
 	return 0;
 }
 
@@ -156,14 +322,17 @@ int daemon_run(struct daemon *d)
 void daemon_fini(struct daemon *d)
 {
 	d->stopping = true;
+	double now = clock_model_now(&d->clock);
 	if (d->usb)
-		usb_zero_all_sync(d);
-	usb_stop(d);
-	interlock_gpio_stop(d);
-	api_stop(d);
+		pad_table_zero_all(&d->pads, now);
+	usb_stop(d->usb);
+	d->usb = NULL;
+	pad_table_fini(&d->pads, now);
+	interlock_gpio_stop(&d->ilock);
+	server_stop(&d->server);
 	logsync_stop(d->logsync);
 	d->logsync = NULL;
-	profiles_free(d);
+	profiles_free(&d->profiles);
 	for (int i = 0; i < 3; i++)
 		d->signal_src[i] = sd_event_source_unref(d->signal_src[i]);
 	d->tick = sd_event_source_unref(d->tick);

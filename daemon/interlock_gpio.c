@@ -1,73 +1,52 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * The hardware interlock at the edge: reads the emergency stop (its edge
- * events wake the loop at once; the control tick reads the level too, in
- * case an edge was lost), asks the pure interlock what to do, and drives
- * the relay and the lights. A press zeroes every pad's drive and latches
- * "emergency-stop" in the same callback. A line that fails at run time is
- * a fault on every pad, and the relay stays open.
- */
+/* The hardware interlock at the edge (interlock_gpio.h). */
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "interlock_gpio.h"
 #include "io/gpio.h"
+#include "io/report.h"
 
-static void fault_all(struct daemon *d, const char *code, const char *message)
+static void line_failed(struct interlock_gpio *ig, const char *what)
 {
-	double now = daemon_now(d);
-	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
-		struct pad_conn *p = &d->pads[i];
-		if (!p->used)
-			continue;
-		struct core_output out;
-		core_external_fault(&p->core, now, code, message, &out);
-		if (p->present)
-			usb_send_drive(p, out.drive);
-		control_events(p, &out);
-	}
-}
-
-static void line_failed(struct daemon *d, const char *what)
-{
-	if (!d->interlock.failed)
-		daemon_log(2, "interlock: %s", what);
-	interlock_fail(&d->interlock);
+	if (!ig->interlock.failed)
+		report_log(LOG_CRIT, "interlock: %s", what);
+	interlock_fail(&ig->interlock);
 	char msg[300];
 	snprintf(msg, sizeof msg, "interlock GPIO failure: %s", what);
-	fault_all(d, "gpio-failure", msg);
+	pad_table_fault_all(ig->pads, clock_model_now(ig->clock), "gpio-failure", msg);
 }
 
-static void read_button(struct daemon *d)
+static void read_button(struct interlock_gpio *ig)
 {
 	bool pressed;
 	char err[300];
-	if (gpio_estop_read(d->gpio, &pressed, err, sizeof err) != 0) {
-		line_failed(d, err);
+	if (gpio_estop_read(ig->gpio, &pressed, err, sizeof err) != 0) {
+		line_failed(ig, err);
 		return;
 	}
-	if (interlock_on_level(&d->interlock, pressed, daemon_wall())) {
-		daemon_log(2, "interlock: emergency stop pressed: drive zero, relay open");
-		fault_all(d, "emergency-stop",
+	if (interlock_on_level(&ig->interlock, pressed, clock_wall())) {
+		report_log(LOG_CRIT, "interlock: emergency stop pressed: drive zero, relay open");
+		pad_table_fault_all(ig->pads, clock_model_now(ig->clock), "emergency-stop",
 			  "the emergency-stop button was pressed: drive zero and the power relay opened; "
 			  "release the button, then clear the fault");
 	}
 }
 
-void interlock_gpio_update(struct daemon *d)
+void interlock_gpio_update(struct interlock_gpio *ig)
 {
-	if (!d->gpio)
+	if (!ig->gpio)
 		return;
-	read_button(d);
-	interlock_on_tick(&d->interlock, daemon_wall());
-	struct interlock_pad pads[DAEMON_MAX_PADS];
+	read_button(ig);
+	interlock_on_tick(&ig->interlock, clock_wall());
+	struct interlock_pad pads[PAD_MAX];
 	int n = 0;
-	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
-		const struct pad_conn *p = &d->pads[i];
+	for (int i = 0; i < PAD_MAX; i++) {
+		const struct pad_slot *p = &ig->pads->slots[i];
 		if (!p->used)
 			continue;
 		struct core_status st;
-		core_status(&p->core, &st);
+		pad_status(p, &st);
 		pads[n++] = (struct interlock_pad){
 			.present = p->present,
 			.running = st.state == CORE_RUNNING || st.state == CORE_TUNING,
@@ -76,64 +55,67 @@ void interlock_gpio_update(struct daemon *d)
 			.cooling = st.phase_kind && !strcmp(st.phase_kind, "cold"),
 		};
 	}
-	struct interlock_outputs o = interlock_outputs(&d->interlock, pads, n);
-	if (d->outputs_known && !memcmp(&o, &d->outputs, sizeof o))
+	struct interlock_outputs o = interlock_outputs(&ig->interlock, pads, n);
+	if (ig->outputs_known && !memcmp(&o, &ig->outputs, sizeof o))
 		return;
 	char err[300];
 	/* the relay first: opening it is what makes the pad safe */
-	if (gpio_set_relay(d->gpio, o.relay, err, sizeof err) != 0) {
-		line_failed(d, err);
+	if (gpio_set_relay(ig->gpio, o.relay, err, sizeof err) != 0) {
+		line_failed(ig, err);
 		return;
 	}
-	if (!d->outputs_known || o.relay != d->outputs.relay)
-		daemon_log(6, "interlock: relay %s", o.relay ? "closed (pad powered)" : "open (pad unpowered)");
-	if (gpio_set_lights(d->gpio, o.heat, o.cold, o.fault, err, sizeof err) != 0) {
-		line_failed(d, err);
+	if (!ig->outputs_known || o.relay != ig->outputs.relay)
+		report_log(LOG_INFO, "interlock: relay %s", o.relay ? "closed (pad powered)" : "open (pad unpowered)");
+	if (gpio_set_lights(ig->gpio, o.heat, o.cold, o.fault, err, sizeof err) != 0) {
+		line_failed(ig, err);
 		return;
 	}
-	d->outputs = o;
-	d->outputs_known = true;
+	ig->outputs = o;
+	ig->outputs_known = true;
 }
 
 static int on_edge(sd_event_source *s, int fd, uint32_t revents, void *user)
 {
-	struct daemon *d = user;
+	struct interlock_gpio *ig = user;
 	(void)s, (void)fd;
 	if (revents & (EPOLLERR | EPOLLHUP)) {
-		d->gpio_src = sd_event_source_disable_unref(d->gpio_src);
-		line_failed(d, "the emergency-stop line's events stopped");
+		ig->src = sd_event_source_disable_unref(ig->src);
+		line_failed(ig, "the emergency-stop line's events stopped");
 	}
-	interlock_gpio_update(d);
+	interlock_gpio_update(ig);
 	return 0;
 }
 
-int interlock_gpio_start(struct daemon *d, char *err, size_t errlen)
+static int clear_allowed(void *ctx, char *err, size_t errlen)
 {
-	if (!d->cfg.gpio.enabled)
+	struct interlock_gpio *ig = ctx;
+	return interlock_clear_allowed(&ig->interlock, err, errlen);
+}
+
+int interlock_gpio_start(struct interlock_gpio *ig, sd_event *ev, const struct gpio_config *cfg,
+			 struct pad_table *pads, const struct clock_model *clock, char *err, size_t errlen)
+{
+	*ig = (struct interlock_gpio){.pads = pads, .clock = clock};
+	if (!cfg->enabled)
 		return 0;
-	if (gpio_open(&d->cfg.gpio, "thermopadd", &d->gpio, err, errlen) != 0)
+	if (gpio_open(cfg, "thermopadd", &ig->gpio, err, errlen) != 0)
 		return -1;
 	bool pressed;
-	if (gpio_estop_read(d->gpio, &pressed, err, errlen) != 0)
+	if (gpio_estop_read(ig->gpio, &pressed, err, errlen) != 0)
 		return -1;
-	interlock_init(&d->interlock, d->cfg.gpio.estop_debounce_ms, pressed, daemon_wall());
-	if (sd_event_add_io(d->event, &d->gpio_src, gpio_event_fd(d->gpio), EPOLLIN, on_edge, d) < 0) {
+	interlock_init(&ig->interlock, cfg->estop_debounce_ms, pressed, clock_wall());
+	if (sd_event_add_io(ev, &ig->src, gpio_event_fd(ig->gpio), EPOLLIN, on_edge, ig) < 0) {
 		snprintf(err, errlen, "event loop: cannot watch the emergency-stop line");
 		return -1;
 	}
-	daemon_log(5, "interlock: on chip %s, relay open%s", d->cfg.gpio.chip,
-		   pressed ? ", emergency stop pressed" : "");
+	pad_table_set_clear_gate(pads, &(struct pad_clear_gate){.ctx = ig, .allowed = clear_allowed});
+	report_log(LOG_NOTICE, "interlock: on chip %s, relay open%s", cfg->chip, pressed ? ", emergency stop pressed" : "");
 	return 0;
 }
 
-int interlock_gpio_clear_allowed(const struct daemon *d, char *err, size_t errlen)
+void interlock_gpio_stop(struct interlock_gpio *ig)
 {
-	return d->gpio ? interlock_clear_allowed(&d->interlock, err, errlen) : 0;
-}
-
-void interlock_gpio_stop(struct daemon *d)
-{
-	d->gpio_src = sd_event_source_disable_unref(d->gpio_src);
-	gpio_close(d->gpio); /* the relay opens first */
-	d->gpio = NULL;
+	ig->src = sd_event_source_disable_unref(ig->src);
+	gpio_close(ig->gpio); /* the relay opens first */
+	ig->gpio = NULL;
 }

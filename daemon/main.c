@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "daemon.h"
+#include "io/report.h"
 
 int main(int argc, char **argv)
 {

@@ -18,7 +18,7 @@ void pid_config_default(struct pid_config *c)
 	/* tuned on the reference pad by the control bench (docs/bench/control.md) */
 	c->heat = (struct pid_gains){.kp = 0.8, .ki = 0.04, .kd = 0.5, .ff_per_c = 0.026};
 	c->cool = (struct pid_gains){.kp = 2.0, .ki = 0.1, .kd = 0.5, .ff_per_c = 0.036};
-	c->neutral_c = 32.0;
+	c->neutral_c = PID_NEUTRAL_C;
 	c->deriv_filter_s = 0.6;
 	c->slew_per_s = 4.0;
 	c->rest_s = 2.5;

@@ -10,6 +10,10 @@
 
 #include <stdbool.h>
 
+/* Skin-neutral: where a plate against skin holds with no drive, and the
+ * line between heat and cold phases. The one place this number is written. */
+#define PID_NEUTRAL_C 32.0
+
 struct pid_gains {
 	double kp; /* drive per C of error */
 	double ki; /* drive per C*s */

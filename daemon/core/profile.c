@@ -191,7 +191,7 @@ static bool syntax_error_at(const char *text, int line)
 	struct safety_limits lim;
 	safety_limits_hard(&lim);
 	memset(&scratch, 0, sizeof scratch);
-	struct parse ps = {.p = &scratch, .lim = &lim, .neutral_c = 32.0};
+	struct parse ps = {.p = &scratch, .lim = &lim, .neutral_c = PID_NEUTRAL_C};
 	ini_parse_string(head, on_key, &ps);
 	free(head);
 	return !ps.err.failed;

@@ -86,7 +86,7 @@ double tune_step(struct tune *t, double now, double pv)
 			 * skin contact wants no overshoot more than speed */
 			double kp = ku / 3.2, ti = 2.2 * pu, td = pu / 6.3;
 			t->result = (struct pid_gains){.kp = kp, .ki = kp / ti, .kd = kp * td,
-						       .ff_per_c = fabs(t->bias) / fmax(fabs(t->target - 32.0), 1.0)};
+						       .ff_per_c = fabs(t->bias) / fmax(fabs(t->target - PID_NEUTRAL_C), 1.0)};
 			t->state = TUNE_DONE;
 			return 0.0;
 		}

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "io/logsync.h"
 
 #define LOGSYNC_MAX 16
 

@@ -15,7 +15,7 @@
 #include <sys/uio.h>
 #include <systemd/sd-journal.h>
 
-#include "daemon.h"
+#include "io/report.h"
 
 static bool to_journal; /* decided once, before the loop starts */
 
@@ -56,7 +56,7 @@ static void journal_send(int priority, const struct report_fields *f, const char
 		fprintf(stderr, "<%d>%s\n", priority, msg);
 }
 
-void daemon_report(int priority, const struct report_fields *f, const char *fmt, ...)
+void report_event(int priority, const struct report_fields *f, const char *fmt, ...)
 {
 	char msg[600];
 	va_list ap;
@@ -69,12 +69,12 @@ void daemon_report(int priority, const struct report_fields *f, const char *fmt,
 		fprintf(stderr, "<%d>%s\n", priority, msg);
 }
 
-void daemon_log(int priority, const char *fmt, ...)
+void report_log(int priority, const char *fmt, ...)
 {
 	char msg[600];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	daemon_report(priority, NULL, "%s", msg);
+	report_event(priority, NULL, "%s", msg);
 }

@@ -1,239 +1,364 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The pads over libusb: asynchronous transfers only in the running loop
- * (PAD_TRANSFERS telemetry transfers always queued, SET_OUTPUT as asynchronous
- * control transfers), libusb's descriptors in sd-event, and hot-plug.
- * Opening a pad (GET_INFO, limits, watchdog) runs from a deferred event,
- * never inside libusb's callbacks.
+ * The pads over libusb (usb.h). A link goes FREE -> OPENING (a deferred
+ * open, retried for two seconds: a device node may get its permissions
+ * from udev a moment after the arrival) -> OPEN (telemetry queued) ->
+ * CLOSING (it left: every transfer cancelled; the loop completes them, and
+ * only then, from a deferred event, is the handle closed) -> FREE. No
+ * nested event loop runs inside a callback; only usb_stop, outside the
+ * loop, waits for the last completions.
  */
 #include <errno.h>
-#include <math.h>
+#include <stdarg.h>
+#include <libusb.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
-#include "daemon.h"
+#include "io/usb.h"
+
+enum link_state { LINK_FREE, LINK_OPENING, LINK_OPEN, LINK_CLOSING };
+
+struct usb_link {
+	struct usb *u;
+	enum link_state state;
+	libusb_device *dev;
+	libusb_device_handle *handle;
+	struct libusb_transfer *telemetry[PAD_TRANSFERS];
+	bool inflight[PAD_TRANSFERS];
+	uint8_t buf[PAD_TRANSFERS][64];
+	int live; /* telemetry transfers in flight */
+	int sends; /* SET_OUTPUT transfers in flight */
+	int open_attempts;
+	sd_event_source *open_src, *close_src; /* deferred work, owned here */
+	void *user; /* from the arrived callback */
+};
+
+struct usb {
+	sd_event *event;
+	libusb_context *ctx;
+	libusb_hotplug_callback_handle hotplug;
+	bool hotplug_registered;
+	bool stopping;
+	struct usb_callbacks cb;
+	struct usb_link links[USB_MAX_LINKS];
+	struct {
+		int fd;
+		sd_event_source *src;
+	} fds[16]; /* libusb's descriptors in the loop */
+};
+
+static void note(struct usb *u, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(struct usb *u, int priority, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (u->cb.note)
+		u->cb.note(u->cb.ctx, priority, msg);
+}
+
+const char *usb_strerror(int rc)
+{
+	return libusb_error_name(rc);
+}
 
 static int on_usb_fd(sd_event_source *s, int fd, uint32_t revents, void *user)
 {
-	struct daemon *d = user;
-	struct timeval zero = {0, 0};
 	(void)s, (void)fd, (void)revents;
-	libusb_handle_events_timeout_completed(d->usb, &zero, NULL);
+	usb_pump(user);
 	return 0;
+}
+
+void usb_pump(struct usb *u)
+{
+	struct timeval zero = {0, 0};
+	if (u && u->ctx)
+		libusb_handle_events_timeout_completed(u->ctx, &zero, NULL);
 }
 
 static void fd_added(int fd, short events, void *user)
 {
-	struct daemon *d = user;
+	struct usb *u = user;
 	uint32_t ev = (events & POLLIN ? EPOLLIN : 0) | (events & POLLOUT ? EPOLLOUT : 0);
-	for (size_t i = 0; i < sizeof d->usb_fds / sizeof d->usb_fds[0]; i++)
-		if (!d->usb_fds[i].src) {
-			if (sd_event_add_io(d->event, &d->usb_fds[i].src, fd, ev, on_usb_fd, d) >= 0)
-				d->usb_fds[i].fd = fd;
+	for (size_t i = 0; i < sizeof u->fds / sizeof u->fds[0]; i++)
+		if (!u->fds[i].src) {
+			if (sd_event_add_io(u->event, &u->fds[i].src, fd, ev, on_usb_fd, u) >= 0)
+				u->fds[i].fd = fd;
 			else
-				d->usb_fds[i].src = NULL;
+				u->fds[i].src = NULL;
 			return;
 		}
-	daemon_log(2, "too many libusb descriptors: a pad will not be served");
+	note(u, LOG_CRIT, "too many libusb descriptors: a pad will not be served");
 }
 
 static void fd_removed(int fd, void *user)
 {
-	struct daemon *d = user;
+	struct usb *u = user;
 	/* a gone device's fd must leave the loop, or its hang-up spins it */
-	for (size_t i = 0; i < sizeof d->usb_fds / sizeof d->usb_fds[0]; i++)
-		if (d->usb_fds[i].src && d->usb_fds[i].fd == fd) {
-			d->usb_fds[i].src = sd_event_source_disable_unref(d->usb_fds[i].src);
-			d->usb_fds[i].fd = -1;
+	for (size_t i = 0; i < sizeof u->fds / sizeof u->fds[0]; i++)
+		if (u->fds[i].src && u->fds[i].fd == fd) {
+			u->fds[i].src = sd_event_source_disable_unref(u->fds[i].src);
+			u->fds[i].fd = -1;
 		}
 }
 
-static struct pad_conn *find_by_dev(struct daemon *d, libusb_device *dev)
+/* ---- closing ---------------------------------------------------------- */
+
+/* The handle and the transfers go, once nothing is in flight. */
+static void link_free(struct usb_link *l)
 {
-	for (int i = 0; i < DAEMON_MAX_PADS; i++)
-		if (d->pads[i].used && d->pads[i].dev == dev)
-			return &d->pads[i];
-	return NULL;
+	for (int i = 0; i < PAD_TRANSFERS; i++) {
+		libusb_free_transfer(l->telemetry[i]);
+		l->telemetry[i] = NULL;
+	}
+	if (l->handle) {
+		libusb_release_interface(l->handle, TP_USB_INTERFACE);
+		libusb_close(l->handle);
+		l->handle = NULL;
+	}
+	if (l->dev)
+		libusb_unref_device(l->dev);
+	l->dev = NULL;
+	l->open_src = sd_event_source_disable_unref(l->open_src);
+	l->close_src = sd_event_source_disable_unref(l->close_src);
+	l->user = NULL;
+	l->live = l->sends = 0;
+	l->state = LINK_FREE;
 }
+
+static int on_deferred_close(sd_event_source *s, void *user)
+{
+	struct usb_link *l = user;
+	(void)s;
+	if (l->live == 0 && l->sends == 0)
+		link_free(l);
+	else
+		l->close_src = sd_event_source_disable_unref(l->close_src);
+	return 0;
+}
+
+/* Called when a transfer completes on a closing link. */
+static void maybe_finish_close(struct usb_link *l)
+{
+	if (l->state != LINK_CLOSING || l->live > 0 || l->sends > 0 || l->close_src || l->u->stopping)
+		return;
+	/* never inside libusb's own callback: from the loop */
+	if (sd_event_add_defer(l->u->event, &l->close_src, on_deferred_close, l) < 0)
+		l->close_src = NULL;
+}
+
+static void cancel_all(struct usb_link *l)
+{
+	for (int i = 0; i < PAD_TRANSFERS; i++)
+		if (l->telemetry[i] && l->inflight[i])
+			libusb_cancel_transfer(l->telemetry[i]);
+}
+
+/* The pad left (hot-plug, or a transfer found no device). */
+static void link_depart(struct usb_link *l)
+{
+	if (l->state == LINK_OPENING) {
+		link_free(l);
+		return;
+	}
+	if (l->state != LINK_OPEN)
+		return;
+	l->state = LINK_CLOSING;
+	void *user = l->user;
+	l->user = NULL;
+	if (user && l->u->cb.departed)
+		l->u->cb.departed(l->u->cb.ctx, user);
+	cancel_all(l);
+	maybe_finish_close(l);
+}
+
+/* ---- transfers -------------------------------------------------------- */
 
 static void send_done(struct libusb_transfer *t)
 {
-	struct pad_conn *p = t->user_data;
-	p->sends--;
+	struct usb_link *l = t->user_data;
+	l->sends--;
 	free(t->buffer);
 	libusb_free_transfer(t);
+	maybe_finish_close(l);
 }
 
-void usb_send_drive(struct pad_conn *p, double drive)
+int usb_send_drive(struct usb_link *l, const struct tp_set_output *cmd)
 {
-	if (!p->present || !p->handle)
-		return;
-	if (p->d->stopping)
-		drive = 0; /* once stopping, whatever completes late sends zero */
-	struct tp_set_output cmd = {.seq = ++p->cmd_seq, .drive = (int16_t)lround(drive * TP_DRIVE_FULL)};
+	if (!l || l->state != LINK_OPEN)
+		return LIBUSB_ERROR_NO_DEVICE;
 	uint8_t *buf = calloc(1, LIBUSB_CONTROL_SETUP_SIZE + TP_SET_OUTPUT_LEN);
-	struct libusb_transfer *t = libusb_alloc_transfer(0);
-	if (!buf || !t || !proto_encode_set_output(&cmd, buf + LIBUSB_CONTROL_SETUP_SIZE, TP_SET_OUTPUT_LEN)) {
+	struct libusb_transfer *t = buf ? libusb_alloc_transfer(0) : NULL;
+	if (!t) {
+		free(buf);
+		return LIBUSB_ERROR_NO_MEM;
+	}
+	if (!proto_encode_set_output(cmd, buf + LIBUSB_CONTROL_SETUP_SIZE, TP_SET_OUTPUT_LEN)) {
 		free(buf);
 		libusb_free_transfer(t);
-		return;
+		return LIBUSB_ERROR_INVALID_PARAM;
 	}
 	libusb_fill_control_setup(buf, TP_REQTYPE_OUT, TP_REQ_SET_OUTPUT, 0, TP_USB_INTERFACE, TP_SET_OUTPUT_LEN);
-	libusb_fill_control_transfer(t, p->handle, buf, send_done, p, 500);
-	if (cmd.drive != 0)
-		p->zero_sent = false;
-	else if (!p->zero_sent)
-		p->zero_sent = true, p->zero_seq = cmd.seq;
-	if (libusb_submit_transfer(t) == 0) {
-		p->sends++;
-	} else {
+	libusb_fill_control_transfer(t, l->handle, buf, send_done, l, 500);
+	int rc = libusb_submit_transfer(t);
+	if (rc != 0) {
 		free(buf);
 		libusb_free_transfer(t);
+		return rc;
 	}
+	l->sends++;
+	return 0;
+}
+
+static int control_out(struct usb_link *l, uint8_t req, uint8_t *buf, uint16_t len, unsigned timeout_ms)
+{
+	if (!l || !l->handle || (l->state != LINK_OPEN && l->state != LINK_OPENING))
+		return LIBUSB_ERROR_NO_DEVICE;
+	int rc = libusb_control_transfer(l->handle, TP_REQTYPE_OUT, req, 0, TP_USB_INTERFACE, buf, len, timeout_ms);
+	return rc < 0 ? rc : 0;
+}
+
+int usb_send_drive_now(struct usb_link *l, const struct tp_set_output *cmd)
+{
+	uint8_t buf[TP_SET_OUTPUT_LEN];
+	if (!proto_encode_set_output(cmd, buf, sizeof buf))
+		return LIBUSB_ERROR_INVALID_PARAM;
+	return control_out(l, TP_REQ_SET_OUTPUT, buf, sizeof buf, 200);
+}
+
+int usb_clear_faults(struct usb_link *l)
+{
+	uint8_t buf[TP_CLEAR_FAULTS_LEN];
+	struct tp_clear_faults c = {.mask = 0xffffffffu};
+	if (!proto_encode_clear_faults(&c, buf, sizeof buf))
+		return LIBUSB_ERROR_INVALID_PARAM;
+	return control_out(l, TP_REQ_CLEAR_FAULTS, buf, sizeof buf, 1000);
+}
+
+int usb_set_limits(struct usb_link *l, const struct tp_set_limits *lim)
+{
+	uint8_t buf[TP_SET_LIMITS_LEN];
+	if (!proto_encode_set_limits(lim, buf, sizeof buf))
+		return LIBUSB_ERROR_INVALID_PARAM;
+	return control_out(l, TP_REQ_SET_LIMITS, buf, sizeof buf, 1000);
+}
+
+int usb_set_watchdog(struct usb_link *l, const struct tp_set_watchdog *wd)
+{
+	uint8_t buf[TP_SET_WATCHDOG_LEN];
+	if (!proto_encode_set_watchdog(wd, buf, sizeof buf))
+		return LIBUSB_ERROR_INVALID_PARAM;
+	return control_out(l, TP_REQ_SET_WATCHDOG, buf, sizeof buf, 1000);
 }
 
 static void on_telemetry(struct libusb_transfer *t)
 {
-	struct pad_conn *p = t->user_data;
-	p->live--;
-	if (t->status == LIBUSB_TRANSFER_COMPLETED && !p->d->stopping) {
+	struct usb_link *l = t->user_data;
+	int slot = 0;
+	while (slot < PAD_TRANSFERS && l->telemetry[slot] != t)
+		slot++;
+	l->live--;
+	if (slot < PAD_TRANSFERS)
+		l->inflight[slot] = false;
+	struct usb *u = l->u;
+	if (u->stopping || l->state != LINK_OPEN) {
+		maybe_finish_close(l);
+		return;
+	}
+	if (t->status == LIBUSB_TRANSFER_COMPLETED) {
 		struct tp_telemetry tel;
 		enum proto_err e = proto_decode_telemetry(t->buffer, (size_t)t->actual_length, &tel);
-		if (e == PROTO_OK)
-			control_on_telemetry(p, &tel);
-		else if (p->rejected++ < 20)
-			daemon_log(4, "pad %s: telemetry frame refused: %s (%d bytes)", p->serial, proto_strerror(e),
-				   t->actual_length);
+		if (e == PROTO_OK && u->cb.frame)
+			u->cb.frame(u->cb.ctx, l->user, &tel);
+		else if (e != PROTO_OK && u->cb.refused)
+			u->cb.refused(u->cb.ctx, l->user, e, t->actual_length);
 	} else if (t->status == LIBUSB_TRANSFER_NO_DEVICE) {
-		control_on_departure(p);
+		link_depart(l);
 		return;
 	} else if (t->status == LIBUSB_TRANSFER_CANCELLED) {
 		return;
 	}
-	if (p->present && !p->d->stopping && libusb_submit_transfer(t) == 0)
-		p->live++;
+	/* the frame callback may have seen the pad leave */
+	if (l->state == LINK_OPEN && libusb_submit_transfer(t) == 0) {
+		l->live++;
+		if (slot < PAD_TRANSFERS)
+			l->inflight[slot] = true;
+	}
 }
+
+/* ---- opening ---------------------------------------------------------- */
 
 static int control_in(libusb_device_handle *h, uint8_t req, uint8_t *buf, uint16_t len)
 {
 	return libusb_control_transfer(h, TP_REQTYPE_IN, req, 0, TP_USB_INTERFACE, buf, len, 1000);
 }
 
-static int control_out(libusb_device_handle *h, uint8_t req, uint8_t *buf, uint16_t len)
+static void close_handle(struct usb_link *l)
 {
-	return libusb_control_transfer(h, TP_REQTYPE_OUT, req, 0, TP_USB_INTERFACE, buf, len, 1000);
+	if (l->handle) {
+		libusb_release_interface(l->handle, TP_USB_INTERFACE);
+		libusb_close(l->handle);
+		l->handle = NULL;
+	}
 }
 
-static void close_pad(struct pad_conn *p)
+/* GET_INFO and the protocol version; the caller says whether it wants
+ * the pad (and sets its limits); then telemetry. 0, or -1 to try again. */
+static int open_link(struct usb_link *l)
 {
-	for (int i = 0; i < PAD_TRANSFERS; i++)
-		if (p->telemetry[i] && p->live)
-			libusb_cancel_transfer(p->telemetry[i]);
-	struct timeval tv = {0, 100000};
-	for (int n = 0; (p->live > 0 || p->sends > 0) && n < 20; n++)
-		libusb_handle_events_timeout_completed(p->d->usb, &tv, NULL);
-	for (int i = 0; i < PAD_TRANSFERS; i++) {
-		libusb_free_transfer(p->telemetry[i]);
-		p->telemetry[i] = NULL;
-	}
-	if (p->handle) {
-		libusb_release_interface(p->handle, TP_USB_INTERFACE);
-		libusb_close(p->handle);
-		p->handle = NULL;
-	}
-	p->present = false;
-}
-
-/* A pad that comes back (by serial) gets its old slot, with its core: a
- * session it left stays there, paused, until a person resumes or stops
- * it. Called before any transfer refers to the new slot. */
-static struct pad_conn *adopt_slot(struct daemon *d, struct pad_conn *p, const char *serial)
-{
-	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
-		struct pad_conn *old = &d->pads[i];
-		if (old == p || !old->used || old->present || old->dev || old->handle || strcmp(old->serial, serial))
-			continue;
-		old->dev = p->dev;
-		old->handle = p->handle;
-		old->open_attempts = 0;
-		p->dev = NULL;
-		p->handle = NULL;
-		p->open_src = sd_event_source_unref(p->open_src);
-		p->release_src = sd_event_source_unref(p->release_src);
-		p->used = false;
-		return old;
-	}
-	return p;
-}
-
-/* GET_INFO, the protocol version, limits and watchdog; then telemetry.
- * Returns the slot the pad ended in (see adopt_slot), or NULL. */
-static struct pad_conn *open_pad(struct daemon *d, struct pad_conn *p)
-{
+	struct usb *u = l->u;
 	uint8_t buf[TP_FRAME_MAX_LEN];
-	int rc = libusb_open(p->dev, &p->handle);
-	if (rc != 0 || libusb_claim_interface(p->handle, TP_USB_INTERFACE) != 0) {
-		daemon_log(3, "a thermopad pad arrived but cannot be opened: %s (is the udev rule installed?)",
-			   libusb_error_name(rc));
-		return NULL;
+	int rc = libusb_open(l->dev, &l->handle);
+	if (rc != 0 || libusb_claim_interface(l->handle, TP_USB_INTERFACE) != 0) {
+		note(u, LOG_ERR, "a thermopad pad arrived but cannot be opened: %s (is the udev rule installed?)",
+		     libusb_error_name(rc));
+		return -1;
 	}
-	rc = control_in(p->handle, TP_REQ_GET_INFO, buf, sizeof buf);
+	rc = control_in(l->handle, TP_REQ_GET_INFO, buf, sizeof buf);
 	struct tp_info info;
 	enum proto_err e = rc < 0 ? PROTO_ERR_SHORT : proto_decode_info(buf, (size_t)rc, &info);
 	if (e == PROTO_ERR_VERSION) {
-		daemon_log(3, "pad refused: it speaks protocol version %u, this daemon speaks %d", buf[0],
-			   TP_PROTO_VERSION);
-		return NULL;
+		note(u, LOG_ERR, "pad refused: it speaks protocol version %u, this daemon speaks %d", buf[0],
+		     TP_PROTO_VERSION);
+		return -1;
 	}
 	if (e != PROTO_OK) {
-		daemon_log(3, "pad refused: GET_INFO %s", rc < 0 ? libusb_error_name(rc) : proto_strerror(e));
-		return NULL;
+		note(u, LOG_ERR, "pad refused: GET_INFO %s", rc < 0 ? libusb_error_name(rc) : proto_strerror(e));
+		return -1;
 	}
-	if (d->opts.time_scale != 1.0 && !(info.capabilities & TP_CAP_SIMULATED)) {
-		daemon_log(2, "pad %s refused: --time-scale is for simulated pads only, and this one is real",
-			   info.serial);
-		return NULL;
+	for (int i = 0; i < PAD_TRANSFERS; i++)
+		if (!l->telemetry[i] && !(l->telemetry[i] = libusb_alloc_transfer(0))) {
+			note(u, LOG_ERR, "pad %s: out of memory for its telemetry transfers", info.serial);
+			return -1;
+		}
+	char err[300] = "";
+	void *user = u->cb.arrived ? u->cb.arrived(u->cb.ctx, l, &info, err, sizeof err) : NULL;
+	if (!user) {
+		if (err[0])
+			note(u, LOG_NOTICE, "%s", err);
+		return -1;
 	}
-	if (d->cfg.pad_serial[0] && strcmp(d->cfg.pad_serial, info.serial) != 0) {
-		daemon_log(6, "pad %s ignored: the configuration names pad %s", info.serial, d->cfg.pad_serial);
-		return NULL;
-	}
-	p->info = info;
-	snprintf(p->serial, sizeof p->serial, "%s", info.serial);
-	/* the envelope, narrowed into the firmware too */
-	struct tp_set_limits lim = {{.plate_max_cc = (int16_t)lround(d->cfg.limits.plate_max_c * 100),
-				     .plate_min_cc = (int16_t)lround(d->cfg.limits.plate_min_c * 100),
-				     .sink_max_cc = info.hard_limits.sink_max_cc,
-				     .current_max_ma = info.hard_limits.current_max_ma}};
-	if (lim.limits.plate_max_cc > info.hard_limits.plate_max_cc)
-		lim.limits.plate_max_cc = info.hard_limits.plate_max_cc;
-	if (lim.limits.plate_min_cc < info.hard_limits.plate_min_cc)
-		lim.limits.plate_min_cc = info.hard_limits.plate_min_cc;
-	struct tp_set_watchdog wd = {.timeout_ms = (uint16_t)d->cfg.watchdog_ms};
-	if (!proto_encode_set_limits(&lim, buf, sizeof buf) || control_out(p->handle, TP_REQ_SET_LIMITS, buf, TP_SET_LIMITS_LEN) < 0 ||
-	    !proto_encode_set_watchdog(&wd, buf, sizeof buf) ||
-	    control_out(p->handle, TP_REQ_SET_WATCHDOG, buf, TP_SET_WATCHDOG_LEN) < 0) {
-		daemon_log(3, "pad %s refused: its limits or watchdog could not be set", p->serial);
-		return NULL;
-	}
-	p = adopt_slot(d, p, info.serial);
-	p->info = info;
-	snprintf(p->serial, sizeof p->serial, "%s", info.serial);
-	control_calibration_load(p);
-	p->present = true;
-	p->have_seq = false;
-	p->zero_sent = false;
+	l->user = user;
+	l->state = LINK_OPEN;
 	for (int i = 0; i < PAD_TRANSFERS; i++) {
-		p->telemetry[i] = libusb_alloc_transfer(0);
-		libusb_fill_interrupt_transfer(p->telemetry[i], p->handle, TP_EP_TELEMETRY, p->buf[i], sizeof p->buf[i],
-					       on_telemetry, p, 0);
-		if (libusb_submit_transfer(p->telemetry[i]) == 0)
-			p->live++;
+		libusb_fill_interrupt_transfer(l->telemetry[i], l->handle, TP_EP_TELEMETRY, l->buf[i], sizeof l->buf[i],
+					       on_telemetry, l, 0);
+		rc = libusb_submit_transfer(l->telemetry[i]);
+		if (rc == 0) {
+			l->live++;
+			l->inflight[i] = true;
+		} else {
+			note(u, LOG_ERR, "pad %s: a telemetry transfer cannot be queued: %s", info.serial,
+			     libusb_error_name(rc));
+		}
 	}
-	daemon_report(5, &(struct report_fields){.pad = p->serial, .event = "arrival"}, "pad %s ready (firmware %u.%u.%u%s)", p->serial, info.fw_major, info.fw_minor, info.fw_patch,
-		   info.capabilities & TP_CAP_SIMULATED ? ", simulated" : "");
-	return p;
+	return 0;
 }
 
 static int on_deferred_open(sd_event_source *s, void *user);
@@ -246,92 +371,71 @@ static int on_open_retry(sd_event_source *s, uint64_t usec, void *user)
 
 static int on_deferred_open(sd_event_source *s, void *user)
 {
-	struct pad_conn *p = user;
+	struct usb_link *l = user;
 	(void)s;
-	p->open_src = sd_event_source_unref(p->open_src);
-	if (p->present || !p->used || !p->dev)
+	l->open_src = sd_event_source_disable_unref(l->open_src);
+	if (l->state != LINK_OPENING)
 		return 0;
-	if (!open_pad(p->d, p)) {
-		close_pad(p);
-		/* a device node may get its permissions (udev) or its handler
-		 * a moment after the arrival: try again for two seconds */
-		if (++p->open_attempts < 10) {
-			uint64_t now;
-			sd_event_now(p->d->event, CLOCK_MONOTONIC, &now);
-			if (sd_event_add_time(p->d->event, &p->open_src, CLOCK_MONOTONIC, now + 200000, 1000, on_open_retry,
-					      p) >= 0)
-				return 0;
-			p->open_src = NULL;
-		}
-		libusb_unref_device(p->dev);
-		p->dev = NULL;
-		/* a slot that remembers a session (or a fault) stays, waiting
-		 * for its pad; an empty one is freed */
-		if (p->core.state == CORE_IDLE && !p->core.safety.latched)
-			p->used = false;
+	if (open_link(l) == 0)
+		return 0;
+	close_handle(l);
+	if (++l->open_attempts < 10) {
+		uint64_t now;
+		sd_event_now(l->u->event, CLOCK_MONOTONIC, &now);
+		if (sd_event_add_time(l->u->event, &l->open_src, CLOCK_MONOTONIC, now + 200000, 1000, on_open_retry, l) >=
+		    0)
+			return 0;
+		l->open_src = NULL;
 	}
+	link_free(l);
 	return 0;
 }
 
-/* A new slot; which pad it is shows only once it is open (adopt_slot). */
-static struct pad_conn *slot_for(struct daemon *d)
+static struct usb_link *find_by_dev(struct usb *u, libusb_device *dev)
 {
-	for (int i = 0; i < DAEMON_MAX_PADS; i++)
-		if (!d->pads[i].used)
-			return &d->pads[i];
+	for (int i = 0; i < USB_MAX_LINKS; i++)
+		if (u->links[i].state != LINK_FREE && u->links[i].dev == dev)
+			return &u->links[i];
 	return NULL;
 }
 
 static int on_hotplug(libusb_context *ctx, libusb_device *dev, libusb_hotplug_event ev, void *user)
 {
-	struct daemon *d = user;
+	struct usb *u = user;
 	(void)ctx;
-	if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED) {
-		struct pad_conn *p = slot_for(d);
-		if (!p) {
-			daemon_log(3, "more than %d pads: one ignored", DAEMON_MAX_PADS);
-			return 0;
-		}
-		if (!p->used) {
-			struct core_config cc;
-			memset(p, 0, sizeof *p);
-			core_config_default(&cc);
-			cc.limits = d->cfg.limits;
-			core_init(&p->core, &cc);
-		}
-		p->used = true;
-		p->d = d;
-		if (p->dev)
-			libusb_unref_device(p->dev);
-		p->dev = libusb_ref_device(dev);
-		p->open_attempts = 0;
-		p->open_src = sd_event_source_unref(p->open_src);
-		if (sd_event_add_defer(d->event, &p->open_src, on_deferred_open, p) < 0)
-			p->open_src = NULL;
-	} else {
-		struct pad_conn *p = find_by_dev(d, dev);
-		if (p)
-			control_on_departure(p);
+	if (ev == LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT) {
+		struct usb_link *l = find_by_dev(u, dev);
+		if (l)
+			link_depart(l);
+		return 0;
 	}
+	struct usb_link *l = NULL;
+	for (int i = 0; i < USB_MAX_LINKS && !l; i++)
+		if (u->links[i].state == LINK_FREE)
+			l = &u->links[i];
+	if (!l) {
+		note(u, LOG_ERR, "more than %d pads: one ignored", USB_MAX_LINKS);
+		return 0;
+	}
+	*l = (struct usb_link){.u = u, .state = LINK_OPENING, .dev = libusb_ref_device(dev)};
+	if (sd_event_add_defer(u->event, &l->open_src, on_deferred_open, l) < 0)
+		link_free(l);
 	return 0;
 }
 
-/* Called from the departure paths: the pad is gone, free its handle and
- * keep the slot (serial, core) for its return. */
-void control_release_usb(struct pad_conn *p);
-void control_release_usb(struct pad_conn *p)
+int usb_start(sd_event *ev, const struct usb_callbacks *cb, struct usb **out, char *err, size_t errlen)
 {
-	close_pad(p);
-	if (p->dev) {
-		libusb_unref_device(p->dev);
-		p->dev = NULL;
+	struct usb *u = calloc(1, sizeof *u);
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-}
-
-int usb_start(struct daemon *d, char *err, size_t errlen)
-{
-	int rc = libusb_init(&d->usb);
+	u->event = ev;
+	u->cb = *cb;
+	*out = u;
+	int rc = libusb_init(&u->ctx);
 	if (rc != 0) {
+		u->ctx = NULL;
 		snprintf(err, errlen, "libusb: %s", libusb_error_name(rc));
 		return -1;
 	}
@@ -339,65 +443,51 @@ int usb_start(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "libusb has no hot-plug support here");
 		return -1;
 	}
-	libusb_set_pollfd_notifiers(d->usb, fd_added, fd_removed, d);
-	const struct libusb_pollfd **fds = libusb_get_pollfds(d->usb);
+	libusb_set_pollfd_notifiers(u->ctx, fd_added, fd_removed, u);
+	const struct libusb_pollfd **fds = libusb_get_pollfds(u->ctx);
 	for (int i = 0; fds && fds[i]; i++)
-		fd_added(fds[i]->fd, fds[i]->events, d);
+		fd_added(fds[i]->fd, fds[i]->events, u);
 	libusb_free_pollfds(fds);
-	rc = libusb_hotplug_register_callback(d->usb,
+	rc = libusb_hotplug_register_callback(u->ctx,
 					      LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED | LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
 					      LIBUSB_HOTPLUG_ENUMERATE, TP_USB_VID, TP_USB_PID,
-					      LIBUSB_HOTPLUG_MATCH_ANY, on_hotplug, d, &d->hotplug);
+					      LIBUSB_HOTPLUG_MATCH_ANY, on_hotplug, u, &u->hotplug);
 	if (rc != 0) {
 		snprintf(err, errlen, "libusb hot-plug: %s", libusb_error_name(rc));
 		return -1;
 	}
+	u->hotplug_registered = true;
 	return 0;
 }
 
-/* Orderly exit: drive zero first, synchronously, to every pad. */
-void usb_zero_all_sync(struct daemon *d)
+void usb_stop(struct usb *u)
 {
-	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
-		struct pad_conn *p = &d->pads[i];
-		if (!p->present || !p->handle)
-			continue;
-		uint8_t buf[TP_SET_OUTPUT_LEN];
-		struct tp_set_output cmd = {.seq = ++p->cmd_seq, .drive = 0};
-		proto_encode_set_output(&cmd, buf, sizeof buf);
-		int rc = libusb_control_transfer(p->handle, TP_REQTYPE_OUT, TP_REQ_SET_OUTPUT, 0, TP_USB_INTERFACE, buf,
-						 sizeof buf, 200);
-		daemon_log(rc < 0 ? 3 : 6, "pad %s: drive zero on exit%s%s", p->serial, rc < 0 ? ": " : "",
-			   rc < 0 ? libusb_error_name(rc) : "");
-	}
-}
-
-int usb_clear_pad_faults(struct pad_conn *p)
-{
-	if (!p->present || !p->handle)
-		return -1;
-	uint8_t buf[TP_CLEAR_FAULTS_LEN];
-	struct tp_clear_faults c = {.mask = 0xffffffffu};
-	proto_encode_clear_faults(&c, buf, sizeof buf);
-	return control_out(p->handle, TP_REQ_CLEAR_FAULTS, buf, sizeof buf) < 0 ? -1 : 0;
-}
-
-void usb_stop(struct daemon *d)
-{
-	if (!d->usb)
+	if (!u)
 		return;
-	libusb_hotplug_deregister_callback(d->usb, d->hotplug);
-	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
-		struct pad_conn *p = &d->pads[i];
-		p->open_src = sd_event_source_unref(p->open_src);
-		p->release_src = sd_event_source_unref(p->release_src);
-		if (p->used) {
-			control_release_usb(p);
-			control_log_close(p, "daemon stopped");
+	if (u->ctx) {
+		u->stopping = true;
+		if (u->hotplug_registered)
+			libusb_hotplug_deregister_callback(u->ctx, u->hotplug);
+		/* cancel, then let libusb complete what was in flight (as
+		 * libusb's own examples do at exit): outside any callback */
+		int busy = 0;
+		for (int i = 0; i < USB_MAX_LINKS; i++) {
+			cancel_all(&u->links[i]);
+			busy += u->links[i].live + u->links[i].sends;
 		}
+		struct timeval tv = {0, 100000};
+		for (int n = 0; busy > 0 && n < 20; n++) {
+			libusb_handle_events_timeout_completed(u->ctx, &tv, NULL);
+			busy = 0;
+			for (int i = 0; i < USB_MAX_LINKS; i++)
+				busy += u->links[i].live + u->links[i].sends;
+		}
+		for (int i = 0; i < USB_MAX_LINKS; i++)
+			if (u->links[i].state != LINK_FREE)
+				link_free(&u->links[i]);
+		libusb_exit(u->ctx);
 	}
-	libusb_exit(d->usb);
-	d->usb = NULL;
-	for (size_t i = 0; i < sizeof d->usb_fds / sizeof d->usb_fds[0]; i++)
-		d->usb_fds[i].src = sd_event_source_disable_unref(d->usb_fds[i].src);
+	for (size_t i = 0; i < sizeof u->fds / sizeof u->fds[0]; i++)
+		u->fds[i].src = sd_event_source_disable_unref(u->fds[i].src);
+	free(u);
 }

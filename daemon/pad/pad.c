@@ -1,313 +1,436 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Telemetry in, drive out: each report goes to the pad's core, whose drive
- * goes back as SET_OUTPUT (the heartbeat) in the same callback; a timer
- * keeps the heartbeat and the stale checks going when reports stop. Events
- * go to the journal's stderr protocol and to subscribers; every sample to
- * the session's CSV log.
+ * Telemetry in, drive out (pad.h): each report is converted once, goes to
+ * the pad's core, and the core's drive goes back as SET_OUTPUT (the
+ * heartbeat) in the same call; pad_tick keeps the heartbeat and the stale
+ * checks going when reports stop. Everything that happens is told to the
+ * sinks, in the order they were registered.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <systemd/sd-daemon.h>
+#include "pad/pad.h"
 
-#include "daemon.h"
-#include "store/sessions.h"
-
-void control_release_usb(struct pad_conn *p);
-
-void control_log_open(struct pad_conn *p)
+void pad_table_init(struct pad_table *t, const struct pad_table_config *cfg, const struct pad_link_ops *ops)
 {
-	struct daemon *d = p->d;
-	char dir[400];
-	snprintf(dir, sizeof dir, "%s/sessions", d->opts.state_dir);
-	mkdir(d->opts.state_dir, 0750);
-	mkdir(dir, 0750);
-	p->session_wall = time(NULL);
-	p->session_samples = 0;
-	struct tm tm;
-	localtime_r(&p->session_wall, &tm);
-	strftime(p->session_id, sizeof p->session_id, "%Y%m%d-%H%M%S", &tm);
-	snprintf(p->session_name, sizeof p->session_name, "%s-%s", p->session_id, p->serial);
-	snprintf(p->log_path, sizeof p->log_path, "%s/%s.csv", dir, p->session_name);
-	p->log = fopen(p->log_path, "w");
-	if (!p->log) {
-		daemon_log(3, "session log %s: %s", p->log_path, strerror(errno));
-		return;
-	}
-	fprintf(p->log, "# thermopad session %s, pad %s, profile %s\n", p->session_id, p->serial, p->profile);
-	fprintf(p->log, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults\n");
-	fflush(p->log);
-	p->log_sync = logsync_add(p->d->logsync, fileno(p->log));
-	if (sessions_write_meta(p, NULL, 0.0, 0) != 0)
-		daemon_log(4, "session %s: cannot write its metadata", p->session_name);
+	memset(t, 0, sizeof *t);
+	t->cfg = *cfg;
+	t->ops = *ops;
+	for (int i = 0; i < PAD_MAX; i++)
+		t->slots[i].table = t;
 }
 
-void control_log_close(struct pad_conn *p, const char *outcome)
+int pad_table_add_sink(struct pad_table *t, const struct pad_sink *s)
 {
-	if (!p->log)
-		return;
-	fprintf(p->log, "# outcome: %s\n", outcome);
-	fflush(p->log);
-	logsync_release(p->d->logsync, p->log_sync);
-	p->log_sync = -1;
-	fclose(p->log);
-	p->log = NULL;
-	if (sessions_write_meta(p, outcome, daemon_now(p->d) - p->session_start, p->session_samples) != 0)
-		daemon_log(4, "session %s: cannot write its metadata", p->session_name);
-	int removed = sessions_prune(p->d, time(NULL));
-	if (removed > 0)
-		daemon_log(6, "log retention: %d old session(s) removed", removed);
-}
-
-static void log_sample(struct pad_conn *p, double t, const struct tp_telemetry *tel)
-{
-	if (!p->log)
-		return;
-	struct core_status st;
-	core_status(&p->core, &st);
-	fprintf(p->log, "%.1f,%s,%.2f,%.2f,%.2f,%.2f,%.4f,%.3f,0x%x\n", t - p->session_start,
-		st.phase_kind ? st.phase_kind : st.state_name, st.target_c, tel->plate_a_cc / 100.0,
-		tel->plate_b_cc / 100.0, tel->sink_cc / 100.0, st.drive, tel->current_ma / 1000.0, tel->faults);
-	p->session_samples++;
-	/* a line per sample reaches the kernel at once; the disk at least
-	 * once a second (logsync.c), so a crash or power loss costs at most a
-	 * second */
-	fflush(p->log);
-}
-
-/* The calibration of a pad, by serial: written by a finished tune, read
- * when the pad arrives, so tuned gains are used from then on. */
-static void calibration_path(const struct pad_conn *p, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/calibration/%s.ini", p->d->opts.state_dir, p->serial);
-}
-
-static void calibration_save(struct pad_conn *p)
-{
-	char path[600], dir[520], text[1024];
-	snprintf(dir, sizeof dir, "%s/calibration", p->d->opts.state_dir);
-	mkdir(p->d->opts.state_dir, 0755);
-	mkdir(dir, 0755);
-	calibration_path(p, path, sizeof path);
-	tune_format(&p->core.cfg.pid, p->serial, text, sizeof text);
-	FILE *f = fopen(path, "w");
-	if (!f || fputs(text, f) < 0 || fflush(f) != 0 || fdatasync(fileno(f)) != 0) {
-		daemon_log(3, "pad %s: cannot save its calibration to %s: %s", p->serial, path, strerror(errno));
-	} else {
-		daemon_log(5, "pad %s: calibration saved to %s", p->serial, path);
-	}
-	if (f)
-		fclose(f);
-}
-
-void control_calibration_load(struct pad_conn *p)
-{
-	char path[600], text[4096], err[200];
-	calibration_path(p, path, sizeof path);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return; /* not tuned yet: the defaults */
-	size_t n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	struct pid_config cfg = p->core.cfg.pid;
-	if (tune_parse(text, &cfg, err, sizeof err) != 0) {
-		daemon_log(3, "pad %s: calibration %s ignored: %s", p->serial, path, err);
-		return;
-	}
-	p->core.cfg.pid = cfg;
-	p->core.pid.cfg = cfg;
-	daemon_log(5, "pad %s: calibration loaded from %s", p->serial, path);
-}
-
-void control_events(struct pad_conn *p, const struct core_output *out)
-{
-	for (int i = 0; i < out->nevents; i++) {
-		const struct core_event *e = &out->events[i];
-		int prio = e->severity == CORE_FAULT ? 2 : e->severity == CORE_WARNING ? 4 : 6;
-		struct report_fields f = {.pad = p->serial, .session = p->session_name, .event = e->code,
-					  .fault = e->severity == CORE_FAULT ? e->code : NULL};
-		daemon_report(prio, &f, "pad %s session %s: %s", p->serial, p->session_name[0] ? p->session_name : "-",
-			      e->message);
-		api_broadcast_event(p->d, p, e);
-		if (!strcmp(e->code, "session-end"))
-			control_log_close(p, e->message);
-		if (!strcmp(e->code, "tune-done"))
-			calibration_save(p);
-	}
-}
-
-static void sample_from(const struct pad_conn *p, const struct tp_telemetry *t, double now, struct core_sample *s)
-{
-	/* sequence numbers wrap: "at or after" is a signed 16-bit difference */
-	bool zero_received = p->zero_sent && (int16_t)(uint16_t)(t->last_cmd_seq - p->zero_seq) >= 0;
-	*s = (struct core_sample){
-		.t = now,
-		.plate_c = {t->plate_a_cc / 100.0, t->plate_b_cc / 100.0},
-		.plate_ok = {t->plate_a_cc != TP_TEMP_INVALID, t->plate_b_cc != TP_TEMP_INVALID},
-		.sink_c = t->sink_cc / 100.0,
-		.sink_ok = t->sink_cc != TP_TEMP_INVALID,
-		.current_a = t->current_ma / 1000.0,
-		.drive_applied = t->drive_applied / (double)TP_DRIVE_FULL,
-		.zero_received = zero_received,
-		.fw_faults = t->faults,
-		.fw_state = t->state,
-	};
-}
-
-void control_on_telemetry(struct pad_conn *p, const struct tp_telemetry *t)
-{
-	double now = daemon_now(p->d);
-	if (p->have_seq && proto_seq_gap(p->last_seq, t->seq)) {
-		p->gaps += proto_seq_gap(p->last_seq, t->seq);
-		daemon_log(4, "pad %s: %u telemetry report(s) lost", p->serial, proto_seq_gap(p->last_seq, t->seq));
-	}
-	p->have_seq = true;
-	p->last_seq = t->seq;
-	p->frames++;
-	struct core_sample s;
-	sample_from(p, t, now, &s);
-	if (s.zero_received) /* keep the anchor near: sequence numbers wrap */
-		p->zero_seq = t->last_cmd_seq;
-	struct core_output out;
-	core_on_sample(&p->core, &s, &out);
-	usb_send_drive(p, out.drive);
-	p->last = *t;
-	p->have_tel = true;
-	p->last_sample_t = now;
-	log_sample(p, now, t);
-	control_events(p, &out);
-	api_broadcast_telemetry(p->d, p);
-}
-
-static int on_release(sd_event_source *s, void *user)
-{
-	struct pad_conn *p = user;
-	(void)s;
-	p->release_src = sd_event_source_unref(p->release_src);
-	control_release_usb(p);
+	if (t->nsinks == PAD_MAX_SINKS)
+		return -1;
+	t->sinks[t->nsinks++] = *s;
 	return 0;
 }
 
-void control_on_departure(struct pad_conn *p)
+void pad_table_set_clear_gate(struct pad_table *t, const struct pad_clear_gate *g)
+{
+	t->gate = *g;
+}
+
+void pad_table_configure(struct pad_table *t, const struct pad_table_config *cfg)
+{
+	t->cfg = *cfg;
+}
+
+static void tell(const struct pad_slot *p, const struct pad_event *e)
+{
+	const struct pad_table *t = p->table;
+	for (int i = 0; i < t->nsinks; i++)
+		t->sinks[i].on_event(t->sinks[i].ctx, p, e);
+}
+
+static void tell_kind(const struct pad_slot *p, enum pad_event_kind kind, double now, const char *text, long count)
+{
+	tell(p, &(struct pad_event){.kind = kind, .t = now, .text = text, .count = count});
+}
+
+/* The core's events, and the end of a session among them. */
+static void tell_core(struct pad_slot *p, double now, const struct core_output *out)
+{
+	for (int i = 0; i < out->nevents; i++) {
+		const struct core_event *e = &out->events[i];
+		tell(p, &(struct pad_event){.kind = PAD_CORE_EVENT, .t = now, .core = e});
+		if (!strcmp(e->code, "session-end") && p->in_session) {
+			p->in_session = false;
+			tell_kind(p, PAD_SESSION_ENDED, now, e->message, 0);
+		}
+	}
+}
+
+/* The one place a drive goes to a pad, and where the zero-acknowledgement
+ * anchor is kept: the first of the zero commands now in force. */
+static void send_drive(struct pad_slot *p, double now, double drive)
+{
+	struct pad_table *t = p->table;
+	if (!p->present || !p->link)
+		return;
+	if (t->stopping)
+		drive = 0; /* once stopping, whatever comes late sends zero */
+	struct tp_set_output cmd = {.seq = ++p->cmd_seq, .drive = (int16_t)lround(drive * TP_DRIVE_FULL)};
+	if (cmd.drive != 0)
+		p->zero_sent = false;
+	else if (!p->zero_sent)
+		p->zero_sent = true, p->zero_seq = cmd.seq;
+	int rc = t->ops.send_drive(p->link, &cmd);
+	if (rc != 0) {
+		p->send_failures++;
+		tell_kind(p, PAD_SEND_FAILED, now, t->ops.strerror ? t->ops.strerror(rc) : "failed",
+			  (long)p->send_failures);
+	}
+}
+
+/* ---- arrival and departure ------------------------------------------- */
+
+static struct pad_slot *slot_for(struct pad_table *t, const char *serial)
+{
+	for (int i = 0; i < PAD_MAX; i++) {
+		struct pad_slot *p = &t->slots[i];
+		if (p->used && !p->present && !strcmp(p->serial, serial))
+			return p; /* it came back: its core, and a session it left */
+	}
+	for (int i = 0; i < PAD_MAX; i++) {
+		struct pad_slot *p = &t->slots[i];
+		if (p->used)
+			continue;
+		memset(p, 0, sizeof *p);
+		p->table = t;
+		struct core_config cc;
+		core_config_default(&cc);
+		cc.limits = t->cfg.limits;
+		core_init(&p->core, &cc);
+		p->used = true;
+		snprintf(p->serial, sizeof p->serial, "%s", serial);
+		return p;
+	}
+	return NULL;
+}
+
+static struct pad_slot *find_present(struct pad_table *t, const char *serial)
+{
+	for (int i = 0; i < PAD_MAX; i++)
+		if (t->slots[i].used && t->slots[i].present && !strcmp(t->slots[i].serial, serial))
+			return &t->slots[i];
+	return NULL;
+}
+
+/* The envelope, narrowed into the firmware too (never past its own hard
+ * limits), and the firmware's watchdog. */
+static int set_up_firmware(const struct pad_table *t, void *link, const struct tp_info *info)
+{
+	struct tp_set_limits lim = {{.plate_max_cc = (int16_t)lround(t->cfg.limits.plate_max_c * 100),
+				     .plate_min_cc = (int16_t)lround(t->cfg.limits.plate_min_c * 100),
+				     .sink_max_cc = info->hard_limits.sink_max_cc,
+				     .current_max_ma = info->hard_limits.current_max_ma}};
+	if (lim.limits.plate_max_cc > info->hard_limits.plate_max_cc)
+		lim.limits.plate_max_cc = info->hard_limits.plate_max_cc;
+	if (lim.limits.plate_min_cc < info->hard_limits.plate_min_cc)
+		lim.limits.plate_min_cc = info->hard_limits.plate_min_cc;
+	struct tp_set_watchdog wd = {.timeout_ms = (uint16_t)t->cfg.watchdog_ms};
+	if (t->ops.set_limits(link, &lim) != 0 || t->ops.set_watchdog(link, &wd) != 0)
+		return -1;
+	return 0;
+}
+
+struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_info *info, const struct pid_config *tuned,
+		       double now, char *err, size_t errlen)
+{
+	if (t->cfg.time_scale != 1.0 && !(info->capabilities & TP_CAP_SIMULATED)) {
+		snprintf(err, errlen, "pad %s refused: --time-scale is for simulated pads only, and this one is real",
+			 info->serial);
+		return NULL;
+	}
+	if (t->cfg.pad_serial[0] && strcmp(t->cfg.pad_serial, info->serial) != 0) {
+		snprintf(err, errlen, "pad %s ignored: the configuration names pad %s", info->serial, t->cfg.pad_serial);
+		return NULL;
+	}
+	if (find_present(t, info->serial)) {
+		snprintf(err, errlen, "pad %s refused: a pad with the same serial is already connected", info->serial);
+		return NULL;
+	}
+	if (set_up_firmware(t, link, info) != 0) {
+		snprintf(err, errlen, "pad %s refused: its limits or watchdog could not be set", info->serial);
+		return NULL;
+	}
+	struct pad_slot *p = slot_for(t, info->serial);
+	if (!p) {
+		snprintf(err, errlen, "pad %s ignored: more than %d pads", info->serial, PAD_MAX);
+		return NULL;
+	}
+	p->info = *info;
+	if (tuned) {
+		p->core.cfg.pid = *tuned;
+		p->core.pid.cfg = *tuned;
+	}
+	p->link = link;
+	p->present = true;
+	p->have_seq = false;
+	p->zero_sent = false;
+	tell_kind(p, PAD_ARRIVED, now, NULL, 0);
+	return p;
+}
+
+void pad_detach(struct pad_slot *p, double now)
 {
 	if (!p->present)
 		return;
 	p->present = false;
+	p->link = NULL;
 	struct core_output out;
 	char msg[120];
 	snprintf(msg, sizeof msg, "pad %s left the bus", p->serial);
-	core_external_fault(&p->core, daemon_now(p->d), "disconnected", msg, &out);
-	daemon_report(3, &(struct report_fields){.pad = p->serial, .session = p->session_name, .event = "departure"},
-		      "pad %s: disconnected", p->serial);
-	control_events(p, &out);
-	/* never inside libusb's own callback: release from the loop */
-	p->release_src = sd_event_source_unref(p->release_src);
-	if (sd_event_add_defer(p->d->event, &p->release_src, on_release, p) < 0)
-		p->release_src = NULL;
+	core_external_fault(&p->core, now, "disconnected", msg, &out);
+	tell_kind(p, PAD_DEPARTED, now, NULL, 0);
+	tell_core(p, now, &out);
 }
 
-/* Every 100 ms of model time: the stale checks, and the heartbeat when no
- * report came to carry it. */
-static int on_tick(sd_event_source *s, uint64_t usec, void *user)
+/* ---- telemetry in, drive out ----------------------------------------- */
+
+/* Centidegrees to degrees, once: the invalid code is NAN, never -327.68. */
+static double degrees(int16_t cc)
 {
-	struct daemon *d = user;
-	uint64_t now_us;
-	sd_event_now(d->event, CLOCK_MONOTONIC, &now_us);
-	double late_ms = (now_us > usec ? (double)(now_us - usec) : 0.0) / 1000.0;
-	d->tick_count++;
-	d->tick_late_hist[late_ms < 6.3 ? (int)(late_ms * 10.0) : 63]++;
-	if (late_ms > 2.0)
-		d->tick_late++;
-	if (late_ms > d->tick_late_max_ms)
-		d->tick_late_max_ms = late_ms;
-	/* reports that arrived while the loop was busy are read before their
-	 * absence is judged */
-	struct timeval zero = {0, 0};
-	libusb_handle_events_timeout_completed(d->usb, &zero, NULL);
-	double now = daemon_now(d);
-	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
-		struct pad_conn *p = &d->pads[i];
+	return cc == TP_TEMP_INVALID ? NAN : cc / 100.0;
+}
+
+static void reading_from(const struct tp_telemetry *t, struct pad_reading *r)
+{
+	*r = (struct pad_reading){
+		.plate_c = {degrees(t->plate_a_cc), degrees(t->plate_b_cc)},
+		.plate_ok = {t->plate_a_cc != TP_TEMP_INVALID, t->plate_b_cc != TP_TEMP_INVALID},
+		.sink_c = degrees(t->sink_cc),
+		.sink_ok = t->sink_cc != TP_TEMP_INVALID,
+		.current_a = t->current_ma / 1000.0,
+		.drive_applied = t->drive_applied / (double)TP_DRIVE_FULL,
+		.fw_faults = t->faults,
+		.fw_state = t->state,
+		.device_time_ms = t->device_time_ms,
+	};
+}
+
+void pad_on_frame(struct pad_slot *p, const struct tp_telemetry *t, double now)
+{
+	if (p->table->stopping || !p->present)
+		return;
+	if (p->have_seq && proto_seq_gap(p->last_seq, t->seq)) {
+		unsigned lost = proto_seq_gap(p->last_seq, t->seq);
+		p->gaps += lost;
+		tell_kind(p, PAD_FRAMES_LOST, now, NULL, (long)lost);
+	}
+	p->have_seq = true;
+	p->last_seq = t->seq;
+	p->frames++;
+	struct pad_reading r;
+	reading_from(t, &r);
+	/* sequence numbers wrap: "at or after" is a signed 16-bit difference */
+	bool zero_received = p->zero_sent && (int16_t)(uint16_t)(t->last_cmd_seq - p->zero_seq) >= 0;
+	if (zero_received) /* keep the anchor near: sequence numbers wrap */
+		p->zero_seq = t->last_cmd_seq;
+	struct core_sample s = {
+		.t = now,
+		.plate_c = {r.plate_c[0], r.plate_c[1]},
+		.plate_ok = {r.plate_ok[0], r.plate_ok[1]},
+		.sink_c = r.sink_c,
+		.sink_ok = r.sink_ok,
+		.current_a = r.current_a,
+		.drive_applied = r.drive_applied,
+		.zero_received = zero_received,
+		.fw_faults = r.fw_faults,
+		.fw_state = r.fw_state,
+	};
+	struct core_output out;
+	core_on_sample(&p->core, &s, &out);
+	send_drive(p, now, out.drive);
+	p->last = r;
+	p->have_tel = true;
+	p->last_sample_t = now;
+	tell(p, &(struct pad_event){.kind = PAD_SAMPLE, .t = now, .reading = &p->last});
+	tell_core(p, now, &out);
+}
+
+void pad_frame_refused(struct pad_slot *p, enum proto_err e, int length)
+{
+	p->rejected++;
+	tell_kind(p, PAD_FRAME_REFUSED, p->last_sample_t, proto_strerror(e), length);
+}
+
+void pad_tick(struct pad_table *t, double now)
+{
+	for (int i = 0; i < PAD_MAX; i++) {
+		struct pad_slot *p = &t->slots[i];
 		if (!p->used || now - p->last_sample_t < 0.15)
 			continue;
 		struct core_output out;
 		core_on_tick(&p->core, now, &out);
-		if (p->present)
-			usb_send_drive(p, out.drive);
-		control_events(p, &out);
+		send_drive(p, now, out.drive);
+		tell_core(p, now, &out);
 	}
-	interlock_gpio_update(d);
-	control_health(d);
-	uint64_t period = (uint64_t)(100000.0 / d->opts.time_scale);
-	sd_event_source_set_time(s, usec + (period ? period : 1));
-	return 0;
 }
 
-/* What systemd is told, from the control tick. The watchdog is petted only
- * while the tick runs (it is calling this) and every pad on the bus keeps
- * reporting: a wedged loop or a wedged USB path gets the daemon restarted,
- * while a pad simply unplugged does not. STATUS= says what each pad does,
- * sent when it changes. */
-void control_health(struct daemon *d)
+/* ---- what people ask -------------------------------------------------- */
+
+enum pad_refusal pad_choose(struct pad_table *t, const char *serial, struct pad_slot **out, int *count)
 {
-	double now = daemon_now(d), wall = daemon_wall();
-	bool healthy = true;
-	char line[sizeof d->status_line] = "";
-	size_t used = 0;
-	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
-		const struct pad_conn *p = &d->pads[i];
+	struct pad_slot *found = NULL;
+	int n = 0;
+	for (int i = 0; i < PAD_MAX; i++) {
+		struct pad_slot *p = &t->slots[i];
 		if (!p->used || !p->serial[0])
 			continue;
-		if (p->present && now - p->last_sample_t > 1.0)
-			healthy = false;
-		struct core_status st;
-		core_status(&p->core, &st);
-		int w;
-		if (!p->present)
-			w = snprintf(line + used, sizeof line - used, "%s%s: away", used ? "; " : "", p->serial);
-		else if (st.fault)
-			w = snprintf(line + used, sizeof line - used, "%s%s: fault %s", used ? "; " : "", p->serial,
-				     st.fault_code);
-		else if (st.phase_kind)
-			w = snprintf(line + used, sizeof line - used, "%s%s: %s %s, phase %d/%d %s, target %.1f C",
-				     used ? "; " : "", p->serial, st.state_name, st.plan_name, st.step, st.nsteps,
-				     st.phase_kind, st.target_c);
-		else
-			w = snprintf(line + used, sizeof line - used, "%s%s: %s", used ? "; " : "", p->serial,
-				     st.state_name);
-		if (w > 0 && (size_t)w < sizeof line - used)
-			used += (size_t)w;
+		if (!serial || !strcmp(serial, p->serial)) {
+			found = p;
+			n++;
+		}
 	}
-	if (!used)
-		snprintf(line, sizeof line, "waiting for a pad");
-	if (strcmp(line, d->status_line)) {
-		snprintf(d->status_line, sizeof d->status_line, "%s", line);
-		sd_notifyf(0, "STATUS=%s", line);
+	*out = found && n == 1 ? found : NULL;
+	if (count)
+		*count = n;
+	return !found ? PAD_NOT_FOUND : n > 1 ? PAD_AMBIGUOUS : PAD_OK;
+}
+
+/* A refusal is "fault active" when a latched fault is why. */
+static enum pad_refusal judged(struct pad_slot *p, int rc, const char *name, double now)
+{
+	if (rc != 0)
+		return p->core.safety.latched ? PAD_FAULT_ACTIVE : PAD_REFUSED;
+	tell_kind(p, PAD_REQUEST_DONE, now, name, 0);
+	return PAD_OK;
+}
+
+static enum pad_refusal away(const struct pad_slot *p, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "pad %s is not connected", p->serial);
+	return PAD_AWAY;
+}
+
+enum pad_refusal pad_start(struct pad_slot *p, const struct profile *prof, const char *profile_name, double now,
+			   time_t wall, char *err, size_t errlen)
+{
+	if (!p->present)
+		return away(p, err, errlen);
+	if (core_start(&p->core, &prof->plan, now, err, errlen) != 0)
+		return p->core.safety.latched ? PAD_FAULT_ACTIVE : PAD_REFUSED;
+	if (p->in_session)
+		tell_kind(p, PAD_SESSION_ENDED, now, "replaced by a new session", 0);
+	p->in_session = true;
+	snprintf(p->profile, sizeof p->profile, "%s", profile_name);
+	p->session_start = now;
+	p->session_wall = wall;
+	struct tm tm;
+	localtime_r(&wall, &tm);
+	strftime(p->session_id, sizeof p->session_id, "%Y%m%d-%H%M%S", &tm);
+	snprintf(p->session_name, sizeof p->session_name, "%s-%s", p->session_id, p->serial);
+	tell_kind(p, PAD_SESSION_STARTED, now, profile_name, 0);
+	return PAD_OK;
+}
+
+enum pad_refusal pad_stop(struct pad_slot *p, double now, char *err, size_t errlen)
+{
+	return judged(p, core_stop(&p->core, now, err, errlen), "stop", now);
+}
+
+enum pad_refusal pad_pause(struct pad_slot *p, double now, char *err, size_t errlen)
+{
+	return judged(p, core_pause(&p->core, now, err, errlen), "pause", now);
+}
+
+enum pad_refusal pad_resume(struct pad_slot *p, double now, char *err, size_t errlen)
+{
+	return judged(p, core_resume(&p->core, now, err, errlen), "resume", now);
+}
+
+enum pad_refusal pad_skip(struct pad_slot *p, double now, char *err, size_t errlen)
+{
+	return judged(p, core_skip(&p->core, now, err, errlen), "skip", now);
+}
+
+enum pad_refusal pad_extend(struct pad_slot *p, double minutes, double now, char *err, size_t errlen)
+{
+	return judged(p, core_extend(&p->core, minutes * 60.0, err, errlen), "extend", now);
+}
+
+enum pad_refusal pad_tune(struct pad_slot *p, bool heat, double now, char *err, size_t errlen)
+{
+	return judged(p, core_tune(&p->core, heat, now, err, errlen), "tune", now);
+}
+
+enum pad_refusal pad_clear_faults(struct pad_slot *p, double now, char *err, size_t errlen)
+{
+	const struct pad_table *t = p->table;
+	if (t->gate.allowed && t->gate.allowed(t->gate.ctx, err, errlen) != 0)
+		return PAD_REFUSED;
+	if (core_clear_faults(&p->core, now, err, errlen) != 0)
+		return PAD_REFUSED;
+	if (p->present && t->ops.clear_faults(p->link) != 0) {
+		snprintf(err, errlen, "the pad refused CLEAR_FAULTS");
+		return PAD_REFUSED;
 	}
-	if (d->watchdog_usec && healthy && wall - d->watchdog_last >= d->watchdog_usec / 4e6) {
-		d->watchdog_last = wall;
-		sd_notify(0, "WATCHDOG=1");
+	tell_kind(p, PAD_REQUEST_DONE, now, "clear-faults", 0);
+	return PAD_OK;
+}
+
+void pad_fault(struct pad_slot *p, double now, const char *code, const char *message)
+{
+	struct core_output out;
+	core_external_fault(&p->core, now, code, message, &out);
+	send_drive(p, now, out.drive);
+	tell_core(p, now, &out);
+}
+
+void pad_table_fault_all(struct pad_table *t, double now, const char *code, const char *message)
+{
+	for (int i = 0; i < PAD_MAX; i++)
+		if (t->slots[i].used)
+			pad_fault(&t->slots[i], now, code, message);
+}
+
+void pad_table_zero_all(struct pad_table *t, double now)
+{
+	t->stopping = true;
+	for (int i = 0; i < PAD_MAX; i++) {
+		struct pad_slot *p = &t->slots[i];
+		if (!p->used || !p->present || !p->link)
+			continue;
+		struct tp_set_output cmd = {.seq = ++p->cmd_seq, .drive = 0};
+		int rc = t->ops.send_drive_now(p->link, &cmd);
+		tell_kind(p, PAD_ZEROED_ON_EXIT, now, rc < 0 && t->ops.strerror ? t->ops.strerror(rc) : NULL, rc);
 	}
 }
 
-int control_tick_start(struct daemon *d)
+void pad_table_fini(struct pad_table *t, double now)
 {
-	uint64_t now;
-	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
-		d->watchdog_usec = 0;
-	/* 1 us accuracy: sd-event would otherwise coalesce by 250 ms */
-	int rc = sd_event_add_time(d->event, &d->tick, CLOCK_MONOTONIC, now, 1, on_tick, d);
-	if (rc < 0)
-		return rc;
-	sd_event_source_set_enabled(d->tick, SD_EVENT_ON);
-	return 0;
+	for (int i = 0; i < PAD_MAX; i++) {
+		struct pad_slot *p = &t->slots[i];
+		if (p->used && p->in_session) {
+			p->in_session = false;
+			tell_kind(p, PAD_SESSION_ENDED, now, "daemon stopped", 0);
+		}
+	}
+}
+
+/* ---- what the pad is doing -------------------------------------------- */
+
+void pad_status(const struct pad_slot *p, struct core_status *st)
+{
+	core_status(&p->core, st);
+}
+
+const struct plan_run *pad_plan(const struct pad_slot *p)
+{
+	return p->core.state != CORE_IDLE && p->core.state != CORE_TUNING ? &p->core.run : NULL;
+}
+
+const struct pid_config *pad_pid(const struct pad_slot *p)
+{
+	return &p->core.cfg.pid;
+}
+
+bool pad_fault_latched(const struct pad_slot *p)
+{
+	return p->core.safety.latched;
 }

@@ -1,120 +1,103 @@
 /* SPDX-License-Identifier: MIT */
-/* Requests that change a pad: each goes through the core, which decides
- * whether it is safe; the reply says why not when it is refused. */
+/* Requests that change a pad: each goes through the pad, whose core
+ * decides whether it is safe; the reply says why not when it is refused. */
 #include <string.h>
+#include <time.h>
 
-#include "socket/server.h"
+#include "core/pid.h"
+#include "io/clock.h"
+#include "socket/handlers.h"
+#include "store/profiles.h"
 
-static struct pad_conn *pick_pad(struct api_client *c, const struct request *r)
+/* The pad a request means, or NULL after replying why none. */
+static struct pad_slot *chosen(struct api_client *c, const struct request *r)
 {
-	struct daemon *d = c->d;
-	struct pad_conn *found = NULL;
-	int n = 0;
-	for (int i = 0; i < DAEMON_MAX_PADS; i++) {
-		struct pad_conn *p = &d->pads[i];
-		if (!p->used || !p->serial[0])
-			continue;
-		if (!r->pad || !strcmp(r->pad, p->serial)) {
-			found = p;
-			n++;
-		}
+	struct pad_slot *p;
+	int n;
+	switch (pad_choose(c->srv->env.pads, r->pad, &p, &n)) {
+	case PAD_OK: return p;
+	case PAD_AMBIGUOUS:
+		server_error(c, r->id, API_ERR_PAD_AMBIGUOUS, "%d pads are connected: name one with --pad SERIAL", n);
+		return NULL;
+	case PAD_NOT_FOUND:
+	case PAD_REFUSED:
+	case PAD_FAULT_ACTIVE:
+	case PAD_AWAY: break;
 	}
-	if (!found)
-		api_error(c, r->id, API_ERR_NO_PAD, r->pad ? "no pad with serial %s" : "no pad is connected%s",
-			  r->pad ? r->pad : "");
-	else if (n > 1)
-		api_error(c, r->id, API_ERR_PAD_AMBIGUOUS, "%d pads are connected: name one with --pad SERIAL", n);
-	return found && n == 1 ? found : NULL;
+	server_error(c, r->id, API_ERR_NO_PAD, r->pad ? "no pad with serial %s" : "no pad is connected%s",
+		     r->pad ? r->pad : "");
+	return NULL;
 }
 
-/* The profile a request names, or sends as text, with its overrides. */
-int api_profile_from_request(struct api_client *c, const struct request *r, struct profile *prof)
+int handle_profile_from_request(struct api_client *c, const struct request *r, struct profile *prof)
 {
-	struct daemon *d = c->d;
+	const struct server_env *env = &c->srv->env;
 	char err[512];
 	if (r->profile_text) {
 		struct profile_error pe;
-		if (profile_parse(r->profile_text, r->profile, r->profile, &d->cfg.limits, 32.0, prof, &pe) != 0) {
-			api_error(c, r->id, API_ERR_INVALID_PROFILE, "%s", pe.text);
+		if (profile_parse(r->profile_text, r->profile, r->profile, &env->cfg->limits, PID_NEUTRAL_C, prof, &pe) !=
+		    0) {
+			server_error(c, r->id, API_ERR_INVALID_PROFILE, "%s", pe.text);
 			return -1;
 		}
-	} else if (profiles_load(d, r->profile, prof, err, sizeof err) != 0) {
-		api_error(c, r->id, profiles_find(d, r->profile) < 0 ? API_ERR_UNKNOWN_PROFILE : API_ERR_INVALID_PROFILE,
-			  "%s", err);
+	} else if (profiles_load(env->profiles, r->profile, prof, err, sizeof err) != 0) {
+		server_error(c, r->id,
+			     profiles_find(env->profiles, r->profile) < 0 ? API_ERR_UNKNOWN_PROFILE : API_ERR_INVALID_PROFILE,
+			     "%s", err);
 		return -1;
 	}
 	for (int i = 0; i < r->nsets; i++) {
 		struct profile_error pe;
-		if (profile_override(prof, r->sets[i], &d->cfg.limits, 32.0, &pe) != 0) {
-			api_error(c, r->id, API_ERR_INVALID_OVERRIDE, "%s", pe.text);
+		if (profile_override(prof, r->sets[i], &env->cfg->limits, PID_NEUTRAL_C, &pe) != 0) {
+			server_error(c, r->id, API_ERR_INVALID_OVERRIDE, "%s", pe.text);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static void start(struct api_client *c, const struct request *r, struct pad_conn *p)
+/* The reply to what the pad said. */
+static void answer(struct api_client *c, const struct request *r, enum pad_refusal why, const char *err)
 {
-	struct daemon *d = c->d;
+	switch (why) {
+	case PAD_OK: server_ok(c, r->id); return;
+	case PAD_FAULT_ACTIVE: server_error(c, r->id, API_ERR_FAULT_ACTIVE, "%s", err); return;
+	case PAD_AWAY: server_error(c, r->id, API_ERR_NO_PAD, "%s", err); return;
+	case PAD_REFUSED:
+	case PAD_NOT_FOUND:
+	case PAD_AMBIGUOUS: server_error(c, r->id, API_ERR_REFUSED, "%s", err); return;
+	}
+	server_error(c, r->id, API_ERR_REFUSED, "%s", err);
+}
+
+static double now_of(const struct api_client *c)
+{
+	return clock_model_now(c->srv->env.clock);
+}
+
+void handle_start(struct api_client *c, const struct request *r)
+{
+	struct pad_slot *p = chosen(c, r);
 	struct profile prof;
-	char err[512];
-	if (api_profile_from_request(c, r, &prof) != 0)
+	char err[512] = "";
+	if (!p || handle_profile_from_request(c, r, &prof) != 0)
 		return;
-	if (!p->present) {
-		api_error(c, r->id, API_ERR_NO_PAD, "pad %s is not connected", p->serial);
-		return;
-	}
-	if (core_start(&p->core, &prof.plan, daemon_now(d), err, sizeof err) != 0) {
-		api_error(c, r->id, p->core.safety.latched ? API_ERR_FAULT_ACTIVE : API_ERR_REFUSED, "%s", err);
-		return;
-	}
-	control_log_close(p, "replaced by a new session");
-	snprintf(p->profile, sizeof p->profile, "%s", r->profile);
-	p->session_start = daemon_now(d);
-	control_log_open(p);
-	daemon_report(5, &(struct report_fields){.pad = p->serial, .session = p->session_name, .event = "start"},
-		      "pad %s: session %s started, profile %s", p->serial, p->session_name, r->profile);
-	api_ok(c, r->id);
+	answer(c, r, pad_start(p, &prof, r->profile, now_of(c), time(NULL), err, sizeof err), err);
 }
 
-static void session_op(struct api_client *c, const struct request *r, struct pad_conn *p)
-{
-	char err[400] = "";
-	double now = daemon_now(c->d);
-	int rc;
-	switch (r->cmd) {
-	case REQ_STOP: rc = core_stop(&p->core, now, err, sizeof err); break;
-	case REQ_PAUSE: rc = core_pause(&p->core, now, err, sizeof err); break;
-	case REQ_RESUME: rc = core_resume(&p->core, now, err, sizeof err); break;
-	case REQ_SKIP: rc = core_skip(&p->core, now, err, sizeof err); break;
-	case REQ_TUNE: rc = core_tune(&p->core, r->heat, now, err, sizeof err); break;
-	case REQ_EXTEND: rc = core_extend(&p->core, r->minutes * 60.0, err, sizeof err); break;
-	default:
-		rc = interlock_gpio_clear_allowed(c->d, err, sizeof err);
-		if (rc == 0)
-			rc = core_clear_faults(&p->core, now, err, sizeof err);
-		if (rc == 0 && p->present && usb_clear_pad_faults(p) != 0) {
-			rc = -1;
-			snprintf(err, sizeof err, "the pad refused CLEAR_FAULTS");
-		}
+#define SESSION_OP(name, call)                                                \
+	void handle_##name(struct api_client *c, const struct request *r)     \
+	{                                                                     \
+		struct pad_slot *p = chosen(c, r);                                 \
+		char err[400] = "";                                           \
+		if (p)                                                        \
+			answer(c, r, call, err);                              \
 	}
-	if (rc != 0) {
-		bool fault = p->core.safety.latched && r->cmd != REQ_CLEAR_FAULTS;
-		api_error(c, r->id, fault ? API_ERR_FAULT_ACTIVE : API_ERR_REFUSED, "%s", err);
-		return;
-	}
-	daemon_report(5, &(struct report_fields){.pad = p->serial, .session = p->session_name, .event = r->name},
-		      "pad %s: %s", p->serial, r->name);
-	api_ok(c, r->id);
-}
 
-void api_handle_control(struct api_client *c, const struct request *r)
-{
-	struct pad_conn *p = pick_pad(c, r);
-	if (!p)
-		return;
-	if (r->cmd == REQ_START)
-		start(c, r, p);
-	else
-		session_op(c, r, p);
-}
+SESSION_OP(stop, pad_stop(p, now_of(c), err, sizeof err))
+SESSION_OP(pause, pad_pause(p, now_of(c), err, sizeof err))
+SESSION_OP(resume, pad_resume(p, now_of(c), err, sizeof err))
+SESSION_OP(skip, pad_skip(p, now_of(c), err, sizeof err))
+SESSION_OP(extend, pad_extend(p, r->minutes, now_of(c), err, sizeof err))
+SESSION_OP(tune, pad_tune(p, r->heat, now_of(c), err, sizeof err))
+SESSION_OP(clear_faults, pad_clear_faults(p, now_of(c), err, sizeof err))

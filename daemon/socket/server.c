@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The API socket's transport: newline-delimited JSON (docs/api.md). Bad
- * input never reaches a pad: a message size limit, a client limit, a cap
- * on each client's unsent output (a slow subscriber is dropped, never
- * waited for), idle timeouts, and the peer's credentials decide who may
- * control. Requests are parsed and checked whole (request.c) before a
- * handler sees them.
+ * The API socket's transport (server.h). Bad input never reaches a pad: a
+ * message size limit, a client limit, a cap on each client's unsent output
+ * (a slow subscriber is dropped, never waited for), idle timeouts, and the
+ * peer's credentials decide who may control. Requests are parsed and
+ * checked whole (request.c) before the dispatch table sees them.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <jansson.h>
-#include <math.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +21,20 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "io/clock.h"
+#include "io/report.h"
+#include "socket/dispatch.h"
 #include "socket/server.h"
 
 static void client_free(struct api_client *c)
 {
-	struct daemon *d = c->d;
-	for (struct api_client **p = &d->clients; *p; p = &(*p)->next)
+	struct server *srv = c->srv;
+	for (struct api_client **p = &srv->clients; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
 			break;
 		}
-	d->nclients--;
+	srv->nclients--;
 	sd_event_source_unref(c->src);
 	/* unread input at close makes the kernel reset the connection, and
 	 * the client would lose the error it was just sent */
@@ -52,18 +53,18 @@ static void update_events(struct api_client *c)
 }
 
 /* Queue a line; a client whose backlog passes the cap is dropped. */
-bool api_send(struct api_client *c, json_t *msg)
+bool server_send(struct api_client *c, json_t *msg)
 {
 	char *text = json_dumps(msg, JSON_COMPACT);
 	json_decref(msg);
 	if (!text)
 		return false;
 	size_t n = strlen(text);
-	if (c->out_len + n + 1 > c->d->cfg.max_output_bytes) {
+	if (c->out_len + n + 1 > c->srv->env.cfg->max_output_bytes) {
 		free(text);
 		if (!c->closing)
-			daemon_log(4, "a client that does not read was dropped (%zu bytes unsent, max_output_bytes %u)",
-				   c->out_len, c->d->cfg.max_output_bytes);
+			report_log(LOG_WARNING, "a client that does not read was dropped (%zu bytes unsent, max_output_bytes %u)",
+				   c->out_len, c->srv->env.cfg->max_output_bytes);
 		c->closing = c->dropped = true;
 		return false;
 	}
@@ -88,26 +89,32 @@ bool api_send(struct api_client *c, json_t *msg)
 	return true;
 }
 
-json_t *api_reply(json_t *id, bool ok)
+json_t *server_reply(json_t *id, bool ok)
 {
 	return json_pack("{s:i, s:O?, s:b}", "v", API_VERSION, "id", id, "ok", ok);
 }
 
-void api_error(struct api_client *c, json_t *id, const char *code, const char *fmt, ...)
+void server_error(struct api_client *c, json_t *id, const char *code, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	json_t *r = api_reply(id, false);
+	json_t *r = server_reply(id, false);
 	json_object_set_new(r, "error", json_pack("{s:s, s:s}", "code", code, "message", msg));
-	api_send(c, r);
+	server_send(c, r);
 }
 
-void api_ok(struct api_client *c, json_t *id)
+void server_ok(struct api_client *c, json_t *id)
 {
-	api_send(c, api_reply(id, true));
+	server_send(c, server_reply(id, true));
+}
+
+void server_drop(struct api_client *c)
+{
+	if (c->dropped)
+		client_free(c);
 }
 
 static void handle(struct api_client *c, const char *line, size_t len)
@@ -115,30 +122,13 @@ static void handle(struct api_client *c, const char *line, size_t len)
 	struct request r;
 	struct request_error err;
 	json_t *id;
-	c->last_active = daemon_wall();
+	c->last_active = clock_wall();
 	if (request_parse(line, len, &r, &id, &err) != 0) {
-		api_error(c, id, err.code, "%s", err.message);
+		server_error(c, id, err.code, "%s", err.message);
 		json_decref(id);
 		return;
 	}
-	if (r.control && !c->control) {
-		api_error(c, r.id, API_ERR_NOT_PERMITTED, "only root and members of group '%s' may %s",
-			  c->d->cfg.socket_group, r.cmd == REQ_RELOAD ? "reload the daemon" : "control the pad");
-	} else {
-		switch (r.cmd) {
-		case REQ_VERSION:
-		case REQ_STATUS:
-		case REQ_DEVICES:
-		case REQ_SUBSCRIBE: api_handle_status(c, &r); break;
-		case REQ_PROFILES_LIST:
-		case REQ_PROFILES_SHOW:
-		case REQ_PROFILES_VALIDATE:
-		case REQ_RELOAD:
-		case REQ_SESSIONS_LIST:
-		case REQ_SESSION_SAMPLES: api_handle_files(c, &r); break;
-		default: api_handle_control(c, &r); break;
-		}
-	}
+	dispatch_request(c, &r);
 	request_free(&r);
 }
 
@@ -147,7 +137,7 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *user)
 	struct api_client *c = user;
 	(void)s;
 	if (revents & EPOLLIN) {
-		size_t max = c->d->cfg.max_message_bytes;
+		size_t max = c->srv->env.cfg->max_message_bytes;
 		char buf[4096];
 		ssize_t n = read(fd, buf, sizeof buf);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -163,7 +153,7 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *user)
 					handle(c, c->in, c->in_len);
 				c->in_len = 0;
 			} else if (c->in_len + 1 >= max) {
-				api_error(c, NULL, API_ERR_TOO_LARGE, "a request may be at most %zu bytes", max);
+				server_error(c, NULL, API_ERR_TOO_LARGE, "a request may be at most %zu bytes", max);
 				c->closing = true;
 				break;
 			} else {
@@ -205,7 +195,8 @@ static bool in_group(uid_t uid, const char *group)
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *user)
 {
-	struct daemon *d = user;
+	struct server *srv = user;
+	const struct config *cfg = srv->env.cfg;
 	(void)s, (void)revents;
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0)
@@ -214,81 +205,42 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *user)
 	socklen_t len = sizeof cred;
 	bool control = false, readable = false;
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		control = cred.uid == 0 || cred.uid == geteuid() || in_group(cred.uid, d->cfg.socket_group);
-		readable = control || d->cfg.read_only_others;
+		control = cred.uid == 0 || cred.uid == geteuid() || in_group(cred.uid, cfg->socket_group);
+		readable = control || cfg->read_only_others;
 	}
 	struct api_client *c = calloc(1, sizeof *c);
-	if (!c || !(c->in = malloc(d->cfg.max_message_bytes + 1))) {
+	if (!c || !(c->in = malloc(cfg->max_message_bytes + 1))) {
 		free(c);
 		close(cfd);
 		return 0;
 	}
-	c->d = d;
+	c->srv = srv;
 	c->fd = cfd;
 	c->control = control;
-	c->last_active = daemon_wall();
-	if (sd_event_add_io(d->event, &c->src, cfd, EPOLLIN, on_client, c) < 0) {
+	c->last_active = clock_wall();
+	if (sd_event_add_io(srv->event, &c->src, cfd, EPOLLIN, on_client, c) < 0) {
 		free(c->in);
 		free(c);
 		close(cfd);
 		return 0;
 	}
-	c->next = d->clients;
-	d->clients = c;
-	d->nclients++;
+	c->next = srv->clients;
+	srv->clients = c;
+	srv->nclients++;
 	if (!readable) {
-		api_error(c, NULL, API_ERR_NOT_PERMITTED, "only root and members of group '%s' may use thermopad",
-			   d->cfg.socket_group);
+		server_error(c, NULL, API_ERR_NOT_PERMITTED, "only root and members of group '%s' may use thermopad",
+			     cfg->socket_group);
 		c->closing = true;
-	} else if ((unsigned)d->nclients > d->cfg.max_clients) {
-		api_error(c, NULL, API_ERR_BUSY, "too many clients (%u)", d->cfg.max_clients);
+	} else if ((unsigned)srv->nclients > cfg->max_clients) {
+		server_error(c, NULL, API_ERR_BUSY, "too many clients (%u)", cfg->max_clients);
 		c->closing = true;
 	}
 	return 0;
 }
 
-void api_broadcast_telemetry(struct daemon *d, const struct pad_conn *p)
-{
-	double now = daemon_now(d);
-	size_t slot = (size_t)(p - d->pads);
-	/* Lines are due on a fixed schedule per pad, and a report that arrives
-	 * up to half a report period early still counts for its slot: judged
-	 * by the gap since the last line, arrival jitter dropped about a
-	 * third of the lines at 10 Hz. */
-	const double early = 0.05; /* half the firmware's report period */
-	for (struct api_client *c = d->clients, *next; c; c = next) {
-		next = c->next;
-		if (!c->subscribed || c->closing)
-			continue;
-		double *due = &c->sub_due[slot];
-		if (now < *due - fmin(early, c->sub_period / 2))
-			continue;
-		*due = *due + c->sub_period < now ? now + c->sub_period : *due + c->sub_period;
-		json_t *m = json_pack("{s:i, s:s, s:f}", "v", API_VERSION, "event", "telemetry", "t", now);
-		json_object_set_new(m, "pad", api_pad_json(p));
-		if (!api_send(c, m) && c->dropped)
-			client_free(c);
-	}
-}
-
-void api_broadcast_event(struct daemon *d, const struct pad_conn *p, const struct core_event *e)
-{
-	static const char *const sev[] = {"info", "warning", "fault"};
-	for (struct api_client *c = d->clients, *next; c; c = next) {
-		next = c->next;
-		if (!c->subscribed || c->closing)
-			continue;
-		if (!api_send(c, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "v", API_VERSION, "event", "event", "pad",
-					   p->serial, "severity", sev[e->severity], "code", e->code, "message",
-					   e->message)) &&
-		    c->dropped)
-			client_free(c);
-	}
-}
-
 /* Under systemd the socket unit listens and hands the socket over, so a
  * client can reach the daemon before any pad is plugged in. */
-static int api_inherit(struct daemon *d, char *err, size_t errlen)
+static int inherit(struct server *srv, char *err, size_t errlen)
 {
 	int n = sd_listen_fds(1);
 	if (n <= 0)
@@ -297,45 +249,45 @@ static int api_inherit(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "systemd passed %d sockets; expected one listening Unix stream socket", n);
 		return -1;
 	}
-	d->listen_fd = SD_LISTEN_FDS_START;
-	d->listen_inherited = true;
-	int fl = fcntl(d->listen_fd, F_GETFL);
-	fcntl(d->listen_fd, F_SETFL, fl | O_NONBLOCK);
-	fcntl(d->listen_fd, F_SETFD, FD_CLOEXEC);
+	srv->listen_fd = SD_LISTEN_FDS_START;
+	srv->listen_inherited = true;
+	int fl = fcntl(srv->listen_fd, F_GETFL);
+	fcntl(srv->listen_fd, F_SETFL, fl | O_NONBLOCK);
+	fcntl(srv->listen_fd, F_SETFD, FD_CLOEXEC);
 	struct sockaddr_un addr;
 	socklen_t len = sizeof addr;
-	if (getsockname(d->listen_fd, (struct sockaddr *)&addr, &len) == 0 && len > offsetof(struct sockaddr_un, sun_path))
-		snprintf(d->socket_path, sizeof d->socket_path, "%.*s",
+	if (getsockname(srv->listen_fd, (struct sockaddr *)&addr, &len) == 0 && len > offsetof(struct sockaddr_un, sun_path))
+		snprintf(srv->socket_path, sizeof srv->socket_path, "%.*s",
 			 (int)(len - offsetof(struct sockaddr_un, sun_path)), addr.sun_path);
 	return 1;
 }
 
-static int api_listen(struct daemon *d, char *err, size_t errlen)
+static int listen_on(struct server *srv, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	if (strlen(d->socket_path) >= sizeof addr.sun_path) {
-		snprintf(err, errlen, "socket path too long: %s", d->socket_path);
+	if (strlen(srv->socket_path) >= sizeof addr.sun_path) {
+		snprintf(err, errlen, "socket path too long: %s", srv->socket_path);
 		return -1;
 	}
-	memcpy(addr.sun_path, d->socket_path, strlen(d->socket_path) + 1);
-	char dir[sizeof d->socket_path];
-	snprintf(dir, sizeof dir, "%s", d->socket_path);
+	memcpy(addr.sun_path, srv->socket_path, strlen(srv->socket_path) + 1);
+	char dir[sizeof srv->socket_path];
+	snprintf(dir, sizeof dir, "%s", srv->socket_path);
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
 		mkdir(dir, 0755); /* its parent must exist: the runtime directory, made by systemd */
 	}
-	unlink(d->socket_path);
-	d->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (d->listen_fd < 0 || bind(d->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-	    listen(d->listen_fd, 64) != 0) {
-		snprintf(err, errlen, "socket %s: %s", d->socket_path, strerror(errno));
+	unlink(srv->socket_path);
+	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (srv->listen_fd < 0 || bind(srv->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+	    listen(srv->listen_fd, 64) != 0) {
+		snprintf(err, errlen, "socket %s: %s", srv->socket_path, strerror(errno));
 		return -1;
 	}
-	struct group *g = getgrnam(d->cfg.socket_group);
-	if (g && chown(d->socket_path, (uid_t)-1, g->gr_gid) != 0)
-		daemon_log(4, "socket %s: cannot give it to group %s", d->socket_path, d->cfg.socket_group);
-	chmod(d->socket_path, 0660);
+	struct group *g = getgrnam(srv->env.cfg->socket_group);
+	if (g && chown(srv->socket_path, (uid_t)-1, g->gr_gid) != 0)
+		report_log(LOG_WARNING, "socket %s: cannot give it to group %s", srv->socket_path, srv->env.cfg->socket_group);
+	chmod(srv->socket_path, 0660);
 	return 0;
 }
 
@@ -344,12 +296,13 @@ static int api_listen(struct daemon *d, char *err, size_t errlen)
  * forgotten connections cannot use up the client limit. */
 static int on_sweep(sd_event_source *s, uint64_t usec, void *user)
 {
-	struct daemon *d = user;
-	double now = daemon_wall();
-	for (struct api_client *c = d->clients, *next; c; c = next) {
+	struct server *srv = user;
+	double now = clock_wall();
+	unsigned idle_s = srv->env.cfg->idle_timeout_s;
+	for (struct api_client *c = srv->clients, *next; c; c = next) {
 		next = c->next;
-		if (!c->subscribed && !c->closing && now - c->last_active > d->cfg.idle_timeout_s) {
-			api_error(c, NULL, API_ERR_IDLE, "no request for %u s: closing", d->cfg.idle_timeout_s);
+		if (!c->subscribed && !c->closing && now - c->last_active > idle_s) {
+			server_error(c, NULL, API_ERR_IDLE, "no request for %u s: closing", idle_s);
 			c->closing = true;
 			if (!c->out_len)
 				client_free(c);
@@ -359,30 +312,37 @@ static int on_sweep(sd_event_source *s, uint64_t usec, void *user)
 	return 0;
 }
 
-int api_start(struct daemon *d, char *err, size_t errlen)
+int server_start(struct server *srv, sd_event *ev, const struct server_env *env, const char *socket_path, char *err,
+		 size_t errlen)
 {
-	int inherited = api_inherit(d, err, errlen);
-	if (inherited < 0 || (inherited == 0 && api_listen(d, err, errlen) != 0))
+	memset(srv, 0, sizeof *srv);
+	srv->env = *env;
+	srv->event = ev;
+	srv->listen_fd = -1;
+	snprintf(srv->socket_path, sizeof srv->socket_path, "%s", socket_path);
+	int inherited = inherit(srv, err, errlen);
+	if (inherited < 0 || (inherited == 0 && listen_on(srv, err, errlen) != 0))
 		return -1;
 	uint64_t now;
-	sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-	if (sd_event_add_io(d->event, &d->listen_src, d->listen_fd, EPOLLIN, on_accept, d) < 0 ||
-	    sd_event_add_time(d->event, &d->sweep_src, CLOCK_MONOTONIC, now + 1000000, 100000, on_sweep, d) < 0 ||
-	    sd_event_source_set_enabled(d->sweep_src, SD_EVENT_ON) < 0) {
+	sd_event_now(srv->event, CLOCK_MONOTONIC, &now);
+	if (sd_event_add_io(srv->event, &srv->listen_src, srv->listen_fd, EPOLLIN, on_accept, srv) < 0 ||
+	    sd_event_add_time(srv->event, &srv->sweep_src, CLOCK_MONOTONIC, now + 1000000, 100000, on_sweep, srv) < 0 ||
+	    sd_event_source_set_enabled(srv->sweep_src, SD_EVENT_ON) < 0) {
 		snprintf(err, errlen, "event loop: cannot watch the socket");
 		return -1;
 	}
 	return 0;
 }
 
-void api_stop(struct daemon *d)
+void server_stop(struct server *srv)
 {
-	while (d->clients)
-		client_free(d->clients);
-	d->listen_src = sd_event_source_unref(d->listen_src);
-	d->sweep_src = sd_event_source_unref(d->sweep_src);
-	if (d->listen_fd >= 0)
-		close(d->listen_fd);
-	if (!d->listen_inherited) /* systemd's socket stays for the next start */
-		unlink(d->socket_path);
+	while (srv->clients)
+		client_free(srv->clients);
+	srv->listen_src = sd_event_source_unref(srv->listen_src);
+	srv->sweep_src = sd_event_source_unref(srv->sweep_src);
+	if (srv->listen_fd >= 0)
+		close(srv->listen_fd);
+	srv->listen_fd = -1;
+	if (!srv->listen_inherited && srv->socket_path[0]) /* systemd's socket stays for the next start */
+		unlink(srv->socket_path);
 }

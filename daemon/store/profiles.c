@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * Where profiles come from: the built-in directory, then
- * /etc/thermopad/profiles (a later one overrides a built-in of the same
- * name). They are read at start-up and on reload, never in the middle of a
- * request; a file that breaks on reload is reported and its previous good
- * version kept. A user's own profiles live in the user's home, which the
- * daemon (hardened, another user) does not read: the command line sends
- * their text with the request.
- */
+/* The profiles the daemon serves (profiles.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon.h"
+#include "core/pid.h"
+#include "store/profiles.h"
 
 #ifndef THERMOPAD_DATADIR
 #define THERMOPAD_DATADIR "/usr/local/share/thermopad"
@@ -30,14 +23,14 @@ struct profile_entry {
 	char error[400]; /* why the current file does not parse */
 };
 
-static int dirs(const struct daemon *d, const char *out[3])
+const char *profiles_builtin_dir(const char *option, const char *configured)
 {
-	int n = 0;
-	out[n++] = d->opts.profiles_dir ? d->opts.profiles_dir
-		   : d->cfg.profiles_dir[0] ? d->cfg.profiles_dir
-					     : THERMOPAD_DATADIR "/profiles";
-	out[n++] = "/etc/thermopad/profiles";
-	return n;
+	return option ? option : configured && configured[0] ? configured : THERMOPAD_DATADIR "/profiles";
+}
+
+void profiles_init(struct profiles *ps, const char *builtin_dir)
+{
+	*ps = (struct profiles){.dirs = {builtin_dir, "/etc/thermopad/profiles"}, .ndirs = 2};
 }
 
 static char *slurp(const char *path)
@@ -68,7 +61,7 @@ static void free_entries(struct profile_entry *list, int n)
 	free(list);
 }
 
-int profiles_reload(struct daemon *d, char *report, size_t reportlen)
+int profiles_reload(struct profiles *ps, const struct safety_limits *lim, char *report, size_t reportlen)
 {
 	struct profile_entry *fresh = calloc(PROFILES_MAX, sizeof *fresh);
 	if (!fresh) {
@@ -78,10 +71,8 @@ int profiles_reload(struct daemon *d, char *report, size_t reportlen)
 	int n = 0, broken = 0;
 	size_t used = 0;
 	report[0] = '\0';
-	const char *ds[3];
-	int ndirs = dirs(d, ds);
-	for (int k = 0; k < ndirs; k++) {
-		DIR *dir = opendir(ds[k]);
+	for (int k = 0; k < ps->ndirs; k++) {
+		DIR *dir = opendir(ps->dirs[k]);
 		struct dirent *e;
 		while (dir && (e = readdir(dir))) {
 			char name[PLAN_NAME_MAX];
@@ -95,7 +86,7 @@ int profiles_reload(struct daemon *d, char *report, size_t reportlen)
 				snprintf(p->name, sizeof p->name, "%s", name);
 			}
 			free(p->text); /* /etc overrides the built-in one */
-			snprintf(p->path, sizeof p->path, "%s/%s", ds[k], e->d_name);
+			snprintf(p->path, sizeof p->path, "%s/%s", ps->dirs[k], e->d_name);
 			p->text = slurp(p->path);
 			p->error[0] = '\0';
 			if (!p->text)
@@ -109,14 +100,14 @@ int profiles_reload(struct daemon *d, char *report, size_t reportlen)
 		struct profile_error pe;
 		if (!p->text)
 			; /* the reason is in p->error already */
-		else if (profile_parse(p->text, p->path, p->name, &d->cfg.limits, 32.0, &p->profile, &pe) == 0)
+		else if (profile_parse(p->text, p->path, p->name, lim, PID_NEUTRAL_C, &p->profile, &pe) == 0)
 			p->ok = true;
 		else
 			snprintf(p->error, sizeof p->error, "%s", pe.text);
 		if (p->ok)
 			continue;
 		broken++;
-		struct profile_entry *old = find(d->profiles, d->nprofiles, p->name);
+		struct profile_entry *old = find(ps->list, ps->n, p->name);
 		bool kept = old && old->ok;
 		if (kept) { /* the last good version stays in use */
 			char why[400];
@@ -131,22 +122,22 @@ int profiles_reload(struct daemon *d, char *report, size_t reportlen)
 		if (w > 0 && (size_t)w < reportlen - used)
 			used += (size_t)w;
 	}
-	free_entries(d->profiles, d->nprofiles);
-	d->profiles = fresh;
-	d->nprofiles = n;
+	free_entries(ps->list, ps->n);
+	ps->list = fresh;
+	ps->n = n;
 	return broken;
 }
 
-void profiles_free(struct daemon *d)
+void profiles_free(struct profiles *ps)
 {
-	free_entries(d->profiles, d->nprofiles);
-	d->profiles = NULL;
-	d->nprofiles = 0;
+	free_entries(ps->list, ps->n);
+	ps->list = NULL;
+	ps->n = 0;
 }
 
-int profiles_load(const struct daemon *d, const char *name, struct profile *out, char *err, size_t errlen)
+int profiles_load(const struct profiles *ps, const char *name, struct profile *out, char *err, size_t errlen)
 {
-	const struct profile_entry *p = find(d->profiles, d->nprofiles, name);
+	const struct profile_entry *p = find(ps->list, ps->n, name);
 	if (!p) {
 		snprintf(err, errlen, "no profile '%s' (see: thermopad profiles list)", name);
 		return -1;
@@ -159,17 +150,15 @@ int profiles_load(const struct daemon *d, const char *name, struct profile *out,
 	return 0;
 }
 
-int profiles_count(const struct daemon *d)
+int profiles_count(const struct profiles *ps)
 {
-	return d->nprofiles;
+	return ps->n;
 }
 
-/* The i-th profile: its name, file, text (may be NULL), the parsed profile
- * when it is usable, and its current error ("" when none). */
-void profiles_get(const struct daemon *d, int i, const char **name, const char **path, const char **text,
+void profiles_get(const struct profiles *ps, int i, const char **name, const char **path, const char **text,
 		  const struct profile **prof, const char **error)
 {
-	const struct profile_entry *p = &d->profiles[i];
+	const struct profile_entry *p = &ps->list[i];
 	*name = p->name;
 	*path = p->path;
 	*text = p->text;
@@ -177,10 +166,10 @@ void profiles_get(const struct daemon *d, int i, const char **name, const char *
 	*error = p->error;
 }
 
-int profiles_find(const struct daemon *d, const char *name)
+int profiles_find(const struct profiles *ps, const char *name)
 {
-	for (int i = 0; i < d->nprofiles; i++)
-		if (!strcmp(d->profiles[i].name, name))
+	for (int i = 0; i < ps->n; i++)
+		if (!strcmp(ps->list[i].name, name))
 			return i;
 	return -1;
 }

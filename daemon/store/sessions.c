@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * The session store: STATE/sessions/ID.csv (a line per sample) beside
- * ID.json (who, what, when, how it ended), ID = start time and pad serial.
- * Listing, reading samples back, and retention by age and total size,
- * which never touches a session still being written.
- */
+/* The stored sessions (sessions.h). */
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,29 +11,40 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
 #include "store/sessions.h"
 
-static void path_of(const struct daemon *d, const char *id, const char *ext, char *buf, size_t len)
+static void path_of(const struct sessions_store *s, const char *id, const char *ext, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/sessions/%s.%s", d->opts.state_dir, id, ext);
+	snprintf(buf, len, "%s/sessions/%s.%s", s->state_dir, id, ext);
 }
 
-int sessions_write_meta(const struct pad_conn *p, const char *outcome, double duration_s, unsigned long samples)
+int sessions_write_meta(const struct sessions_store *s, const struct session_meta *m)
 {
 	char path[600], tmp[610], started[40];
-	path_of(p->d, p->session_name, "json", path, sizeof path);
+	path_of(s, m->id, "json", path, sizeof path);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	struct tm tm;
-	localtime_r(&p->session_wall, &tm);
+	localtime_r(&m->started, &tm);
 	strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%S%z", &tm);
-	json_t *meta = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?, s:f, s:I}", "id", p->session_name, "pad", p->serial,
-				 "profile", p->profile, "started", started, "started_unix", (json_int_t)p->session_wall,
-				 "outcome", outcome, "duration_s", duration_s, "samples", (json_int_t)samples);
+	json_t *meta = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?, s:f, s:I}", "id", m->id, "pad", m->pad, "profile",
+				 m->profile, "started", started, "started_unix", (json_int_t)m->started, "outcome",
+				 m->outcome, "duration_s", m->duration_s, "samples", (json_int_t)m->samples);
 	/* written whole then renamed: a reader never sees half a file */
 	int rc = json_dump_file(meta, tmp, JSON_INDENT(1)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
 	json_decref(meta);
 	return rc;
+}
+
+/* A CSV field: a number, a string (the phase, the fault bits), or null
+ * for a value not read (an empty field; "nan" in files of older
+ * versions). */
+static json_t *cell_json(const char *tok)
+{
+	char *end;
+	double x = strtod(tok, &end);
+	if (!*tok || (!*end && !isfinite(x)))
+		return json_null();
+	return *end || end == tok || !strncmp(tok, "0x", 2) ? json_string(tok) : json_real(x);
 }
 
 static int by_name(const void *a, const void *b)
@@ -46,10 +53,10 @@ static int by_name(const void *a, const void *b)
 }
 
 /* The ids of stored sessions, oldest first (ids start with the time). */
-static int list_ids(const struct daemon *d, char ***out)
+static int list_ids(const struct sessions_store *s, char ***out)
 {
 	char dir[520];
-	snprintf(dir, sizeof dir, "%s/sessions", d->opts.state_dir);
+	snprintf(dir, sizeof dir, "%s/sessions", s->state_dir);
 	*out = NULL;
 	DIR *dh = opendir(dir);
 	if (!dh)
@@ -82,21 +89,21 @@ static void free_ids(char **ids, int n)
 	free(ids);
 }
 
-json_t *sessions_list(const struct daemon *d)
+json_t *sessions_list(const struct sessions_store *s)
 {
 	char **ids;
-	int n = list_ids(d, &ids);
+	int n = list_ids(s, &ids);
 	json_t *arr = json_array();
 	for (int i = n - 1; i >= 0; i--) { /* newest first */
 		char path[600];
-		path_of(d, ids[i], "json", path, sizeof path);
+		path_of(s, ids[i], "json", path, sizeof path);
 		json_t *meta = json_load_file(path, 0, NULL);
 		if (!json_is_object(meta)) { /* a crash before the first write */
 			json_decref(meta);
 			meta = json_pack("{s:s, s:s}", "id", ids[i], "outcome", "unknown (no metadata)");
 		}
 		struct stat st;
-		path_of(d, ids[i], "csv", path, sizeof path);
+		path_of(s, ids[i], "csv", path, sizeof path);
 		if (stat(path, &st) == 0)
 			json_object_set_new(meta, "bytes", json_integer((json_int_t)st.st_size));
 		json_array_append_new(arr, meta);
@@ -105,11 +112,11 @@ json_t *sessions_list(const struct daemon *d)
 	return arr;
 }
 
-int sessions_samples(const struct daemon *d, const char *id, long offset, long limit, json_t **out, char *err,
+int sessions_samples(const struct sessions_store *s, const char *id, long offset, long limit, json_t **out, char *err,
 		     size_t errlen)
 {
 	char path[600], line[512];
-	path_of(d, id, "csv", path, sizeof path);
+	path_of(s, id, "csv", path, sizeof path);
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "no session %s", id);
@@ -129,11 +136,8 @@ int sessions_samples(const struct daemon *d, const char *id, long offset, long l
 		if (index++ < offset || (long)json_array_size(rows) >= limit)
 			continue;
 		json_t *row = json_array();
-		for (char *save, *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			char *end;
-			double x = strtod(tok, &end);
-			json_array_append_new(row, *end || end == tok || !strncmp(tok, "0x", 2) ? json_string(tok) : json_real(x));
-		}
+		for (char *rest = line, *tok; (tok = strsep(&rest, ","));)
+			json_array_append_new(row, cell_json(tok));
 		json_array_append_new(rows, row);
 	}
 	fclose(f);
@@ -142,47 +146,44 @@ int sessions_samples(const struct daemon *d, const char *id, long offset, long l
 	return 0;
 }
 
-static bool in_use(const struct daemon *d, const char *id)
+static bool in_use(const struct sessions_store *s, const char *id)
 {
-	for (int i = 0; i < DAEMON_MAX_PADS; i++)
-		if (d->pads[i].used && d->pads[i].log && !strcmp(d->pads[i].session_name, id))
-			return true;
-	return false;
+	return s->in_use && s->in_use(s->in_use_ctx, id);
 }
 
-static void remove_session(const struct daemon *d, const char *id)
+static void remove_session(const struct sessions_store *s, const char *id)
 {
 	char path[600];
-	path_of(d, id, "csv", path, sizeof path);
+	path_of(s, id, "csv", path, sizeof path);
 	unlink(path);
-	path_of(d, id, "json", path, sizeof path);
+	path_of(s, id, "json", path, sizeof path);
 	unlink(path);
 }
 
-int sessions_prune(const struct daemon *d, time_t now)
+int sessions_prune(const struct sessions_store *s, time_t now)
 {
 	char **ids;
-	int n = list_ids(d, &ids), removed = 0;
+	int n = list_ids(s, &ids), removed = 0;
 	unsigned long long total = 0;
 	time_t *mtime = calloc((size_t)n + 1, sizeof *mtime);
 	unsigned long long *size = calloc((size_t)n + 1, sizeof *size);
 	for (int i = 0; mtime && size && i < n; i++) {
 		char path[600];
 		struct stat st;
-		path_of(d, ids[i], "csv", path, sizeof path);
+		path_of(s, ids[i], "csv", path, sizeof path);
 		if (stat(path, &st) == 0) {
 			mtime[i] = st.st_mtime;
 			size[i] = (unsigned long long)st.st_size;
 			total += size[i];
 		}
 	}
-	const unsigned long long max_bytes = (unsigned long long)d->cfg.log_retention_mb << 20;
-	const time_t max_age = (time_t)d->cfg.log_retention_days * 86400;
+	const unsigned long long max_bytes = (unsigned long long)s->retention_mb << 20;
+	const time_t max_age = (time_t)s->retention_days * 86400;
 	for (int i = 0; mtime && size && i < n; i++) { /* oldest first */
 		bool too_old = max_age > 0 && now - mtime[i] > max_age;
 		bool too_big = max_bytes > 0 && total > max_bytes;
-		if ((too_old || too_big) && !in_use(d, ids[i])) {
-			remove_session(d, ids[i]);
+		if ((too_old || too_big) && !in_use(s, ids[i])) {
+			remove_session(s, ids[i]);
 			total -= size[i];
 			removed++;
 		}

@@ -57,7 +57,7 @@ static void request(struct rig *r, const char *line, char *reply, size_t len)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	snprintf(a.sun_path, sizeof a.sun_path, "%.100s", r->d.socket_path);
+	snprintf(a.sun_path, sizeof a.sun_path, "%.100s", r->d.server.socket_path);
 	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
 	assert_true(write(fd, line, strlen(line)) == (ssize_t)strlen(line));
 	size_t got = 0;
@@ -122,7 +122,7 @@ static int teardown(void **state)
 static void press_mid_phase(void **state)
 {
 	struct rig *r = *state;
-	struct pad_conn *p = &r->d.pads[0];
+	struct pad_slot *p = &r->d.pads.slots[0];
 	char reply[4096];
 	assert_int_equal(gpio_emul_output(r->chip, RELAY), 0); /* open from the start */
 	PUMP_UNTIL(r, p->used && p->present && p->have_tel);
@@ -139,9 +139,9 @@ static void press_mid_phase(void **state)
 	double t_press = simusb_model_time(r->sim);
 	/* every iteration either did not see the edge yet, or saw it and
 	 * left the drive at zero and the relay open */
-	while (!r->d.interlock.pressed) {
+	while (!r->d.ilock.interlock.pressed) {
 		sd_event_run(r->d.event, 10000);
-		if (r->d.interlock.pressed) {
+		if (r->d.ilock.interlock.pressed) {
 			assert_true(p->core.drive == 0.0);
 			assert_int_equal(gpio_emul_output(r->chip, RELAY), 0);
 		}
@@ -162,7 +162,7 @@ static void press_mid_phase(void **state)
 	assert_int_equal(gpio_emul_output(r->chip, RELAY), 0);
 
 	gpio_emul_press(r->chip, ESTOP, false);
-	PUMP_UNTIL(r, !r->d.interlock.pressed); /* after the debounce */
+	PUMP_UNTIL(r, !r->d.ilock.interlock.pressed); /* after the debounce */
 	request(r, "{\"v\":1,\"id\":5,\"cmd\":\"clear-faults\"}\n", reply, sizeof reply);
 	assert_non_null(strstr(reply, "\"ok\":true"));
 	assert_int_equal(gpio_emul_output(r->chip, RELAY), 0); /* no session: stays open */
@@ -171,7 +171,7 @@ static void press_mid_phase(void **state)
 static void relay_opens_on_pause_stop_and_pad_loss(void **state)
 {
 	struct rig *r = *state;
-	struct pad_conn *p = &r->d.pads[0];
+	struct pad_slot *p = &r->d.pads.slots[0];
 	char reply[4096];
 	PUMP_UNTIL(r, p->used && p->present && p->have_tel);
 	request(r, "{\"v\":1,\"id\":1,\"cmd\":\"start\",\"profile\":\"heat\"}\n", reply, sizeof reply);
@@ -199,14 +199,14 @@ static void relay_opens_on_pause_stop_and_pad_loss(void **state)
 static void a_line_failing_at_run_time_is_a_fault(void **state)
 {
 	struct rig *r = *state;
-	struct pad_conn *p = &r->d.pads[0];
+	struct pad_slot *p = &r->d.pads.slots[0];
 	char reply[4096];
 	PUMP_UNTIL(r, p->used && p->present && p->have_tel);
 	request(r, "{\"v\":1,\"id\":1,\"cmd\":\"start\",\"profile\":\"heat\"}\n", reply, sizeof reply);
 	PUMP_UNTIL(r, gpio_emul_output(r->chip, RELAY) == 1 && p->core.drive > 0.1);
 	gpio_emul_set_fault(r->chip, ESTOP, EIO);
 	double t0 = simusb_model_time(r->sim);
-	PUMP_UNTIL(r, r->d.interlock.failed);
+	PUMP_UNTIL(r, r->d.ilock.interlock.failed);
 	assert_true(simusb_model_time(r->sim) - t0 <= 0.25); /* read on the next tick */
 	assert_true(p->core.drive == 0.0);
 	PUMP_UNTIL(r, gpio_emul_output(r->chip, RELAY) == 0);
@@ -236,7 +236,7 @@ static void missing_chip_stops_the_start(void **state)
 				      .profiles_dir = "profiles", .time_scale = 1};
 	assert_int_equal(daemon_init(&d, err, sizeof err), -1);
 	assert_non_null(strstr(err, "gpio chip 'gpiochip9' not found"));
-	assert_int_equal(d.listen_fd, -1); /* nothing else was started */
+	assert_int_equal(d.server.listen_fd, -1); /* nothing else was started */
 	daemon_fini(&d);
 	unlink(conf);
 	rmdir(dir);

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The daemon's clocks: the wall (monotonic seconds) and the model time, N
+ * times faster under a simulated pad (--time-scale), so that a 30-minute
+ * session runs in seconds with every timer and every judgement of the core
+ * in model time. And the control tick's lateness, kept as a histogram.
+ */
+#ifndef THERMOPAD_IO_CLOCK_H
+#define THERMOPAD_IO_CLOCK_H
+
+#define CLOCK_LATE_BUCKETS 64 /* 0.1 ms each; the last counts everything beyond */
+
+struct clock_model {
+	double start_wall;
+	double scale;
+};
+
+struct clock_lateness {
+	unsigned long count, late_2ms;
+	double max_ms;
+	unsigned long hist[CLOCK_LATE_BUCKETS];
+};
+
+double clock_wall(void);
+void clock_model_init(struct clock_model *c, double scale);
+double clock_model_now(const struct clock_model *c);
+
+void clock_lateness_add(struct clock_lateness *l, double late_ms);
+/* The 99th percentile, from the histogram (a bucket's upper edge). */
+double clock_lateness_p99(const struct clock_lateness *l);
+
+#endif

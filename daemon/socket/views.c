@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* What the socket shows of a pad and a plan (views.h). */
+#include <math.h>
+
+#include "socket/views.h"
+
+json_t *view_number(double v)
+{
+	return isfinite(v) ? json_real(round(v * 1000) / 1000) : json_null();
+}
+
+json_t *view_pad(const struct pad_slot *p, const char *log_path)
+{
+	struct core_status st;
+	pad_status(p, &st);
+	json_t *o = json_pack("{s:s, s:b, s:s, s:s?, s:o, s:o, s:o}", "serial", p->serial, "present", p->present,
+			      "state", st.state_name, "profile", st.state == CORE_IDLE ? NULL : st.plan_name,
+			      "estimate_c", view_number(st.estimate_c), "drive", view_number(st.drive), "dose_cem43_min",
+			      view_number(st.dose_cem43_min));
+	if (p->have_tel) {
+		const struct pad_reading *r = &p->last;
+		json_object_set_new(o, "telemetry",
+				    json_pack("{s:o, s:o, s:o, s:o, s:i, s:s}", "plate_a_c", view_number(r->plate_c[0]),
+					      "plate_b_c", view_number(r->plate_c[1]), "sink_c", view_number(r->sink_c),
+					      "current_a", view_number(r->current_a), "fw_faults", (int)r->fw_faults,
+					      "fw_state", proto_state_name(r->fw_state)));
+	}
+	json_object_set_new(o, "fault",
+			    st.fault ? json_pack("{s:s, s:s}", "code", st.fault_code, "message", st.fault_message)
+				     : json_null());
+	if (st.phase_kind)
+		json_object_set_new(o, "phase",
+				    json_pack("{s:i, s:i, s:s, s:s, s:i, s:i, s:o, s:b, s:o, s:o, s:o}", "step", st.step,
+					      "steps", st.nsteps, "kind", st.phase_kind, "name", st.phase_name, "cycle",
+					      st.cycle, "cycles", st.ncycles, "target_c", view_number(st.target_c), "in_band",
+					      st.in_band, "phase_left_s", view_number(st.phase_left_s), "session_left_s",
+					      view_number(st.session_left_s), "elapsed_s", view_number(st.session_elapsed_s)));
+	json_t *w = json_array();
+	for (int i = 0; i < st.nwarnings; i++)
+		json_array_append_new(w, json_string(st.warnings[i]));
+	json_object_set_new(o, "warnings", w);
+	json_object_set_new(o, "outcome", json_string(st.outcome));
+	if (log_path)
+		json_object_set_new(o, "log", json_string(log_path));
+	return o;
+}
+
+json_t *view_plan_run(const struct plan_run *run)
+{
+	json_t *steps = json_array();
+	for (int k = 0; k < run->nsteps; k++) {
+		const struct phase *ph = &run->steps[k];
+		json_array_append_new(steps, json_pack("{s:s, s:s, s:o, s:o}", "kind", plan_kind_name(ph->kind), "name",
+						       ph->name, "target_c",
+						       ph->kind == PHASE_OFF ? json_null() : view_number(ph->target_c),
+						       "duration_s", view_number(ph->duration_s)));
+	}
+	return steps;
+}
+
+json_t *view_plan(const struct plan *plan)
+{
+	static struct plan_run run; /* 6 KiB; the loop is single-threaded */
+	char err[200];
+	json_t *steps = json_array();
+	double total = 0;
+	if (plan_expand(plan, &run, err, sizeof err) == 0)
+		for (int i = 0; i < run.nsteps; i++) {
+			const struct phase *s = &run.steps[i];
+			total += s->duration_s;
+			json_array_append_new(steps, json_pack("{s:s, s:s, s:o, s:o, s:i}", "name", s->name, "kind",
+							       plan_kind_name(s->kind), "target_c",
+							       s->kind == PHASE_OFF ? json_null() : view_number(s->target_c),
+							       "duration_s", view_number(s->duration_s), "cycle",
+							       run.cycle_of[i]));
+		}
+	return json_pack("{s:s, s:i, s:o, s:o}", "name", plan->name, "cycles", plan->cycles, "hold_total_s",
+			 view_number(total), "steps", steps);
+}
+
+double view_plan_hold_s(const struct plan *plan)
+{
+	static struct plan_run run;
+	char err[200];
+	double total = 0;
+	if (plan_expand(plan, &run, err, sizeof err) == 0)
+		for (int i = 0; i < run.nsteps; i++)
+			total += run.steps[i].duration_s;
+	return total;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* The session log (session_log.h). */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "io/logsync.h"
+#include "io/report.h"
+#include "store/session_log.h"
+
+void session_log_init(struct session_log *l, struct sessions_store *store, struct logsync *sync)
+{
+	memset(l, 0, sizeof *l);
+	l->store = store;
+	l->sync = sync;
+	for (int i = 0; i < PAD_MAX; i++)
+		l->slots[i].sync_slot = -1;
+}
+
+static int slot_of(const struct pad_slot *p)
+{
+	return (int)(p - p->table->slots);
+}
+
+const char *session_log_path(const struct session_log *l, const struct pad_slot *p)
+{
+	const char *path = l->slots[slot_of(p)].path;
+	return path[0] ? path : NULL;
+}
+
+bool session_log_in_use(void *ctx, const char *id)
+{
+	const struct session_log *l = ctx;
+	for (int i = 0; i < PAD_MAX; i++)
+		if (l->slots[i].f && !strcmp(l->slots[i].id, id))
+			return true;
+	return false;
+}
+
+/* A number, or nothing when it was not read. */
+static int field(char *buf, size_t len, int decimals, double v)
+{
+	return isfinite(v) ? snprintf(buf, len, ",%.*f", decimals, v) : snprintf(buf, len, ",");
+}
+
+int session_log_format_row(char *buf, size_t len, double t, const struct core_status *st,
+			   const struct pad_reading *r)
+{
+	size_t used = 0;
+	int w = snprintf(buf, len, "%.1f,%s", t, st->phase_kind ? st->phase_kind : st->state_name);
+	const struct {
+		int decimals;
+		double v;
+	} cols[] = {
+		{2, st->target_c}, {2, r->plate_c[0]}, {2, r->plate_c[1]}, {2, r->sink_c}, {4, st->drive}, {3, r->current_a},
+	};
+	for (size_t i = 0; w >= 0 && (used += (size_t)w) < len && i < sizeof cols / sizeof cols[0]; i++)
+		w = field(buf + used, len - used, cols[i].decimals, cols[i].v);
+	if (w < 0 || used >= len)
+		return -1;
+	w = snprintf(buf + used, len - used, ",0x%x", r->fw_faults);
+	return w < 0 || used + (size_t)w >= len ? -1 : 0;
+}
+
+static void write_meta(struct session_log *l, const struct pad_slot *p, const char *outcome, double duration_s)
+{
+	struct session_meta m = {.id = p->session_name, .pad = p->serial, .profile = p->profile,
+				 .started = p->session_wall, .outcome = outcome, .duration_s = duration_s,
+				 .samples = l->slots[slot_of(p)].samples};
+	if (sessions_write_meta(l->store, &m) != 0)
+		report_log(LOG_WARNING, "session %s: cannot write its metadata", p->session_name);
+}
+
+static void open_log(struct session_log *l, const struct pad_slot *p)
+{
+	struct session_log_slot *s = &l->slots[slot_of(p)];
+	char dir[400];
+	snprintf(dir, sizeof dir, "%s/sessions", l->store->state_dir);
+	mkdir(l->store->state_dir, 0750);
+	mkdir(dir, 0750);
+	s->samples = 0;
+	snprintf(s->id, sizeof s->id, "%s", p->session_name);
+	snprintf(s->path, sizeof s->path, "%s/%s.csv", dir, p->session_name);
+	s->f = fopen(s->path, "w");
+	if (!s->f) {
+		report_log(LOG_ERR, "session log %s: %s", s->path, strerror(errno));
+		return;
+	}
+	fprintf(s->f, "# thermopad session %s, pad %s, profile %s\n", p->session_id, p->serial, p->profile);
+	fprintf(s->f, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults\n");
+	fflush(s->f);
+	s->sync_slot = l->sync ? logsync_add(l->sync, fileno(s->f)) : -1;
+	write_meta(l, p, NULL, 0.0);
+}
+
+static void close_log(struct session_log *l, const struct pad_slot *p, const char *outcome, double now)
+{
+	struct session_log_slot *s = &l->slots[slot_of(p)];
+	if (!s->f)
+		return;
+	fprintf(s->f, "# outcome: %s\n", outcome);
+	fflush(s->f);
+	if (l->sync)
+		logsync_release(l->sync, s->sync_slot);
+	s->sync_slot = -1;
+	fclose(s->f);
+	s->f = NULL;
+	write_meta(l, p, outcome, now - p->session_start);
+	int removed = sessions_prune(l->store, time(NULL));
+	if (removed > 0)
+		report_log(LOG_INFO, "log retention: %d old session(s) removed", removed);
+}
+
+static void log_sample(struct session_log *l, const struct pad_slot *p, double now, const struct pad_reading *r)
+{
+	struct session_log_slot *s = &l->slots[slot_of(p)];
+	if (!s->f)
+		return;
+	struct core_status st;
+	pad_status(p, &st);
+	char row[400];
+	if (session_log_format_row(row, sizeof row, now - p->session_start, &st, r) != 0)
+		return;
+	fprintf(s->f, "%s\n", row);
+	s->samples++;
+	/* a line per sample reaches the kernel at once; the disk at least
+	 * once a second (logsync.c), so a crash or power loss costs at most a
+	 * second */
+	fflush(s->f);
+}
+
+static void on_event(void *ctx, const struct pad_slot *p, const struct pad_event *e)
+{
+	struct session_log *l = ctx;
+	switch (e->kind) {
+	case PAD_SESSION_STARTED: open_log(l, p); break;
+	case PAD_SAMPLE: log_sample(l, p, e->t, e->reading); break;
+	case PAD_SESSION_ENDED: close_log(l, p, e->text, e->t); break;
+	default: break; /* the rest is not the log's business */
+	}
+}
+
+struct pad_sink session_log_sink(struct session_log *l)
+{
+	return (struct pad_sink){.ctx = l, .on_event = on_event};
+}
