@@ -9,7 +9,10 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -f "$work/out" ] && sed 's/^/#   /' "$work/out" | tail -n 12; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 work=$(mktemp -d)
-trap '[ -n "${TP_KEEP:-}" ] || rm -rf "$work"' EXIT
+# tmux on a server of this run's own (a socket in $work): a person's own
+# tmux, or another run's, is neither seen nor killed.
+unset TMUX
+trap 'tmux -S "$work/tmux.sock" kill-server 2>/dev/null; [ -n "${TP_KEEP:-}" ] || rm -rf "$work"' EXIT
 # The firmware's 1 s watchdog is 1 s of MODEL time: at time scale S the
 # daemon must answer within 1/S s of wall time, so the scale stays where a
 # busy two-core machine (and the sanitizers) keep up.
@@ -18,7 +21,7 @@ S=40
 
 # Runs a scenario script inside the simulator, next to the daemon. The
 # script gets: tp (the CLI), sim (control commands), wait_model SECONDS,
-# wait_for 'shell condition', daemon_pid.
+# wait_for 'shell condition', daemon_pid, and tmux on this run's server.
 # The firmware watchdog is set to its longest (5 s of model time) except
 # where the watchdog itself is under test: at a time scale, host scheduling
 # jitter is multiplied too.
@@ -42,6 +45,7 @@ config=$config
 top=$top build=$build
 export THERMOPAD_SOCKET=${socket_path:-$work/run/thermopad.sock}
 tp() { "$top/$build/thermopad" "\$@"; }
+tmux() { command tmux -S "$work/tmux.sock" "\$@"; }
 req() { printf "%s\\n" "\$1" | socat -t 5 - UNIX-CONNECT:\$THERMOPAD_SOCKET; }
 sim() { "$top/$build/thermopad-sim" --ctl "\$TP_SIM_CONTROL" "\$@"; }
 field() { sim truth "\$(sim serials | head -n 1)" | tr ' ' '\n' | sed -n "s/^\$1=//p"; }
