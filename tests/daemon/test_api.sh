@@ -209,8 +209,13 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
 	cat >"$work/journal-wrap.sh" <<WRAP
 mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/journal || exit 1
 socat -u UNIX-RECV:/run/systemd/journal/socket OPEN:$work/journal,creat,append &
+socat_pid=\$!
 for _ in \$(seq 1 100); do [ -S /run/systemd/journal/socket ] && break; sleep 0.02; done
 "\$@"
+rc=\$?
+# the stand-in goes with the scenario, not left listening after the test
+kill \$socat_pid; wait \$socat_pid
+exit \$rc
 WRAP
 	: >"$work/daemon.log"
 	daemon_env="JOURNAL_STREAM=\$(stat -c %d:%i $work/daemon.log)"
