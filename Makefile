@@ -1,8 +1,11 @@
 # thermopad: build, test, demo, bench and install.
 #
-#   make            build everything (installs missing Debian packages first)
+#   make            build everything (installs nothing: a packager runs this)
+#   make deps       install the Debian packages that build, tests and demo need
 #   make check      every test, plain and under ASan+UBSan, then the fuzzers briefly
+#                   (installs missing Debian packages first, as demo and bench do)
 #   make demo       the main job on the simulated pad
+#   make deb        the Debian packages (dpkg-buildpackage), in build-deb
 #   make bench      the benchmarks, with their baselines, in one run
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -18,19 +21,28 @@ FUZZ_SMOKE_SECONDS ?= 4
 export PREFIX DESTDIR
 
 .DEFAULT_GOAL := all
-ENTRY_GOALS := all check demo bench fuzz
+ENTRY_GOALS := check demo bench fuzz deb
 OTHER_GOALS := install uninstall install-paths clean format
 
 ifeq ($(INNER),)
-# Outer make: make sure the packages are there, then re-enter so that every
-# pkg-config query below runs with them installed.
-.PHONY: $(ENTRY_GOALS) $(OTHER_GOALS) deps
+# Outer make: for the goals a developer runs, make sure the packages are
+# there, then re-enter so that every pkg-config query below runs with them
+# installed. Plain `make` only names what is missing (a package build has
+# its Build-Depends and must not run apt).
+.PHONY: all $(ENTRY_GOALS) $(OTHER_GOALS) deps
+all:
+	@scripts/deps.sh --check
+	@$(MAKE) --no-print-directory INNER=1 $@
 $(ENTRY_GOALS): deps
 	@$(MAKE) --no-print-directory INNER=1 $@
 $(OTHER_GOALS):
 	@$(MAKE) --no-print-directory INNER=1 $@
 deps:
 	@scripts/deps.sh
+# any other goal (build-tests, check-system, ...) as the inner make has it
+Makefile: ;
+.DEFAULT:
+	@$(MAKE) --no-print-directory INNER=1 $@
 else
 
 CC ?= cc
@@ -102,7 +114,7 @@ demo: all
 bench: all $(BENCH_TARGETS)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang build-deb
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,19 +1,37 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that building, testing and the demo need,
-# when any is missing. Runs apt-get as root or through sudo; where neither
-# is possible it prints the exact command and stops.
+# Installs the Debian packages that building, testing, the demo and the
+# Debian package need, when any is missing. Runs apt-get as root or through
+# sudo; where neither is possible it prints the exact command and stops.
+#   scripts/deps.sh          install what is missing
+#   scripts/deps.sh --check  only name what the build lacks, and fail (plain make)
 set -u
-packages=(
-	gcc make libc6-dev pkg-config clang libclang-rt-14-dev
+build_packages=(
+	gcc make libc6-dev pkg-config
 	libusb-1.0-0-dev libgpiod-dev libinih-dev libsystemd-dev libjansson-dev
 	libcmocka-dev umockdev libumockdev-dev libglib2.0-dev
-	valgrind tmux gnuplot-nox udev systemd procps socat groff-base python3 util-linux
 )
-missing=()
-for p in "${packages[@]}"; do
-	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)
-	[ "$status" = installed ] || missing+=("$p")
-done
+# the tests, the demo, the system test in a container, the package, and
+# the proof that the tests are hermetic (tests/hermetic.sh)
+test_packages=(
+	clang libclang-rt-14-dev valgrind tmux gnuplot-nox udev systemd procps socat
+	groff-base python3 util-linux bsdutils systemd-container
+	dpkg-dev debhelper lintian stress-ng git
+)
+lacking() { # packages... -> those not installed
+	local p status
+	for p in "$@"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)
+		[ "$status" = installed ] || echo "$p"
+	done
+}
+if [ "${1:-}" = --check ]; then
+	missing=$(lacking "${build_packages[@]}" | tr '\n' ' ')
+	[ -z "$missing" ] && exit 0
+	echo "thermopad: the build needs Debian packages that are missing: $missing" >&2
+	echo "thermopad: \`make deps\` installs them (plain make installs nothing)" >&2
+	exit 1
+fi
+mapfile -t missing < <(lacking "${build_packages[@]}" "${test_packages[@]}")
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "thermopad: installing missing packages: ${missing[*]}"
