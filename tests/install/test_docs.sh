@@ -10,7 +10,7 @@ fi
 build=${TP_BUILD:-build}
 n=0 failed=0
 check() { n=$((n + 1)); if eval "$2"; then echo "ok $n - $1"; else failed=$((failed + 1)); echo "not ok $n - $1"; fi; }
-for page in man/thermopad.1 man/thermopadd.8 man/thermopad.conf.5 man/thermopad-profile.5; do
+for page in man/thermopad.1 man/thermopad-sim.1 man/thermopadd.8 man/thermopad.conf.5 man/thermopad-profile.5; do
 	check "$page: groff reads it without a warning" "[ -f $page ] && [ -z \"\$(groff -man -ww -z $page 2>&1)\" ]"
 done
 missing=
