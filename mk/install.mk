@@ -9,6 +9,7 @@ LIBDIR ?= $(PREFIX)/lib/thermopad
 DATADIR ?= $(PREFIX)/share/thermopad
 DOCDIR ?= $(PREFIX)/share/doc/thermopad
 MANDIR ?= $(PREFIX)/share/man
+METAINFODIR ?= $(PREFIX)/share/metainfo
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 pkgvar = $(or $(shell pkg-config --variable=$(2) $(1) 2>/dev/null),$(3))
 UDEVRULESDIR ?= $(call pkgvar,udev,udevdir,/lib/udev)/rules.d
@@ -24,7 +25,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DATADIR)/profiles \
 		$(DESTDIR)$(DATADIR)/pads $(DESTDIR)$(SYSCONFDIR)/thermopad $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
-		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(METAINFODIR) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man,$(sort $(subst .,,$(suffix $(MAN_PAGES)))))
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(LIBEXEC) $(DESTDIR)$(LIBDIR)/
@@ -32,6 +33,7 @@ install: all
 	install -m 0644 sim/pads/*.ini $(DESTDIR)$(DATADIR)/pads/
 	install -m 0644 $(INSTALLED_DOCS) $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(UDEV_RULES) $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 0644 $(METAINFO) $(DESTDIR)$(METAINFODIR)/
 	$(systemd_unit_subst) systemd/thermopadd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/thermopadd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/thermopadd.service
 	install -m 0644 systemd/thermopadd.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
@@ -52,6 +54,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(DATADIR)/pads/,$(notdir $(wildcard sim/pads/*.ini)))
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(INSTALLED_DOCS)))
 	rm -f $(addprefix $(DESTDIR)$(UDEVRULESDIR)/,$(notdir $(UDEV_RULES)))
+	rm -f $(addprefix $(DESTDIR)$(METAINFODIR)/,$(notdir $(METAINFO)))
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(SYSTEMD_UNITS))
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/thermopad.conf $(DESTDIR)$(TMPFILESDIR)/thermopad.conf
 	rm -f $(DESTDIR)$(COMPLETIONDIR)/thermopad

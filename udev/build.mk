@@ -8,3 +8,14 @@ $(UDEV_RULES): $(B)/udev/rules_gen
 	$< >$@.tmp && mv $@.tmp $@
 
 all: $(UDEV_RULES)
+
+# AppStream metainfo: the same VID:PID as a modalias, for software centres.
+METAINFO := $(B)/udev/org.thermopad.thermopad.metainfo.xml
+
+$(B)/udev/metainfo_gen: $(call objs,udev/metainfo_gen.c)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(METAINFO): $(B)/udev/metainfo_gen
+	$< >$@.tmp && mv $@.tmp $@
+
+all: $(METAINFO)
