@@ -21,7 +21,7 @@ FUZZ_SMOKE_SECONDS ?= 4
 export PREFIX DESTDIR
 
 .DEFAULT_GOAL := all
-ENTRY_GOALS := check demo bench fuzz deb
+ENTRY_GOALS := check demo bench fuzz
 OTHER_GOALS := install uninstall install-paths clean format
 
 ifeq ($(INNER),)

@@ -23,6 +23,10 @@ if ! (cd "$out/src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") >"$out/build.l
 fi
 cd "$out"
 ls -1 ./*.deb
+if ! command -v lintian >/dev/null; then
+	echo "thermopad: packages in $out; lintian is not installed, so they are not checked (make deps installs it)"
+	exit 0
+fi
 set -o pipefail
 lintian --fail-on error,warning --info ./*.changes | tee lintian.log
 echo "thermopad: packages in $out, lintian clean of errors and warnings"
