@@ -7,6 +7,8 @@
  */
 #include "core.h"
 
+#include "thermopad_proto.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@ void core_config_default(struct core_config *c)
 	c->sensor_lag_s = 1.5;
 	c->rate_filter_s = 0.5;
 	c->stop_ramp_per_s = 0.5;
+	c->report_period_s = 0.1;
 }
 
 void core_init(struct core *c, const struct core_config *cfg)
@@ -73,6 +76,25 @@ int core_check_phase(const struct safety_limits *lim, const struct phase *ph, do
 	if (ph->kind == PHASE_COLD && ph->duration_s > lim->cold_phase_max_s)
 		return refuse(err, errlen, "phase '%s': %.0f min of cold is more than the %.0f min allowed", ph->name,
 			      ph->duration_s / 60, lim->cold_phase_max_s / 60);
+	return 0;
+}
+
+int core_check_plan(const struct safety_limits *lim, const struct plan_run *run, char *err, size_t errlen)
+{
+	double total = 0, cold = 0;
+	for (int i = 0; i < run->nsteps; i++) {
+		total += run->steps[i].duration_s;
+		if (run->steps[i].kind == PHASE_COLD)
+			cold += run->steps[i].duration_s;
+	}
+	/* phases count from reaching their band, so the session runs longer
+	 * than this sum: the caps still end it in order if it does */
+	if (total > lim->session_max_s)
+		return refuse(err, errlen, "the profile's phases last %.1f min in all, more than the session cap of %.0f min "
+				      "(session_max_min)", total / 60, lim->session_max_s / 60);
+	if (cold > lim->cold_session_max_s)
+		return refuse(err, errlen, "the profile's cold phases last %.1f min in all, more than the %.0f min of cold "
+				      "a session allows (cold_session_max_min)", cold / 60, lim->cold_session_max_s / 60);
 	return 0;
 }
 
@@ -134,6 +156,8 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 	struct plan_run run;
 	if (plan_expand(plan, &run, err, errlen) != 0)
 		return -1;
+	if (core_check_plan(&c->cfg.limits, &run, err, errlen) != 0)
+		return -1;
 	c->plan = *plan;
 	c->run = run;
 	for (int i = 0; i < c->run.nsteps; i++)
@@ -142,6 +166,7 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 	plan_begin(&c->run, now, c->estimate_c);
 	safety_session_start(&c->safety, now);
 	safety_phase_start(&c->safety);
+	safety_windows_restart(&c->safety, now);
 	c->session_start = now;
 	c->state = CORE_RUNNING;
 	snprintf(c->outcome, sizeof c->outcome, "running");
@@ -169,6 +194,15 @@ int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen
 	return 0;
 }
 
+/* However a tune ends, the supervisor's session (its caps, its doses)
+ * ends with it. */
+static void tune_end(struct core *c)
+{
+	c->state = CORE_IDLE;
+	c->drive = 0;
+	safety_session_end(&c->safety);
+}
+
 /* First hold the target with the present gains to learn the drive that
  * holds it (the relay's bias), then run the relay test around it. */
 static void tune_sample(struct core *c, double t, struct core_output *out)
@@ -186,15 +220,13 @@ static void tune_sample(struct core *c, double t, struct core_output *out)
 			if ((bias > 0) != c->tune_heating || fabs(bias) < 0.02) {
 				emit(out, CORE_WARNING, "tune-aborted", "tune aborted: holding %.1f C takes %+.0f %% drive, "
 					"too little to tune on", c->tune_target, bias * 100);
-				c->state = CORE_IDLE;
-				c->drive = 0;
+				tune_end(c);
 				return;
 			}
 			tune_start(&c->tune, t, c->tune_target, bias, fmin(0.5 * fabs(bias) + 0.05, fabs(bias)));
 		} else if (t - c->tune_started > 600) {
 			emit(out, CORE_WARNING, "tune-aborted", "tune aborted: %.1f C not reached in 10 min", c->tune_target);
-			c->state = CORE_IDLE;
-			c->drive = 0;
+			tune_end(c);
 		}
 		return;
 	}
@@ -205,15 +237,11 @@ static void tune_sample(struct core *c, double t, struct core_output *out)
 		c->pid.cfg = c->cfg.pid;
 		emit(out, CORE_INFO, "tune-done", "%s gains: kp %.3f, ki %.4f, kd %.3f, ff %.4f", c->tune_heating ? "heating" : "cooling",
 		     g->kp, g->ki, g->kd, g->ff_per_c);
-		c->state = CORE_IDLE;
-		c->drive = 0;
+		tune_end(c);
 	} else if (c->tune.state == TUNE_ABORTED) {
 		emit(out, CORE_WARNING, "tune-aborted", "tune aborted: %s", c->tune.reason);
-		c->state = CORE_IDLE;
-		c->drive = 0;
+		tune_end(c);
 	}
-	if (c->state == CORE_IDLE)
-		safety_session_end(&c->safety);
 }
 
 int core_pause(struct core *c, double now, char *err, size_t errlen)
@@ -235,6 +263,8 @@ int core_resume(struct core *c, double now, char *err, size_t errlen)
 		return refuse(err, errlen, "no paused session to resume");
 	c->state = CORE_RUNNING;
 	plan_resume(&c->run, now);
+	/* the pause was nobody's runaway: the windows start again */
+	safety_windows_restart(&c->safety, now);
 	return 0;
 }
 
@@ -266,16 +296,95 @@ int core_stop(struct core *c, double now, char *err, size_t errlen)
 	(void)now;
 	if (c->state == CORE_IDLE)
 		return refuse(err, errlen, "no session to stop");
+	if (c->state == CORE_TUNING) {
+		tune_end(c);
+		return 0;
+	}
+	if (c->safety.latched || c->state == CORE_PAUSED || c->drive == 0.0) {
+		/* the drive is already zero: nothing to ramp down */
+		c->drive = 0;
+		end_session(c, "stopped", NULL);
+		return 0;
+	}
 	c->state = CORE_STOPPING;
+	snprintf(c->stop_outcome, sizeof c->stop_outcome, "stopped");
 	return 0;
 }
 
+static int clear_now(struct core *c, double now, char *err, size_t errlen)
+{
+	struct safety_clear_context ctx = {
+		.last = c->have_sample ? &c->last_input : NULL, .now = now, .pad_present = !c->pad_away};
+	return safety_clear(&c->safety, &ctx, err, errlen);
+}
+
+/* How long the pad's reports are watched after CLEAR_FAULTS for its fault
+ * bits to go: the reports already on their way were built before it,
+ * and a firmware that keeps the bit for a hold-off shows it for that long. */
+#define CLEAR_JUDGE_S 1.0
+/* ... and how long the host waits for any report at all (its clock). */
+#define CLEAR_WAIT_S 2.0
+
 int core_clear_faults(struct core *c, double now, char *err, size_t errlen)
 {
-	(void)now;
-	if (!c->safety.latched)
-		return 0;
-	return safety_clear(&c->safety, c->have_sample ? &c->last_input : NULL, err, errlen);
+	uint32_t bits = c->have_sample ? c->last_input.fw_faults : 0;
+	if (!c->safety.latched && !bits)
+		return 0; /* nothing latched: nothing changes */
+	if (c->clear_pending)
+		return CORE_CLEAR_PENDING;
+	if (!bits)
+		return clear_now(c, now, err, errlen);
+	/* the host's own conditions first, on a copy: the latch stays until
+	 * the pad's reports show its bits gone */
+	struct safety trial = c->safety;
+	struct safety_clear_context ctx = {.last = &c->last_input, .now = now, .pad_present = !c->pad_away};
+	if (strcmp(trial.code, "firmware-fault") != 0 && safety_clear(&trial, &ctx, err, errlen) != 0)
+		return -1;
+	if (c->pad_away)
+		return refuse(err, errlen, "the pad is disconnected: plug it back in first");
+	c->clear_pending = true;
+	c->clear_seen_frame = false;
+	c->clear_asked_t = now;
+	return CORE_CLEAR_PENDING;
+}
+
+void core_clear_abandon(struct core *c, const char *why, struct core_output *out)
+{
+	if (!c->clear_pending)
+		return;
+	c->clear_pending = false;
+	emit(out, CORE_WARNING, "clear-refused", "clear-refused: %s is still latched: %s", c->safety.code, why);
+}
+
+/* The reports after CLEAR_FAULTS: the bits gone, then the host's latch is
+ * cleared too (its conditions judged on this very sample); the bits still
+ * there after CLEAR_JUDGE_S, the firmware latched again: the cause is
+ * present, named by the bits. */
+static void judge_clear(struct core *c, const struct core_sample *s, struct core_output *out)
+{
+	if (!c->clear_pending)
+		return;
+	if (!c->clear_seen_frame) {
+		c->clear_seen_frame = true;
+		c->clear_first_t = s->t;
+	}
+	char why[SAFETY_MESSAGE_MAX];
+	if (s->fw_faults == 0) {
+		c->clear_pending = false;
+		c->last_input.fw_faults = 0;
+		if (c->safety.latched && clear_now(c, s->arrival_t > 0 ? s->arrival_t : s->t, why, sizeof why) != 0)
+			emit(out, CORE_WARNING, "clear-refused", "clear-refused: %s", why);
+		else
+			emit(out, CORE_INFO, "faults-cleared", "faults cleared: the pad reports no fault bit");
+	} else if (s->t - c->clear_first_t >= CLEAR_JUDGE_S) {
+		c->clear_pending = false;
+		char bits[400];
+		safety_describe_firmware(s->fw_faults, bits, sizeof bits);
+		emit(out, CORE_WARNING, "clear-refused",
+		     "clear-refused: the pad's firmware still latches %s %.1f s after CLEAR_FAULTS: the cause is still "
+		     "present; remove it and clear again",
+		     bits, s->t - c->clear_first_t);
+	}
 }
 
 /* A latched fault: the session holds (paused) so that a person decides;
@@ -285,15 +394,35 @@ static void on_fault(struct core *c, double now, struct core_output *out)
 	emit(out, CORE_FAULT, c->safety.code, "%s", c->safety.message);
 	c->drive = 0;
 	pid_idle(&c->pid, now);
-	if (strncmp(c->safety.code, "dose-", 5) == 0 || strcmp(c->safety.code, "session-length") == 0) {
-		end_session(c, c->safety.code, out);
-	} else if (c->state == CORE_RUNNING || c->state == CORE_STOPPING) {
+	if (c->state == CORE_STOPPING) {
+		end_session(c, c->stop_outcome, out); /* it was ending anyway */
+	} else if (c->state == CORE_RUNNING) {
 		c->state = CORE_PAUSED;
 		plan_pause(&c->run, now);
 	} else if (c->state == CORE_TUNING) {
-		c->state = CORE_IDLE; /* a fault aborts a tune */
-		safety_session_end(&c->safety);
+		tune_end(c); /* a fault aborts a tune */
 	}
+}
+
+/* A cap reached: the session ends in order, the drive ramping down, and
+ * nothing latches: it is the end of a session, not a hazard. */
+static void on_cap(struct core *c, struct core_output *out)
+{
+	if (!c->safety.cap_reached || (c->state != CORE_RUNNING && c->state != CORE_PAUSED))
+		return;
+	emit(out, CORE_WARNING, c->safety.cap_code, "%s", c->safety.cap_message);
+	snprintf(c->stop_outcome, sizeof c->stop_outcome, "cap reached");
+	if (c->state == CORE_PAUSED || c->drive == 0.0) {
+		end_session(c, c->stop_outcome, out);
+		return;
+	}
+	c->state = CORE_STOPPING;
+}
+
+void core_set_limits(struct core *c, const struct safety_limits *lim)
+{
+	c->cfg.limits = *lim;
+	c->safety.lim = *lim;
 }
 
 void core_external_fault(struct core *c, double now, const char *code, const char *message, struct core_output *out)
@@ -304,6 +433,10 @@ void core_external_fault(struct core *c, double now, const char *code, const cha
 	safety_latch(&c->safety, code, "%s: %s, while %s", code, message, doing);
 	if (out)
 		memset(out, 0, sizeof *out);
+	if (!strcmp(code, "disconnected")) {
+		c->pad_away = true;
+		core_clear_abandon(c, "the pad left the bus", out);
+	}
 	if (!was)
 		on_fault(c, now, out);
 	c->drive = 0;
@@ -372,8 +505,11 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 	double y = mean_plate(s, &any);
 	if (any)
 		c->estimate_c = estimator_update(&c->est, s->t, y);
+	double dt = c->have_sample ? s->t - c->last_t : c->cfg.report_period_s;
 	c->have_sample = true;
 	c->last_t = s->t;
+	c->pad_away = false;
+	judge_clear(c, s, out);
 
 	char doing[200];
 	describe(c, doing, sizeof doing);
@@ -382,6 +518,7 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 	bool tuning = c->state == CORE_TUNING;
 	struct safety_input in = {
 		.t = s->t,
+		.arrival_t = s->arrival_t,
 		.plate_c = {s->plate_c[0], s->plate_c[1]},
 		.plate_ok = {s->plate_ok[0], s->plate_ok[1]},
 		.sink_c = s->sink_c,
@@ -390,6 +527,8 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 		.fw_faults = s->fw_faults,
 		.estimate_c = isnan(c->estimate_c) ? y : c->estimate_c,
 		.target_c = active ? ph->target_c : tuning ? c->tune_target : NAN,
+		.setpoint_c = active ? c->run.setpoint : tuning ? c->tune_target : NAN,
+		.resting = s->fw_state == TP_STATE_REST,
 		.holding = (active && c->run.state == PLAN_HOLD) || (tuning && c->tune.state == TUNE_RELAY),
 		.cold_phase = active && ph->kind == PHASE_COLD,
 		.cooling_limited = cooling_authority(c, s) < 1.0,
@@ -406,6 +545,9 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 			on_fault(c, s->t, out);
 	}
 	track_warnings(c, out);
+	on_cap(c, out);
+	if (!isnan(c->safety.reach_c) && c->state == CORE_RUNNING && c->run.state == PLAN_APPROACH)
+		plan_hold_here(&c->run); /* out of reach: the phase runs at the closest band */
 
 	if (!c->safety.latched) {
 		if (c->state == CORE_RUNNING)
@@ -423,10 +565,10 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 		} else if (c->state == CORE_TUNING && !isnan(c->estimate_c)) {
 			tune_sample(c, s->t, out);
 		} else if (c->state == CORE_STOPPING) {
-			double step = c->cfg.stop_ramp_per_s * 0.1;
+			double step = c->cfg.stop_ramp_per_s * (dt > 0 && dt < 1.0 ? dt : c->cfg.report_period_s);
 			c->drive = fabs(c->drive) <= step ? 0 : c->drive - copysign(step, c->drive);
 			if (c->drive == 0)
-				end_session(c, "stopped", out);
+				end_session(c, c->stop_outcome, out);
 		} else {
 			pid_idle(&c->pid, s->t);
 			c->drive = 0;
@@ -444,6 +586,8 @@ void core_on_tick(struct core *c, double now, struct core_output *out)
 	memset(out, 0, sizeof *out);
 	char doing[200];
 	describe(c, doing, sizeof doing);
+	if (c->clear_pending && now - c->clear_asked_t >= CLEAR_WAIT_S && !c->clear_seen_frame)
+		core_clear_abandon(c, "no report came from the pad after CLEAR_FAULTS", out);
 	bool was = c->safety.latched;
 	if (safety_check_time(&c->safety, now, doing)) {
 		if (c->safety.latched && !was)

@@ -29,12 +29,14 @@ struct core_config {
 	double sensor_lag_s; /* the pad's sensor time constant */
 	double rate_filter_s;
 	double stop_ramp_per_s; /* how fast a stop brings the drive to zero */
+	double report_period_s; /* the pad's telemetry period, from GET_INFO */
 };
 
 void core_config_default(struct core_config *c);
 
 struct core_sample {
-	double t; /* seconds, the caller's clock */
+	double t; /* seconds on the pad's device time (windows, plan, doses) */
+	double arrival_t; /* when it reached the caller, its clock (staleness); 0: t */
 	double plate_c[2]; /* sensors A, B */
 	bool plate_ok[2];
 	double sink_c;
@@ -55,7 +57,7 @@ enum core_severity { CORE_INFO, CORE_WARNING, CORE_FAULT };
 struct core_event {
 	enum core_severity severity;
 	char code[32]; /* stable: "phase", "session-end", "plate-over", ... */
-	char message[320];
+	char message[SAFETY_MESSAGE_MAX];
 };
 
 struct core_output {
@@ -83,6 +85,11 @@ struct core {
 	char warnings[SAFETY_WARN_MAX][32]; /* active, for edge-triggered events */
 	int nwarnings;
 	double session_start;
+	bool pad_away; /* a "disconnected" fault came, and no sample since */
+	/* a clear waiting for the pad's next reports to judge it */
+	bool clear_pending, clear_seen_frame;
+	double clear_asked_t, clear_first_t;
+	char stop_outcome[32]; /* what a stop ramp ends as */
 	/* autotune: hold at the tuning target to learn the bias, then relay */
 	struct tune tune;
 	bool tune_heating;
@@ -95,7 +102,7 @@ struct core_status {
 	const char *state_name;
 	bool fault;
 	char fault_code[32];
-	char fault_message[320];
+	char fault_message[SAFETY_MESSAGE_MAX];
 	char plan_name[PLAN_NAME_MAX];
 	int step, nsteps, cycle, ncycles;
 	const char *phase_kind; /* NULL between sessions */
@@ -120,7 +127,16 @@ int core_resume(struct core *c, double now, char *err, size_t errlen);
 int core_skip(struct core *c, double now, char *err, size_t errlen);
 int core_extend(struct core *c, double seconds, char *err, size_t errlen);
 int core_stop(struct core *c, double now, char *err, size_t errlen);
+/* Clears a latched fault once its condition is gone. Returns -1 with the
+ * reason when it is still present; 0 when done or nothing was latched
+ * (nothing then changes); CORE_CLEAR_PENDING when the pad itself reports
+ * fault bits: the caller sends CLEAR_FAULTS, and the core judges the next
+ * reports, ending with a "faults-cleared" or a "clear-refused" event
+ * naming the cause. core_clear_abandon ends a pending clear whose
+ * CLEAR_FAULTS could not be sent. */
+enum { CORE_CLEAR_PENDING = 1 };
 int core_clear_faults(struct core *c, double now, char *err, size_t errlen);
+void core_clear_abandon(struct core *c, const char *why, struct core_output *out);
 
 /* Autotune of the heating (heating = true, around 38 C) or cooling gains
  * (around 20 C); the result replaces those gains and is reported in a
@@ -130,6 +146,9 @@ int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen
 /* A fault from outside the core: the pad is gone, the emergency stop. */
 void core_external_fault(struct core *c, double now, const char *code, const char *message, struct core_output *out);
 
+/* New limits (a reload) apply at once, to a session in progress too. */
+void core_set_limits(struct core *c, const struct safety_limits *lim);
+
 void core_on_sample(struct core *c, const struct core_sample *s, struct core_output *out);
 void core_on_tick(struct core *c, double now, struct core_output *out);
 
@@ -138,5 +157,8 @@ void core_status(const struct core *c, struct core_status *st);
 /* Is the envelope allowing this target for this kind of phase? */
 int core_check_phase(const struct safety_limits *lim, const struct phase *ph, double neutral_c, char *err,
 		     size_t errlen);
+/* Does the whole plan, expanded, fit the session caps (its length, its
+ * cold time)? The same numbers the supervisor applies while it runs. */
+int core_check_plan(const struct safety_limits *lim, const struct plan_run *run, char *err, size_t errlen);
 
 #endif

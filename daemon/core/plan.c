@@ -123,6 +123,12 @@ void plan_extend(struct plan_run *run, double seconds)
 		run->steps[run->step].duration_s += seconds;
 }
 
+void plan_hold_here(struct plan_run *run)
+{
+	if (run->state == PLAN_APPROACH)
+		run->state = PLAN_HOLD;
+}
+
 const struct phase *plan_current(const struct plan_run *run)
 {
 	return run->state == PLAN_DONE || run->state == PLAN_IDLE ? NULL : &run->steps[run->step];

@@ -67,6 +67,9 @@ void plan_pause(struct plan_run *run, double t);
 void plan_resume(struct plan_run *run, double t);
 void plan_skip(struct plan_run *run, double t, double pv);
 void plan_extend(struct plan_run *run, double seconds);
+/* The target is out of reach: the phase's clock runs from here, at the
+ * closest temperature the pad can hold. */
+void plan_hold_here(struct plan_run *run);
 
 const struct phase *plan_current(const struct plan_run *run);
 /* Time left in this phase (its full duration while approaching) and in

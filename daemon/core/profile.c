@@ -238,6 +238,8 @@ static int validate(struct parse *ps, const char *text)
 	char err[256];
 	if (plan_expand(plan, &run, err, sizeof err) != 0)
 		return ini_fail(&ps->err, "%s", err);
+	if (core_check_plan(ps->lim, &run, err, sizeof err) != 0)
+		return ini_fail(&ps->err, "%s", err);
 	return 1;
 }
 

@@ -11,7 +11,98 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "thermopad_proto.h"
+
 static const char *const sensor_name[3] = {"plate A", "plate B", "heat sink"};
+
+const struct safety_check_info safety_checks[] = {
+	{"plate-over", "let the pad cool, then clear the fault; if it repeats, stop using the pad",
+	 "both plate sensors read below plate_max_c"},
+	{"plate-under", "let the pad warm, then clear the fault; if it repeats, stop using the pad",
+	 "both plate sensors read above plate_min_c"},
+	{"sensor-invalid", "check the pad's cable and connector, then clear the fault",
+	 "every sensor gives a valid reading"},
+	{"sensor-disagree", "check that the pad lies flat on the skin, then clear the fault",
+	 "plate A and B agree within disagree_c"},
+	{"sensor-frozen", "the sensor may have come loose: unplug and replug the pad",
+	 "the sensors give valid readings (the window restarts)"},
+	{"sensor-noisy", "the sensor is failing: unplug the pad and have it checked",
+	 "the sensor's readings are steady again"},
+	{"sink-over", "check the fan and that the vents are free, then clear the fault",
+	 "the heat sink reads below sink_max_c"},
+	{"runaway-no-progress", "check that the pad lies on the skin and the fan runs, then clear the fault",
+	 "the heat sink is below sink_limit_c (the windows restart)"},
+	{"runaway-hold", "check that the pad lies on the skin and the fan runs, then clear the fault",
+	 "the heat sink is below sink_limit_c (the windows restart)"},
+	{"runaway-wrong-way", "the module may be wired backwards or the fan dead: stop using the pad and have it checked",
+	 "the heat sink is below sink_limit_c and the plate inside the setpoint range"},
+	{"drive-while-off", "unplug the pad now: its output stage may be stuck",
+	 "the module draws no more than the off-current limit"},
+	{"drift-while-off", "unplug the pad now: its output stage may be stuck",
+	 "the plate no longer drifts with the drive off"},
+	{"firmware-fault", "see the fault named; clear it once its cause is gone",
+	 "the pad accepts CLEAR_FAULTS and reports no fault bit after it"},
+	{"stale-telemetry", "check the USB cable; if the daemon was stopped, clear the fault",
+	 "telemetry arrives again"},
+	{"disconnected", "plug the pad back in, then clear the fault", "the pad is back on the bus"},
+	{"pad-reset", "the pad restarted by itself: clear the fault; if it repeats, have the pad checked",
+	 "always (the host has sent the limits and the watchdog again)"},
+	{"emergency-stop", "release the emergency-stop button, then clear the fault", "the button is released"},
+	{"dose-heat", "rest the skin before the next heat session", "a cap: ends the session, no latch"},
+	{"dose-cold-phase", "rest the skin before more cold", "a cap: ends the session, no latch"},
+	{"dose-cold-session", "rest the skin before more cold", "a cap: ends the session, no latch"},
+	{"session-length", "rest before the next session", "a cap: ends the session, no latch"},
+};
+const size_t safety_ncheck = sizeof safety_checks / sizeof safety_checks[0];
+
+const struct safety_check_info *safety_check_find(const char *code)
+{
+	for (size_t i = 0; i < safety_ncheck; i++)
+		if (strcmp(safety_checks[i].code, code) == 0)
+			return &safety_checks[i];
+	return NULL;
+}
+
+/* What a person should do about one firmware bit, by its protocol name. */
+static const struct {
+	const char *bit, *meaning;
+} firmware_bits[] = {
+	{"watchdog", "no command reached it within its watchdog time (the host stalled)"},
+	{"plate-over", "a plate sensor read above its hard maximum"},
+	{"plate-under", "a plate sensor read below its hard minimum"},
+	{"sink-over", "the heat sink read above its hard maximum: check the fan"},
+	{"sensor-a-open", "plate sensor A is open: check the cable"},
+	{"sensor-a-short", "plate sensor A is shorted: check the cable"},
+	{"sensor-b-open", "plate sensor B is open: check the cable"},
+	{"sensor-b-short", "plate sensor B is shorted: check the cable"},
+	{"sink-sensor-open", "the heat-sink sensor is open: check the cable"},
+	{"sink-sensor-short", "the heat-sink sensor is shorted: check the cable"},
+	{"overcurrent", "the module drew more than its current limit"},
+	{"supply", "the supply voltage was out of range: check the power supply"},
+	{"fuse", "the thermal fuse opened: the pad needs service"},
+};
+
+void safety_describe_firmware(uint32_t bits, char *buf, size_t len)
+{
+	size_t used = 0;
+	if (len)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < 32; i++) {
+		uint32_t bit = 1u << i;
+		if (!(bits & bit))
+			continue;
+		const char *name = proto_fault_name(bit), *meaning = "a fault this host does not know";
+		for (size_t j = 0; j < sizeof firmware_bits / sizeof firmware_bits[0]; j++)
+			if (!strcmp(firmware_bits[j].bit, name))
+				meaning = firmware_bits[j].meaning;
+		int n = strcmp(name, "unknown-fault") == 0
+				? snprintf(buf + used, len - used, "%sbit 0x%x (%s)", used ? "; " : "", bit, meaning)
+				: snprintf(buf + used, len - used, "%s%s (%s)", used ? "; " : "", name, meaning);
+		if (n < 0 || (size_t)n >= len - used)
+			return;
+		used += (size_t)n;
+	}
+}
 
 void safety_limits_hard(struct safety_limits *l)
 {
@@ -19,7 +110,7 @@ void safety_limits_hard(struct safety_limits *l)
 		.plate_max_c = 45.0, .plate_min_c = 5.0,
 		.setpoint_max_c = 42.0, .setpoint_min_c = 10.0,
 		.disagree_c = 1.5, .bad_samples = 3,
-		.frozen_s = 3.0, .frozen_drive = 0.3,
+		.frozen_s = 30.0, .frozen_drive = 0.3,
 		.stale_zero_s = 0.5, .stale_fault_s = 2.0,
 		.progress_s = 60.0, .progress_c = 1.0,
 		.hold_band_c = 2.0, .hold_s = 60.0,
@@ -36,6 +127,7 @@ void safety_limits_default(struct safety_limits *l)
 {
 	safety_limits_hard(l);
 	l->session_max_s = 3600.0; /* 60 min; a configuration may allow up to 120 */
+	l->frozen_s = 20.0; /* a clean filtered NTC may read the same for seconds */
 }
 
 /* Which way is narrower, per limit: +1 smaller is narrower, -1 larger. */
@@ -93,12 +185,19 @@ void safety_init(struct safety *s, const struct safety_limits *lim)
 	memset(s, 0, sizeof *s);
 	s->lim = *lim;
 	s->last_target = NAN;
+	s->reach_c = NAN;
+	s->slow_y = NAN;
+	/* the reference module; a pad's own figures may replace them */
+	s->module_seebeck_v_per_k = 0.053;
+	s->module_resistance_ohm = 2.1;
 }
 
 void safety_session_start(struct safety *s, double t)
 {
 	s->session_running = true;
 	s->session_start = t;
+	s->cap_reached = false;
+	s->cap_code[0] = s->cap_message[0] = '\0';
 	s->cem43_min = 0;
 	s->cold_session_s = 0;
 	s->cold_phase_s = 0;
@@ -122,6 +221,36 @@ __attribute__((format(printf, 3, 0))) static void vlatch(struct safety *s, const
 	s->latched = true;
 	snprintf(s->code, sizeof s->code, "%s", code);
 	vsnprintf(s->message, sizeof s->message, fmt, ap);
+	const struct safety_check_info *info = safety_check_find(code);
+	size_t n = strlen(s->message);
+	if (info && n < sizeof s->message)
+		snprintf(s->message + n, sizeof s->message - n, ": %s", info->what_to_do);
+}
+
+/* A cap ends the session in order: no latch, reported once. */
+__attribute__((format(printf, 3, 4))) static void cap(struct safety *s, const char *code, const char *fmt, ...)
+{
+	if (s->cap_reached || !s->session_running)
+		return;
+	s->cap_reached = true;
+	snprintf(s->cap_code, sizeof s->cap_code, "%s", code);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->cap_message, sizeof s->cap_message, fmt, ap);
+	va_end(ap);
+	const struct safety_check_info *info = safety_check_find(code);
+	size_t n = strlen(s->cap_message);
+	if (info && n < sizeof s->cap_message)
+		snprintf(s->cap_message + n, sizeof s->cap_message - n, ": %s", info->what_to_do);
+}
+
+void safety_windows_restart(struct safety *s, double t)
+{
+	s->frozen_since = s->progress_t = s->hold_out_since = s->wrong_t = t;
+	s->off_since = s->disobey_since = t;
+	s->off_samples = 0;
+	s->wrong_sign = 0;
+	s->last_target = NAN;
 }
 
 void safety_latch(struct safety *s, const char *code, const char *fmt, ...)
@@ -160,6 +289,122 @@ static void check_cutoff(struct safety *s, const struct safety_input *in)
 	}
 }
 
+/* A sensor that froze (came loose, a stuck converter) reads the same while
+ * the plate must move: armed only while approaching a target under strong
+ * drive, where a change is due, and over tens of seconds, because a clean
+ * filtered NTC may read the same hundredth for seconds. One sensor still
+ * while the other moves is frozen; both still from the start of an
+ * approach is a plate that does not respond. A plateau reached after
+ * moving (a target out of reach) is neither. */
+#define FROZEN_STILL_C 0.02
+#define FROZEN_OTHER_MOVED_C 0.2
+
+static void frozen_restart(struct safety *s, const struct safety_input *in)
+{
+	s->frozen_since = in->t;
+	s->frozen_value[0] = in->plate_c[0];
+	s->frozen_value[1] = in->plate_c[1];
+}
+
+static void check_frozen(struct safety *s, const struct safety_input *in)
+{
+	double sp = isnan(in->setpoint_c) ? in->target_c : in->setpoint_c;
+	bool armed = !isnan(in->target_c) && !in->holding && fabs(in->drive) >= s->lim.frozen_drive &&
+		     fabs(sp - in->estimate_c) > s->lim.hold_band_c;
+	if (!(in->target_c == s->frozen_target)) {
+		/* a new target: until the plate has responded, both sensors
+		 * still is a plate that does not respond */
+		s->frozen_target = in->target_c;
+		s->frozen_from_change = true;
+	}
+	if (!armed || !s->frozen_armed) {
+		frozen_restart(s, in);
+		s->frozen_armed = armed;
+		return;
+	}
+	double moved[2];
+	bool still[2];
+	for (int i = 0; i < 2; i++) {
+		moved[i] = in->plate_ok[i] ? fabs(in->plate_c[i] - s->frozen_value[i]) : NAN;
+		still[i] = in->plate_ok[i] && moved[i] < FROZEN_STILL_C;
+		if (moved[i] >= FROZEN_OTHER_MOVED_C)
+			s->frozen_from_change = false; /* it responded */
+	}
+	if (in->t - s->frozen_since < s->lim.frozen_s)
+		return;
+	int which = -1;
+	if (still[0] && !still[1] && moved[1] >= FROZEN_OTHER_MOVED_C)
+		which = 0;
+	else if (still[1] && !still[0] && moved[0] >= FROZEN_OTHER_MOVED_C)
+		which = 1;
+	if (which >= 0)
+		safety_latch(s, "sensor-frozen",
+			     "sensor-frozen: sensor %s has stayed at %.2f C for %.1f s (limit %.1f s) while plate %s "
+			     "moved %.2f C, under a drive of %+.0f %%, while %s",
+			     sensor_name[which], in->plate_c[which], in->t - s->frozen_since, s->lim.frozen_s,
+			     which ? "A" : "B", moved[!which], in->drive * 100, in->doing);
+	else if (still[0] && still[1] && s->frozen_from_change)
+		safety_latch(s, "sensor-frozen",
+			     "sensor-frozen: plate A and B have stayed at %.2f and %.2f C for %.1f s (limit %.1f s) "
+			     "from the start of the approach, under a drive of %+.0f %%, while %s",
+			     in->plate_c[0], in->plate_c[1], in->t - s->frozen_since, s->lim.frozen_s, in->drive * 100,
+			     in->doing);
+	s->frozen_from_change = false;
+	frozen_restart(s, in);
+}
+
+/* A failing sensor that turns noisy: its sample-to-sample steps, against
+ * what a plate can physically do in that time, and against the other
+ * sensor on the same plate. A plate's heat capacity bounds its rate
+ * (about 1.4 C/s heating, 0.8 C/s cooling on the reference pad, some 4 C/s
+ * on a light plate), and the two sensors see the same plate through the
+ * same lag: their difference moves slowly. So the check watches the step
+ * of A - B: healthy noise of sigma 0.1 C on each gives steps of 0.2 C rms
+ * (2 sigma), 0.16 C on average; a sensor with sigma 0.5 C gives 0.58 C on
+ * average. An exponentially weighted mean of the step's size over about
+ * 5 s of samples, against a bound of 0.3 C, separates the two with a wide
+ * margin either side. Each step counts at most 1.2 C: one jump (a sensor
+ * shifted by an offset) is the disagreement check's, not noise. */
+#define NOISY_STEP_C 0.3
+#define NOISY_STEP_CLIP_C 1.2
+#define NOISY_WEIGHT 0.02
+#define NOISY_MIN_SAMPLES 50
+
+static void check_noisy(struct safety *s, const struct safety_input *in)
+{
+	bool both = in->plate_ok[0] && in->plate_ok[1];
+	double d = both ? in->plate_c[0] - in->plate_c[1] : NAN;
+	if (!both || !s->noisy_have) {
+		s->noisy_have = both;
+		s->noisy_last_diff = d;
+		s->noisy_ms = 0;
+		s->noisy_n = 0;
+		for (int i = 0; i < 2; i++)
+			s->noisy_last[i] = in->plate_c[i];
+		return;
+	}
+	double step = fmin(fabs(d - s->noisy_last_diff), NOISY_STEP_CLIP_C);
+	s->noisy_last_diff = d;
+	s->noisy_ms += NOISY_WEIGHT * (step - s->noisy_ms);
+	/* which sensor: the one whose own steps are larger */
+	double own[2];
+	for (int i = 0; i < 2; i++) {
+		double st = fmin(fabs(in->plate_c[i] - s->noisy_last[i]), NOISY_STEP_CLIP_C);
+		s->noisy_own[i] += NOISY_WEIGHT * (st - s->noisy_own[i]);
+		s->noisy_last[i] = in->plate_c[i];
+		own[i] = s->noisy_own[i];
+	}
+	if (++s->noisy_n < NOISY_MIN_SAMPLES)
+		return;
+	if (s->noisy_ms > NOISY_STEP_C) {
+		int which = own[0] >= own[1] ? 0 : 1;
+		safety_latch(s, "sensor-noisy",
+			     "sensor-noisy: sensor %s is noisy: its readings jump %.2f C on average from one sample "
+			     "to the next against the other plate sensor (limit %.2f C; now %.2f C), while %s",
+			     sensor_name[which], s->noisy_ms, NOISY_STEP_C, in->plate_c[which], in->doing);
+	}
+}
+
 static void check_sensors(struct safety *s, const struct safety_input *in)
 {
 	const bool ok[3] = {in->plate_ok[0], in->plate_ok[1], in->sink_ok};
@@ -182,23 +427,8 @@ static void check_sensors(struct safety *s, const struct safety_input *in)
 	} else {
 		s->disagree = 0;
 	}
-	/* a reading that does not move at all while the drive is high is a
-	 * sensor that came loose or froze, not a plate */
-	bool strong = fabs(in->drive) >= s->lim.frozen_drive;
-	bool either_same = (ok[0] && fabs(v[0] - s->frozen_value[0]) < 0.005) ||
-			   (ok[1] && fabs(v[1] - s->frozen_value[1]) < 0.005);
-	if (!strong || !either_same) {
-		s->frozen_since = in->t;
-		s->frozen_value[0] = v[0];
-		s->frozen_value[1] = v[1];
-	} else if (in->t - s->frozen_since >= s->lim.frozen_s) {
-		int which = fabs(v[0] - s->frozen_value[0]) < 0.005 ? 0 : 1;
-		safety_latch(s, "sensor-frozen",
-			     "sensor-frozen: sensor %s has read exactly %.2f C for %.1f s (limit %.1f s) "
-			     "under a drive of %+.0f %%, while %s",
-			     sensor_name[which], v[which], in->t - s->frozen_since, s->lim.frozen_s, in->drive * 100,
-			     in->doing);
-	}
+	check_frozen(s, in);
+	check_noisy(s, in);
 }
 
 static void check_sink(struct safety *s, const struct safety_input *in)
@@ -213,80 +443,49 @@ static void check_sink(struct safety *s, const struct safety_input *in)
 		     s->lim.sink_limit_c);
 }
 
-static void check_runaway(struct safety *s, const struct safety_input *in)
+/* The current a module with zero drive carries: the temperature
+ * difference across it drives -S*dT/R through the bridge. Anything beyond
+ * that, and a margin for the module's spread (S and R each +-25 %) and
+ * the current sensor, is the bridge driving what it was not told to. */
+#define OFF_MARGIN_A 0.3
+#define OFF_SPREAD 0.5
+
+static double seebeck_current(const struct safety *s, const struct safety_input *in, double plate)
 {
-	double target = in->target_c;
-	if (isnan(target)) {
-		s->last_target = NAN;
-	} else {
-		double err = fabs(target - in->estimate_c);
-		/* after a target change: real progress is due within a time */
-		if (!(target == s->last_target)) {
-			s->last_target = target;
-			s->progress_t = in->t;
-			s->progress_err = err;
-		}
-		if (in->cooling_limited && target < in->estimate_c) {
-			/* no progress because cooling is held back on purpose:
-			 * a warning, and the check waits until the sink recovers */
-			warn(s, "cooling-limited",
-			     "cooling held back by the hot heat sink: %.2f C may not be reachable (plate %.2f C)", target,
-			     in->estimate_c);
-			s->progress_t = in->t;
-			s->progress_err = err;
-		} else if (in->holding || err <= s->lim.hold_band_c) {
-			s->progress_t = in->t;
-			s->progress_err = err;
-		} else if (s->progress_err - err >= s->lim.progress_c) {
-			s->progress_t = in->t; /* progress made: the next is due */
-			s->progress_err = err;
-		} else if (in->t - s->progress_t >= s->lim.progress_s) {
-			safety_latch(s, "runaway-no-progress",
-				     "runaway-no-progress: the plate (%.2f C by the sensors' estimate) came less than "
-				     "%.1f C closer to %.2f C in %.0f s, while %s",
-				     in->estimate_c, s->lim.progress_c, target, s->lim.progress_s, in->doing);
-		}
-		/* while holding: the error may not stay outside the band */
-		if (in->holding && err > s->lim.hold_band_c) {
-			if (in->t - s->hold_out_since >= s->lim.hold_s)
-				safety_latch(s, "runaway-hold",
-					     "runaway-hold: the plate (%.2f C) has been more than %.1f C from %.2f C for "
-					     "%.0f s, while %s",
-					     in->estimate_c, s->lim.hold_band_c, target, s->lim.hold_s, in->doing);
-		} else {
-			s->hold_out_since = in->t;
-		}
-	}
-	/* moving the wrong way under strong drive: a dead fan turns a cooler
-	 * into a heater, a swapped wire turns heating into cooling */
-	int dir = fabs(in->drive) >= s->lim.strong_drive ? (in->drive > 0 ? 1 : -1) : 0;
-	if (dir == 0 || dir != s->wrong_sign) {
-		s->wrong_sign = dir;
-		s->wrong_t = in->t;
-		s->wrong_temp = in->estimate_c;
-	} else if (in->t - s->wrong_t >= s->lim.wrong_way_s) {
-		double moved = (in->estimate_c - s->wrong_temp) * dir;
-		if (moved <= -s->lim.wrong_way_c)
-			safety_latch(s, "runaway-wrong-way",
-				     "runaway-wrong-way: under %s drive of %+.0f %% the plate went %s by %.2f C in %.0f s "
-				     "(limit %.1f C), now %.2f C, while %s",
-				     dir > 0 ? "heating" : "cooling", in->drive * 100, dir > 0 ? "down" : "up", -moved,
-				     in->t - s->wrong_t, s->lim.wrong_way_c, in->estimate_c, in->doing);
-		s->wrong_t = in->t; /* next window */
-		s->wrong_temp = in->estimate_c;
-	}
+	if (!in->sink_ok || !isfinite(plate))
+		return 0.0;
+	return -s->module_seebeck_v_per_k * (plate - in->sink_c) / s->module_resistance_ohm;
+}
+
+static void check_off(struct safety *s, const struct safety_input *in)
+{
 	/* current while the drive is off, as commanded and as the firmware
-	 * reports applying it: the bridge does what it was not told. (Until
-	 * the firmware confirms the zero, current is the last command still in
-	 * force, not a stuck bridge.) */
-	if (in->drive == 0.0 && in->drive_applied == 0.0 && fabs(in->current_a) > s->lim.off_current_a) {
-		if (in->t - s->off_since >= s->lim.off_s)
+	 * reports applying it: the bridge does what it was not told. Until
+	 * the firmware confirms the zero, current is the last command still
+	 * in force; the first frame after it applies the zero may still carry
+	 * the current measured before. The condition must then hold on two
+	 * samples or more, counted from the first where it holds. */
+	bool off = in->drive == 0.0 && in->drive_applied == 0.0;
+	bool first_zero = off && s->last_applied != 0.0;
+	double seebeck = seebeck_current(s, in, in->estimate_c);
+	double excess = fabs(in->current_a - seebeck);
+	double limit = OFF_MARGIN_A + OFF_SPREAD * fabs(seebeck);
+	if (limit > s->lim.off_current_a)
+		limit = s->lim.off_current_a;
+	if (first_zero) {
+		/* neither counts nor restarts */
+	} else if (off && excess > limit) {
+		if (s->off_samples++ == 0)
+			s->off_since = in->t;
+		if (s->off_samples >= 2 && in->t - s->off_since >= s->lim.off_s)
 			safety_latch(s, "drive-while-off",
-				     "drive-while-off: the module draws %.2f A (limit %.2f A) while the drive is off, "
-				     "plate %.2f C, while %s",
-				     in->current_a, s->lim.off_current_a, in->estimate_c, in->doing);
+				     "drive-while-off: the module draws %.2f A while the drive is off; the temperature "
+				     "difference alone drives %.2f A, and %.2f A more is over the limit %.2f A "
+				     "(for %.1f s), plate %.2f C, heat sink %.2f C, while %s",
+				     in->current_a, seebeck, excess, limit, in->t - s->off_since, in->estimate_c, in->sink_c,
+				     in->doing);
 	} else {
-		s->off_since = in->t;
+		s->off_samples = 0;
 	}
 	/* ... and a firmware that has acknowledged the zero must apply it
 	 * (within off_s: it applies a command at its next tick). Counting
@@ -302,56 +501,255 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 	} else {
 		s->disobey_since = in->t;
 	}
+	s->last_applied = in->drive_applied;
+}
+
+/* The wrong way, fast: a module wired backwards heats at full rate while
+ * cooling is asked for (about 1.4 C/s on the reference pad, up to 4 C/s
+ * on a light plate; 0.8 C/s the other way). From a start at 38 C the
+ * true plate must not pass 42.5 C: 4.5 C, some 3 s at 1.4 C/s, of which
+ * the sensor's lag (1.5-3.5 s) takes most. So the plate sensors' mean,
+ * lightly smoothed (0.3 s), may not move 0.5 C the wrong way in a
+ * sliding 1.5 s under strong applied drive: the sensor shows that 1.2 to
+ * 1.8 s after the module starts, and a healthy pad never does it (its
+ * smoothed noise is some 0.04 C; thermal inertia moves the plate on after
+ * a reversal, but the firmware's polarity rest lies between, and the
+ * window starts after it). The slow window above (wrong_way_s) catches the
+ * slow drift of a dead fan. */
+#define FAST_WRONG_WINDOW_S 1.5
+#define FAST_WRONG_C 0.5
+#define FAST_SMOOTH_S 0.3
+
+static void check_wrong_way_fast(struct safety *s, const struct safety_input *in)
+{
+	int dir = fabs(in->drive) >= s->lim.strong_drive ? (in->drive > 0 ? 1 : -1) : 0;
+	double y = NAN, sum = 0;
+	int n = 0;
+	for (int i = 0; i < 2; i++)
+		if (in->plate_ok[i] && isfinite(in->plate_c[i]))
+			sum += in->plate_c[i], n++;
+	if (n)
+		y = sum / n;
+	if (dir == 0 || dir != s->fast_dir || in->resting || in->drive_applied == 0.0 || isnan(y)) {
+		s->fast_dir = in->resting || in->drive_applied == 0.0 ? 0 : dir;
+		s->fast_n = s->fast_head = 0;
+		s->fast_y = y;
+		return;
+	}
+	double dt = s->fast_n ? in->t - s->fast_hist_t[(s->fast_head + SAFETY_FAST_HISTORY - 1) % SAFETY_FAST_HISTORY]
+			      : 0.0;
+	s->fast_y += dt > 0 ? (y - s->fast_y) * fmin(1.0, dt / FAST_SMOOTH_S) : 0.0;
+	s->fast_hist_t[s->fast_head] = in->t;
+	s->fast_hist_y[s->fast_head] = s->fast_y;
+	s->fast_head = (s->fast_head + 1) % SAFETY_FAST_HISTORY;
+	if (s->fast_n < SAFETY_FAST_HISTORY)
+		s->fast_n++;
+	/* the newest entry at least a window old */
+	for (int k = 1; k < s->fast_n; k++) {
+		int i = (s->fast_head + SAFETY_FAST_HISTORY - 1 - k) % SAFETY_FAST_HISTORY;
+		if (in->t - s->fast_hist_t[i] < FAST_WRONG_WINDOW_S)
+			continue;
+		double moved = (s->fast_y - s->fast_hist_y[i]) * dir;
+		if (moved <= -FAST_WRONG_C)
+			safety_latch(s, "runaway-wrong-way",
+				     "runaway-wrong-way: under %s drive of %+.0f %% the plate sensors went %s by %.2f C in "
+				     "%.1f s (limit %.1f C), now %.2f C, while %s",
+				     dir > 0 ? "heating" : "cooling", in->drive * 100, dir > 0 ? "down" : "up", -moved,
+				     in->t - s->fast_hist_t[i], FAST_WRONG_C, y, in->doing);
+		break;
+	}
+}
+
+static void check_runaway(struct safety *s, const struct safety_input *in)
+{
+	double target = in->target_c;
+	if (isnan(target)) {
+		/* no target: nothing to progress toward, and nothing held; the
+		 * windows start again when a target returns (after a pause, an
+		 * off phase) */
+		s->last_target = NAN;
+		s->progress_t = s->hold_out_since = in->t;
+		s->reach_c = NAN;
+	} else {
+		double sp = isnan(in->setpoint_c) ? target : in->setpoint_c;
+		double err = fabs(sp - in->estimate_c);
+		/* after a target change: real progress is due within a time */
+		if (!(target == s->last_target)) {
+			s->last_target = target;
+			s->progress_t = in->t;
+			s->progress_err = err;
+			s->progress_first = true;
+			s->reach_c = NAN;
+		}
+		double toward = target > in->estimate_c ? 1.0 : -1.0;
+		bool saturated = in->drive * toward >= 0.95;
+		if (in->cooling_limited && target < in->estimate_c && !in->holding) {
+			/* no progress because cooling is held back on purpose:
+			 * a warning and no fault (the sink's own limits guard
+			 * it); no progress for a window, and the closest band
+			 * is what this pad can hold */
+			warn(s, "cooling-limited",
+			     "cooling held back by the hot heat sink: %.2f C may not be reachable (plate %.2f C)", target,
+			     in->estimate_c);
+			if (s->progress_err - err >= s->lim.progress_c || in->t - s->progress_t >= s->lim.progress_s) {
+				if (s->progress_err - err < s->lim.progress_c)
+					s->reach_c = in->estimate_c;
+				s->progress_t = in->t;
+				s->progress_err = err;
+			}
+		} else if (in->holding || err <= s->lim.hold_band_c) {
+			s->progress_t = in->t;
+			s->progress_err = err;
+		} else if (s->progress_err - err >= s->lim.progress_c) {
+			s->progress_t = in->t; /* progress made: the next is due */
+			s->progress_err = err;
+			s->progress_first = false;
+		} else if (in->t - s->progress_t >= s->lim.progress_s) {
+			bool sink_fine = in->sink_ok && in->sink_c <= s->lim.sink_limit_c;
+			if (!s->progress_first && saturated && sink_fine && err <= s->progress_err + s->lim.progress_c / 2) {
+				/* full drive, the plate steady or creeping closer,
+				 * the sink fine: the module's reach, not a hazard */
+				s->reach_c = in->estimate_c;
+				s->progress_t = in->t;
+				s->progress_err = err;
+			} else {
+				safety_latch(s, "runaway-no-progress",
+					     "runaway-no-progress: the plate (%.2f C by the sensors' estimate) came less "
+					     "than %.1f C closer to %.2f C in %.0f s under a drive of %+.0f %%, while %s",
+					     in->estimate_c, s->lim.progress_c, sp, s->lim.progress_s, in->drive * 100,
+					     in->doing);
+			}
+		}
+		if (!isnan(s->reach_c)) {
+			if ((target - in->estimate_c) * toward < (target - s->reach_c) * toward)
+				s->reach_c = in->estimate_c; /* closer still */
+			warn(s, "out-of-reach", "%.2f C is out of reach on this pad: holding at %.2f C", target,
+			     s->reach_c);
+		}
+		/* while holding: the error may not stay outside the band (the
+		 * band around the closest reachable temperature, if the target
+		 * is out of reach) */
+		double ref = isnan(s->reach_c) ? sp : s->reach_c;
+		double herr = fabs(ref - in->estimate_c);
+		if (in->holding && herr > s->lim.hold_band_c) {
+			if (in->t - s->hold_out_since >= s->lim.hold_s)
+				safety_latch(s, "runaway-hold",
+					     "runaway-hold: the plate (%.2f C) has been more than %.1f C from %.2f C for "
+					     "%.0f s, while %s",
+					     in->estimate_c, s->lim.hold_band_c, ref, s->lim.hold_s, in->doing);
+		} else {
+			s->hold_out_since = in->t;
+		}
+	}
+	/* moving the wrong way under strong drive, slowly: a dead fan turns
+	 * a cooler into a heater. On the sensors' smoothed mean, not the
+	 * lag-compensated estimate (which amplifies their noise); not while
+	 * cooling is held back for the hot sink (the plate then warms by
+	 * design, and the sink's limits guard it). */
+	double y = NAN, sum = 0;
+	int n = 0;
+	for (int i = 0; i < 2; i++)
+		if (in->plate_ok[i] && isfinite(in->plate_c[i]))
+			sum += in->plate_c[i], n++;
+	if (n)
+		y = sum / n;
+	if (isnan(s->slow_y) || isnan(y) || in->t - s->slow_t > 1.0)
+		s->slow_y = y;
+	else
+		s->slow_y += (y - s->slow_y) * fmin(1.0, (in->t - s->slow_t) / 0.5);
+	s->slow_t = in->t;
+	int dir = fabs(in->drive) >= s->lim.strong_drive ? (in->drive > 0 ? 1 : -1) : 0;
+	bool held_back = dir < 0 && in->cooling_limited;
+	if (dir == 0 || dir != s->wrong_sign || in->resting || held_back || isnan(s->slow_y)) {
+		s->wrong_sign = in->resting || held_back ? 0 : dir;
+		s->wrong_t = in->t;
+		s->wrong_temp = s->slow_y;
+	} else if (in->t - s->wrong_t >= s->lim.wrong_way_s) {
+		double moved = (s->slow_y - s->wrong_temp) * dir;
+		if (moved <= -s->lim.wrong_way_c)
+			safety_latch(s, "runaway-wrong-way",
+				     "runaway-wrong-way: under %s drive of %+.0f %% the plate went %s by %.2f C in %.1f s "
+				     "(limit %.1f C), now %.2f C, while %s",
+				     dir > 0 ? "heating" : "cooling", in->drive * 100, dir > 0 ? "down" : "up", -moved,
+				     in->t - s->wrong_t, s->lim.wrong_way_c, s->slow_y, in->doing);
+		s->wrong_t = in->t; /* next window */
+		s->wrong_temp = s->slow_y;
+	}
+	check_wrong_way_fast(s, in);
+	check_off(s, in);
 }
 
 static void check_dose(struct safety *s, const struct safety_input *in, double dt)
 {
 	if (!s->session_running || dt <= 0)
 		return;
-	/* the hotter plate sensor, as measured: the dose must not depend on
-	 * the controller's extrapolation */
-	double t = in->estimate_c;
-	if (in->plate_ok[0] || in->plate_ok[1])
-		t = in->plate_ok[0] && (!in->plate_ok[1] || in->plate_c[0] > in->plate_c[1]) ? in->plate_c[0]
-											: in->plate_c[1];
+	/* as measured, not the controller's extrapolation: heat on the
+	 * hotter plate sensor, cold on the colder one */
+	double hot = NAN, cold = NAN;
+	for (int i = 0; i < 2; i++)
+		if (in->plate_ok[i] && isfinite(in->plate_c[i])) {
+			hot = isnan(hot) ? in->plate_c[i] : fmax(hot, in->plate_c[i]);
+			cold = isnan(cold) ? in->plate_c[i] : fmin(cold, in->plate_c[i]);
+		}
+	if (isnan(hot))
+		hot = cold = in->estimate_c;
 	/* CEM43: minutes at 43 C equivalent; R = 0.5 above 43 C, 0.25 below */
-	double r = t >= 43.0 ? 0.5 : 0.25;
-	s->cem43_min += dt / 60.0 * pow(r, 43.0 - t);
-	if (s->cem43_min > s->lim.dose_cem43_min)
-		safety_latch(s, "dose-heat",
-			     "dose-heat: thermal dose %.1f CEM43 min exceeds the session cap %.1f (plate %.2f C), "
-			     "while %s",
-			     s->cem43_min, s->lim.dose_cem43_min, t, in->doing);
-	if (t < s->lim.cold_c) {
+	double r = hot >= 43.0 ? 0.5 : 0.25;
+	s->cem43_min += dt / 60.0 * pow(r, 43.0 - hot);
+	if (cold < s->lim.cold_c) {
 		s->cold_phase_s += dt;
 		s->cold_session_s += dt;
 	}
-	if (s->cold_phase_s > s->lim.cold_phase_max_s)
-		safety_latch(s, "dose-cold-phase",
-			     "dose-cold-phase: %.0f s below %.1f C in this phase, cap %.0f s (plate %.2f C), while %s",
-			     s->cold_phase_s, s->lim.cold_c, s->lim.cold_phase_max_s, t, in->doing);
+	if (s->cem43_min > s->lim.dose_cem43_min)
+		cap(s, "dose-heat",
+		    "dose-heat: thermal dose %.1f CEM43 min reached the session cap %.1f (plate %.2f C), while %s",
+		    s->cem43_min, s->lim.dose_cem43_min, hot, in->doing);
+	if (s->cold_phase_s > s->lim.cold_phase_max_s + SAFETY_COLD_APPROACH_S)
+		cap(s, "dose-cold-phase",
+		    "dose-cold-phase: %.0f s below %.1f C in this phase reached the cap %.0f s (%.0f s and %.0f s "
+		    "for the approach; plate %.2f C), while %s",
+		    s->cold_phase_s, s->lim.cold_c, s->lim.cold_phase_max_s + SAFETY_COLD_APPROACH_S,
+		    s->lim.cold_phase_max_s, SAFETY_COLD_APPROACH_S, cold, in->doing);
 	if (s->cold_session_s > s->lim.cold_session_max_s)
-		safety_latch(s, "dose-cold-session",
-			     "dose-cold-session: %.0f s below %.1f C in this session, cap %.0f s, while %s",
-			     s->cold_session_s, s->lim.cold_c, s->lim.cold_session_max_s, in->doing);
+		cap(s, "dose-cold-session",
+		    "dose-cold-session: %.0f s below %.1f C in this session reached the cap %.0f s, while %s",
+		    s->cold_session_s, s->lim.cold_c, s->lim.cold_session_max_s, in->doing);
 	if (in->t - s->session_start > s->lim.session_max_s)
-		safety_latch(s, "session-length",
-			     "session-length: the session has run %.0f min, the cap is %.0f min, while %s",
-			     (in->t - s->session_start) / 60.0, s->lim.session_max_s / 60.0, in->doing);
+		cap(s, "session-length", "session-length: the session has run %.0f min, the cap is %.0f min, while %s",
+		    (in->t - s->session_start) / 60.0, s->lim.session_max_s / 60.0, in->doing);
+}
+
+/* A gap this long between samples is not time any condition held: the
+ * windows restart after it. Whether the gap itself is a fault is the
+ * stale check's to say, on the host's clock, when samples stop
+ * (safety_check_time); a host that stalled is the firmware watchdog's. */
+#define GAP_RESTART_S 0.5
+
+static double arrival(const struct safety_input *in)
+{
+	return in->arrival_t > 0 ? in->arrival_t : in->t;
 }
 
 bool safety_check(struct safety *s, const struct safety_input *in)
 {
 	double dt = s->have_sample ? in->t - s->last_sample_t : 0.0;
+	double quiet = s->have_sample ? arrival(in) - s->last_arrival_t : 0.0;
 	if (!s->have_sample) /* windows open at the first sample, not at t = 0 */
-		s->off_since = s->disobey_since = s->frozen_since = in->t;
+		safety_windows_restart(s, in->t);
 	s->nwarn = 0;
 	s->have_sample = true;
 	s->last_sample_t = in->t;
+	s->last_arrival_t = arrival(in);
+	if (dt > GAP_RESTART_S || quiet > GAP_RESTART_S) {
+		safety_windows_restart(s, in->t);
+		s->frozen_armed = false;
+		s->noisy_have = false;
+		s->last_applied = in->drive_applied;
+	}
 	if (in->fw_faults) {
-		char bits[16];
-		snprintf(bits, sizeof bits, "0x%x", in->fw_faults);
-		safety_latch(s, "firmware-fault", "firmware-fault: the pad reports fault bits %s, while %s", bits,
+		char bits[400];
+		safety_describe_firmware(in->fw_faults, bits, sizeof bits);
+		safety_latch(s, "firmware-fault", "firmware-fault: the pad's firmware latched %s, while %s", bits,
 			     in->doing);
 	}
 	check_cutoff(s, in);
@@ -359,8 +757,10 @@ bool safety_check(struct safety *s, const struct safety_input *in)
 	check_sink(s, in);
 	check_runaway(s, in);
 	check_dose(s, in, dt > 0 && dt < 5.0 ? dt : 0.0);
-	if (dt > 0.3)
-		warn(s, "telemetry-gap", "%.2f s between samples", dt);
+	if (fmax(dt, quiet) > 0.3)
+		warn(s, "telemetry-gap",
+		     "telemetry-gap: %.2f s between samples (%.2f s of the pad's time); the checks' windows start again",
+		     quiet, dt);
 	return s->latched;
 }
 
@@ -368,7 +768,7 @@ int safety_check_time(struct safety *s, double t, const char *doing)
 {
 	if (!s->have_sample)
 		return 0;
-	double quiet = t - s->last_sample_t;
+	double quiet = t - s->last_arrival_t;
 	if (quiet >= s->lim.stale_fault_s)
 		safety_latch(s, "stale-telemetry",
 			     "stale-telemetry: no sample from the pad for %.2f s (limit %.2f s), while %s", quiet,
@@ -376,34 +776,98 @@ int safety_check_time(struct safety *s, double t, const char *doing)
 	return quiet >= s->lim.stale_zero_s || s->latched;
 }
 
-int safety_clear(struct safety *s, const struct safety_input *last, char *why, size_t whylen)
+/* The condition of the latched fault, judged again on the last sample
+ * with the drive off. Returns true with the reason when it still holds. */
+static bool still_present(const struct safety *s, const struct safety_clear_context *ctx, char *why, size_t len)
 {
-	if (!s->latched)
-		return 0;
+	const char *code = s->code;
+	const struct safety_input *in = ctx->last;
+	if (!strcmp(code, "disconnected") && !ctx->pad_present) {
+		snprintf(why, len, "the pad is still disconnected: plug it back in first");
+		return true;
+	}
+	if (!ctx->pad_present)
+		return false; /* the rest is judged on the pad's telemetry */
+	if (!in) {
+		snprintf(why, len, "no telemetry from the pad yet to judge the fault by");
+		return true;
+	}
+	double quiet = ctx->now - arrival(in);
+	if (quiet >= s->lim.stale_zero_s) {
+		snprintf(why, len, "no fresh telemetry from the pad (the last sample is %.1f s old, limit %.1f s)",
+			 quiet, s->lim.stale_zero_s);
+		return true;
+	}
+	if (!strcmp(code, "drive-while-off")) {
+		double seebeck = seebeck_current(s, in, in->estimate_c);
+		double excess = fabs(in->current_a - seebeck);
+		double limit = fmin(OFF_MARGIN_A + OFF_SPREAD * fabs(seebeck), s->lim.off_current_a);
+		if (excess > limit) {
+			snprintf(why, len, "the module still draws %.2f A with the drive off (%.2f A beyond the %.2f A "
+					   "the temperature difference drives; limit %.2f A): unplug the pad",
+				 in->current_a, excess, seebeck, limit);
+			return true;
+		}
+		if (in->drive_applied != 0.0) {
+			snprintf(why, len, "the firmware still applies %+.0f %% with the drive off: unplug the pad",
+				 in->drive_applied * 100);
+			return true;
+		}
+	}
+	bool runaway = !strncmp(code, "runaway-", 8);
+	if (runaway && in->sink_ok && in->sink_c > s->lim.sink_limit_c) {
+		snprintf(why, len, "the heat sink still reads %.2f C, above %.2f C: check the fan", in->sink_c,
+			 s->lim.sink_limit_c);
+		return true;
+	}
+	if (!strcmp(code, "runaway-wrong-way") &&
+	    !(in->estimate_c >= s->lim.setpoint_min_c && in->estimate_c <= s->lim.setpoint_max_c)) {
+		snprintf(why, len, "the plate (%.2f C) is still outside %.2f..%.2f C", in->estimate_c,
+			 s->lim.setpoint_min_c, s->lim.setpoint_max_c);
+		return true;
+	}
+	if (!strcmp(code, "sensor-noisy")) {
+		if (s->noisy_ms > NOISY_STEP_C) {
+			snprintf(why, len, "the plate sensors still jump %.2f C between samples on average (limit %.2f C)",
+				 s->noisy_ms, NOISY_STEP_C);
+			return true;
+		}
+	}
+	/* and whatever the fault was, every cut-off and sensor must be fine */
 	struct safety probe;
 	safety_init(&probe, &s->lim);
 	probe.bad[0] = probe.bad[1] = probe.bad[2] = s->lim.bad_samples; /* one bad sample is enough here */
 	probe.disagree = s->lim.bad_samples;
-	if (last) {
-		struct safety_input in = *last;
-		in.drive = 0;
-		in.target_c = NAN;
-		in.doing = "clearing faults";
-		if (in.fw_faults)
-			safety_latch(&probe, "firmware-fault", "the pad still reports fault bits 0x%x", in.fw_faults);
-		check_cutoff(&probe, &in);
-		check_sensors(&probe, &in);
-		check_sink(&probe, &in);
-	}
+	struct safety_input q = *in;
+	q.drive = 0;
+	q.target_c = NAN;
+	q.doing = "clearing faults";
+	check_cutoff(&probe, &q);
+	check_sensors(&probe, &q);
+	check_sink(&probe, &q);
 	if (probe.latched) {
-		snprintf(why, whylen, "the cause is still present: %s", probe.message);
+		snprintf(why, len, "%s", probe.message);
+		return true;
+	}
+	return false;
+}
+
+int safety_clear(struct safety *s, const struct safety_clear_context *ctx, char *why, size_t whylen)
+{
+	if (!s->latched)
+		return 0;
+	char reason[SAFETY_MESSAGE_MAX];
+	if (still_present(s, ctx, reason, sizeof reason)) {
+		snprintf(why, whylen, "%s is not cleared: the cause is still present: %s", s->code, reason);
 		return -1;
 	}
 	s->latched = false;
 	s->code[0] = s->message[0] = '\0';
 	memset(s->bad, 0, sizeof s->bad);
 	s->disagree = 0;
-	s->last_target = NAN;
+	s->noisy_have = false;
+	s->noisy_ms = 0;
+	safety_windows_restart(s, ctx->last ? ctx->last->t : 0.0);
 	return 0;
 }
 

@@ -36,9 +36,27 @@ void safety_limits_hard(struct safety_limits *l);
 /* Within the hard limits and consistent; -1 with a message if not. */
 int safety_limits_validate(const struct safety_limits *l, char *err, size_t errlen);
 
+/* Every check, by its stable name, with what a person should do when it
+ * fires and what a clear re-judges. One table: the safety case and the
+ * documentation list the checks from it. */
+struct safety_check_info {
+	const char *code;
+	const char *what_to_do;
+	const char *clears_when;
+};
+extern const struct safety_check_info safety_checks[];
+extern const size_t safety_ncheck;
+const struct safety_check_info *safety_check_find(const char *code);
+
+/* A phase of cold may be approached for this long below cold_c before its
+ * clock starts; the phase's exposure cap is its allowed length plus this,
+ * so a phase validation accepts never trips the cap by itself. */
+#define SAFETY_COLD_APPROACH_S 120.0
+
 /* What one sample tells the supervisor. */
 struct safety_input {
-	double t;
+	double t; /* the pad's device time (persistence windows, doses) */
+	double arrival_t; /* when it reached the host (staleness); 0: t */
 	double plate_c[2]; /* sensors A and B */
 	bool plate_ok[2];
 	double sink_c;
@@ -47,7 +65,9 @@ struct safety_input {
 	uint32_t fw_faults;
 	double estimate_c; /* the controller's view of the true plate */
 	double target_c; /* NaN when the drive is meant to be off */
+	double setpoint_c; /* the ramped setpoint toward target_c (NaN: target_c) */
 	bool holding; /* in the target band's phase time */
+	bool resting; /* the firmware holds the drive at zero before a polarity change */
 	bool cold_phase;
 	bool cooling_limited; /* the controller holds cooling back (hot heat sink) */
 	double drive; /* the drive commanded at the previous sample */
@@ -56,29 +76,48 @@ struct safety_input {
 	const char *doing; /* "heating toward 40.00 C in phase 1 (heat)" */
 };
 
-enum { SAFETY_WARN_MAX = 4 };
+enum { SAFETY_WARN_MAX = 4, SAFETY_MESSAGE_MAX = 512, SAFETY_FAST_HISTORY = 64 };
 
 struct safety {
 	struct safety_limits lim;
 	bool latched;
 	char code[32];
-	char message[320];
+	char message[SAFETY_MESSAGE_MAX];
+	/* a cap reached (dose, cold, length): the session ends in order, no
+	 * latch; set once per session, read by the core */
+	bool cap_reached;
+	char cap_code[32];
+	char cap_message[SAFETY_MESSAGE_MAX];
 	/* warnings raised by the last check (not latched) */
 	int nwarn;
 	char warn_code[SAFETY_WARN_MAX][32];
-	char warn_message[SAFETY_WARN_MAX][200];
+	char warn_message[SAFETY_WARN_MAX][240];
 	/* check state */
 	int bad[3], disagree;
 	double frozen_since;
 	double frozen_value[2];
-	double last_sample_t;
+	double last_sample_t, last_arrival_t;
 	bool have_sample;
+	double last_applied;
 	double last_target;
 	double progress_t, progress_err;
 	double hold_out_since;
+	bool frozen_armed, frozen_from_change;
+	double frozen_target;
+	bool noisy_have;
+	int noisy_n;
+	double noisy_last_diff, noisy_ms, noisy_own[2], noisy_last[2];
+	bool progress_first;
+	double reach_c; /* the closest the plate came to an unreachable target; NaN */
+	double module_seebeck_v_per_k, module_resistance_ohm;
 	double wrong_t, wrong_temp;
+	/* the fast wrong-way window: the smoothed plate, a second of history */
+	double slow_y, slow_t; /* the plate sensors' mean, smoothed, for the slow window */
+	int fast_dir, fast_n, fast_head;
+	double fast_y, fast_hist_t[SAFETY_FAST_HISTORY], fast_hist_y[SAFETY_FAST_HISTORY];
 	int wrong_sign;
 	double off_since, disobey_since;
+	int off_samples;
 	double cem43_min, cold_phase_s, cold_session_s;
 	double session_start;
 	bool session_running;
@@ -101,9 +140,26 @@ int safety_check_time(struct safety *s, double t, const char *doing);
 void safety_latch(struct safety *s, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Clears the latch unless its cause is still present in the last sample
- * (e.g. a plate still above the maximum); -1 with the reason then. */
-int safety_clear(struct safety *s, const struct safety_input *last, char *why, size_t whylen);
+/* Restarts every persistence window at t: after a pause, a clear, a gap
+ * in telemetry; time nobody watched is not time a condition held. */
+void safety_windows_restart(struct safety *s, double t);
+
+/* What a clear re-judges besides the last sample. */
+struct safety_clear_context {
+	const struct safety_input *last; /* NULL: no sample yet */
+	double now; /* arrival time of the request */
+	bool pad_present;
+};
+
+/* Clears the latch unless the condition of the fault it holds is still
+ * present (a plate still above the maximum, current still flowing with the
+ * drive off, the pad still away, no fresh telemetry); -1 with the reason
+ * then. Firmware bits are not judged here: the pad judges them (see
+ * core_clear_faults). */
+int safety_clear(struct safety *s, const struct safety_clear_context *ctx, char *why, size_t whylen);
+
+/* Fault bits by their protocol names, each with what it means. */
+void safety_describe_firmware(uint32_t bits, char *buf, size_t len);
 
 /* The skin's thermal dose so far, CEM43 minutes. */
 double safety_dose(const struct safety *s);

@@ -1,4 +1,4 @@
-CORE_TESTS := test_safety test_profiles test_random test_config test_interlock
+CORE_TESTS := test_safety test_supervisor test_profiles test_random test_config test_interlock
 
 $(B)/tests/core/%: $(B)/tests/core/%.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(CORE_LDLIBS)
@@ -12,3 +12,9 @@ $(B)/tests/core/test_tune: $(B)/tests/core/test_tune.o $(B)/libcore.a $(PAD_LIBS
 
 TESTS += tests/core/test_tune
 VALGRIND_TESTS += tests/core/test_tune
+
+# the supervisor against the simulated pad, judged on the model's truth
+$(B)/tests/core/test_supervisor_pad: $(B)/tests/core/test_supervisor_pad.o $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(CORE_LDLIBS)
+
+TESTS += tests/core/test_supervisor_pad

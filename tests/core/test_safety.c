@@ -33,6 +33,29 @@ static void assert_fault(struct rig *r, const char *code, const char *must_menti
 	assert_true(copy.core.safety.latched);
 }
 
+/* A cap reached: a warning naming it, no latch, and the session ends in
+ * order (the drive ramps down) with the outcome "cap reached". */
+static void assert_cap(struct rig *r, const char *code, const char *must_mention[])
+{
+	const struct core_event *e = rig_event(r, code);
+	if (!e)
+		fail_msg("no '%s' event (latched: '%s' %s)", code, r->core.safety.code, r->core.safety.message);
+	assert_int_equal(e->severity, CORE_WARNING);
+	assert_false(r->core.safety.latched);
+	for (int i = 0; must_mention && must_mention[i]; i++)
+		if (!strstr(e->message, must_mention[i]))
+			fail_msg("message lacks '%s': %s", must_mention[i], e->message);
+	double last = fabs(r->out.drive);
+	for (int i = 0; i < 100 && r->core.state != CORE_IDLE; i++) {
+		rig_sample(r, r->s.plate_c[0], r->s.sink_c);
+		assert_true(fabs(r->out.drive) <= last + 1e-9); /* down, never up */
+		last = fabs(r->out.drive);
+	}
+	assert_int_equal(r->core.state, CORE_IDLE);
+	assert_string_equal(r->core.outcome, "cap reached");
+	assert_true(r->out.drive == 0.0);
+}
+
 /* Drives the rig until the core asks for a strong drive. */
 static void warm_up(struct rig *r, double plate)
 {
@@ -106,9 +129,28 @@ static void sensor_frozen(void **state)
 	(void)state;
 	struct rig r;
 	rig_start(&r, PHASE_HEAT, 40, 33);
-	for (int i = 0; i < 40 && !r.core.safety.latched; i++)
+	for (int i = 0; i < 400 && !r.core.safety.latched; i++)
 		rig_sample(&r, 33.0, 25); /* full drive and not a hundredth of movement */
-	const char *words[] = {"sensor-frozen", "33.00", "3.0 s", NULL};
+	assert_true(r.t >= 20.0);
+	const char *words[] = {"sensor-frozen", "33.00", "20.0 s", "start of the approach", NULL};
+	assert_fault(&r, "sensor-frozen", words);
+}
+
+/* One sensor stuck while the other follows the plate up. */
+static void sensor_frozen_one_of_two(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 30);
+	double plate = 30;
+	for (int i = 0; i < 400 && !r.core.safety.latched; i++) {
+		plate += 0.005;
+		r.s.plate_c[0] = 30.0;
+		r.t += 0.1, r.s.t = r.t;
+		r.s.plate_c[1] = plate;
+		core_on_sample(&r.core, &r.s, &r.out);
+	}
+	const char *words[] = {"sensor-frozen", "sensor plate A", "30.00", "while plate B moved", NULL};
 	assert_fault(&r, "sensor-frozen", words);
 }
 
@@ -151,6 +193,8 @@ static void runaway_hold(void **state)
 	for (int i = 0; i < 20; i++)
 		rig_sample(&r, 40 + (i % 2) * 0.01, 25); /* in band: holding */
 	assert_int_equal(r.core.run.state, PLAN_HOLD);
+	for (int i = 0; i < 400; i++) /* drifting off, slowly */
+		rig_sample(&r, 40 - i * 0.00625 + (i % 2) * 0.01, 25);
 	for (int i = 0; i < 700 && !r.core.safety.latched; i++)
 		rig_sample(&r, 37.5 + (i % 2) * 0.01, 25); /* 2.5 C off, and it stays there */
 	const char *words[] = {"runaway-hold", "40.00", "2.0 C", NULL};
@@ -180,7 +224,7 @@ static void drive_while_off(void **state)
 	r.s.current_a = 4.0; /* a stuck bridge */
 	for (int i = 0; i < 20 && !r.core.safety.latched; i++)
 		rig_sample(&r, 32, 25);
-	const char *words[] = {"drive-while-off", "4.00 A", "1.50 A", NULL};
+	const char *words[] = {"drive-while-off", "4.00 A", "temperature difference alone drives -0.18 A", "unplug", NULL};
 	assert_fault(&r, "drive-while-off", words);
 }
 
@@ -265,13 +309,11 @@ static void heat_dose(void **state)
 	rig_start(&r, PHASE_HEAT, 42, 42);
 	/* a cap narrowed to 2 CEM43 min: 8 min at 42 C (0.25 per minute) */
 	r.core.safety.lim.dose_cem43_min = 2.0;
-	for (int i = 0; i < 20 * 600 && !r.core.safety.latched; i++)
+	for (int i = 0; i < 20 * 600 && !rig_event(&r, "dose-heat"); i++)
 		rig_sample(&r, 42 + (i % 2) * 0.01, 25);
 	assert_true(r.t > 7.5 * 60 && r.t < 8.5 * 60);
-	const char *words[] = {"dose-heat", "CEM43", "2.0", NULL};
-	assert_fault(&r, "dose-heat", words);
-	assert_int_equal(r.core.state, CORE_IDLE); /* a dose cap ends the session */
-	assert_non_null(rig_event(&r, "session-end"));
+	const char *words[] = {"dose-heat", "CEM43", "2.0", "rest the skin", NULL};
+	assert_cap(&r, "dose-heat", words); /* a dose cap ends the session in order */
 }
 
 static void cold_dose(void **state)
@@ -280,10 +322,10 @@ static void cold_dose(void **state)
 	struct rig r;
 	rig_start(&r, PHASE_COLD, 12, 12);
 	r.core.safety.lim.cold_phase_max_s = 300; /* narrowed: 5 min of a 10 min phase */
-	for (int i = 0; i < 25 * 600 && !r.core.safety.latched; i++)
+	for (int i = 0; i < 25 * 600 && !rig_event(&r, "dose-cold-phase"); i++)
 		rig_sample(&r, 12 + (i % 2) * 0.01, 25);
-	const char *words[] = {"dose-cold-phase", "15.0 C", "300 s", NULL};
-	assert_fault(&r, "dose-cold-phase", words);
+	const char *words[] = {"dose-cold-phase", "15.0 C", "420 s", NULL};
+	assert_cap(&r, "dose-cold-phase", words);
 }
 
 static void session_length(void **state)
@@ -292,10 +334,10 @@ static void session_length(void **state)
 	struct rig r;
 	rig_start(&r, PHASE_OFF, 0, 32);
 	r.core.run.steps[0].duration_s = 5 * 3600; /* an off phase that never ends */
-	for (int i = 0; i < 62 * 600 && !r.core.safety.latched; i++)
+	for (int i = 0; i < 62 * 600 && !rig_event(&r, "session-length"); i++)
 		rig_sample(&r, 32 + (i % 2) * 0.01, 25);
 	const char *words[] = {"session-length", "60 min", NULL};
-	assert_fault(&r, "session-length", words);
+	assert_cap(&r, "session-length", words);
 }
 
 static void external_fault(void **state)
@@ -397,7 +439,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(plate_over),        cmocka_unit_test(plate_under),
 		cmocka_unit_test(sensor_invalid),    cmocka_unit_test(sensor_disagree),
-		cmocka_unit_test(sensor_frozen),     cmocka_unit_test(stale_telemetry),
+		cmocka_unit_test(sensor_frozen),     cmocka_unit_test(sensor_frozen_one_of_two),
+		cmocka_unit_test(stale_telemetry),
 		cmocka_unit_test(runaway_no_progress), cmocka_unit_test(runaway_hold),
 		cmocka_unit_test(runaway_wrong_way), cmocka_unit_test(drive_while_off),
 		cmocka_unit_test(drive_while_off_counts_from_the_firmware_zero),
