@@ -210,7 +210,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user)
 	pad_tick(&d->pads, now);
 	interlock_gpio_update(&d->ilock);
 	health_update(&d->health, &d->pads, now, clock_wall());
-	uint64_t period = (uint64_t)(100000.0 / d->opts.time_scale);
+	uint64_t period = (uint64_t)(pad_table_period_s(&d->pads) * 1e6 / d->opts.time_scale);
 	sd_event_source_set_time(s, usec + (period ? period : 1));
 	return 0;
 }

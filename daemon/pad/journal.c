@@ -51,6 +51,15 @@ static void on_event(void *ctx, const struct pad_slot *p, const struct pad_event
 	case PAD_FRAMES_LOST:
 		report_log(LOG_WARNING, "pad %s: %ld telemetry report(s) lost", p->serial, e->count);
 		return;
+	case PAD_FRAME_REPEATED:
+		if (e->count <= 20)
+			report_log(LOG_WARNING, "pad %s: a report that did not advance (sequence or device time) dropped",
+				   p->serial);
+		return;
+	case PAD_RESET:
+		f.event = "pad-reset";
+		report_event(LOG_ERR, &f, "pad %s: %s; its limits and watchdog are sent again", p->serial, e->text);
+		return;
 	case PAD_FRAME_REFUSED:
 		if (p->rejected <= 20) /* a pad that sends garbage does not flood the journal */
 			report_log(LOG_WARNING, "pad %s: telemetry frame refused: %s (%ld bytes)", p->serial, e->text,

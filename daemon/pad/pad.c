@@ -34,9 +34,34 @@ void pad_table_set_clear_gate(struct pad_table *t, const struct pad_clear_gate *
 	t->gate = *g;
 }
 
+static int set_up_firmware(const struct pad_table *t, void *link, const struct tp_info *info);
+static void tell_kind(const struct pad_slot *p, enum pad_event_kind kind, double now, const char *text, long count);
+
 void pad_table_configure(struct pad_table *t, const struct pad_table_config *cfg)
 {
 	t->cfg = *cfg;
+	for (int i = 0; i < PAD_MAX; i++) {
+		struct pad_slot *p = &t->slots[i];
+		if (!p->used)
+			continue;
+		core_set_limits(&p->core, &cfg->limits);
+		if (p->present && p->link && set_up_firmware(t, p->link, &p->info) != 0)
+			tell_kind(p, PAD_SEND_FAILED, p->last_sample_t, "the reloaded limits or watchdog could not be set",
+				  (long)++p->send_failures);
+	}
+}
+
+double pad_table_period_s(const struct pad_table *t)
+{
+	double period = 0;
+	for (int i = 0; i < PAD_MAX; i++) {
+		const struct pad_slot *p = &t->slots[i];
+		if (p->used && p->present && p->info.telemetry_period_ms) {
+			double s = p->info.telemetry_period_ms / 1000.0;
+			period = period > 0 ? fmin(period, s) : s;
+		}
+	}
+	return period > 0 ? period : 0.1;
 }
 
 static void tell(const struct pad_slot *p, const struct pad_event *e)
@@ -164,6 +189,8 @@ struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_inf
 		return NULL;
 	}
 	p->info = *info;
+	if (info->telemetry_period_ms)
+		p->core.cfg.report_period_s = info->telemetry_period_ms / 1000.0;
 	if (tuned) {
 		p->core.cfg.pid = *tuned;
 		p->core.pid.cfg = *tuned;
@@ -213,9 +240,47 @@ static void reading_from(const struct tp_telemetry *t, struct pad_reading *r)
 	};
 }
 
+/* The pad's device time carries the windows: 1 ms of scheduling jitter at
+ * a time scale of 100 is 100 ms of arrival time, none of device time. A
+ * report whose sequence number or device time did not move is a repeat,
+ * dropped (it would look fresh); device time going back is the pad
+ * restarting: its limits and watchdog are sent again, and a session in
+ * progress latches the reset. False for a report not to be fed. */
+static bool device_time_in(struct pad_slot *p, const struct tp_telemetry *t, double now)
+{
+	if (!p->have_seq) {
+		p->dev_offset_s = now - t->device_time_ms / 1000.0;
+		p->last_device_ms = t->device_time_ms;
+		return true;
+	}
+	int32_t moved = (int32_t)(t->device_time_ms - p->last_device_ms);
+	if (t->seq == p->last_seq || moved == 0) {
+		tell_kind(p, PAD_FRAME_REPEATED, now, NULL, (long)++p->repeated);
+		return false;
+	}
+	if (moved < 0) {
+		char what[160];
+		snprintf(what, sizeof what, "pad %s restarted (its device time went back from %u to %u ms)", p->serial,
+			 p->last_device_ms, t->device_time_ms);
+		double last_t = p->last_device_ms / 1000.0 + p->dev_offset_s;
+		p->dev_offset_s = last_t + p->core.cfg.report_period_s - t->device_time_ms / 1000.0;
+		p->resets++;
+		tell_kind(p, PAD_RESET, now, what, (long)p->resets);
+		if (set_up_firmware(p->table, p->link, &p->info) != 0)
+			tell_kind(p, PAD_SEND_FAILED, now, "its limits or watchdog could not be set again after the reset",
+				  (long)++p->send_failures);
+		if (p->core.state != CORE_IDLE)
+			pad_fault(p, now, "pad-reset", what);
+	}
+	p->last_device_ms = t->device_time_ms;
+	return true;
+}
+
 void pad_on_frame(struct pad_slot *p, const struct tp_telemetry *t, double now)
 {
 	if (p->table->stopping || !p->present)
+		return;
+	if (!device_time_in(p, t, now))
 		return;
 	if (p->have_seq && proto_seq_gap(p->last_seq, t->seq)) {
 		unsigned lost = proto_seq_gap(p->last_seq, t->seq);
@@ -232,7 +297,8 @@ void pad_on_frame(struct pad_slot *p, const struct tp_telemetry *t, double now)
 	if (zero_received) /* keep the anchor near: sequence numbers wrap */
 		p->zero_seq = t->last_cmd_seq;
 	struct core_sample s = {
-		.t = now,
+		.t = t->device_time_ms / 1000.0 + p->dev_offset_s,
+		.arrival_t = now,
 		.plate_c = {r.plate_c[0], r.plate_c[1]},
 		.plate_ok = {r.plate_ok[0], r.plate_ok[1]},
 		.sink_c = r.sink_c,
@@ -263,7 +329,7 @@ void pad_tick(struct pad_table *t, double now)
 {
 	for (int i = 0; i < PAD_MAX; i++) {
 		struct pad_slot *p = &t->slots[i];
-		if (!p->used || now - p->last_sample_t < 0.15)
+		if (!p->used || now - p->last_sample_t < 1.5 * p->core.cfg.report_period_s)
 			continue;
 		struct core_output out;
 		core_on_tick(&p->core, now, &out);
@@ -359,16 +425,28 @@ enum pad_refusal pad_tune(struct pad_slot *p, bool heat, double now, char *err, 
 	return judged(p, core_tune(&p->core, heat, now, err, errlen), "tune", now);
 }
 
+/* The core re-judges its own conditions; when the pad itself reports
+ * fault bits, CLEAR_FAULTS goes to it and its next reports decide (the
+ * core's "faults-cleared" or "clear-refused"). A clear with nothing
+ * latched sends nothing and changes nothing. */
 enum pad_refusal pad_clear_faults(struct pad_slot *p, double now, char *err, size_t errlen)
 {
 	const struct pad_table *t = p->table;
 	if (t->gate.allowed && t->gate.allowed(t->gate.ctx, err, errlen) != 0)
 		return PAD_REFUSED;
-	if (core_clear_faults(&p->core, now, err, errlen) != 0)
+	int rc = core_clear_faults(&p->core, now, err, errlen);
+	if (rc < 0)
 		return PAD_REFUSED;
-	if (p->present && t->ops.clear_faults(p->link) != 0) {
-		snprintf(err, errlen, "the pad refused CLEAR_FAULTS");
-		return PAD_REFUSED;
+	if (rc == CORE_CLEAR_PENDING) {
+		if (!p->present || !p->link || t->ops.clear_faults(p->link) != 0) {
+			struct core_output out = {0};
+			core_clear_abandon(&p->core, "the pad did not accept CLEAR_FAULTS", &out);
+			tell_core(p, now, &out);
+			snprintf(err, errlen, "pad %s did not accept CLEAR_FAULTS", p->serial);
+			return PAD_REFUSED;
+		}
+		tell_kind(p, PAD_REQUEST_DONE, now, "clear-faults", 0);
+		return PAD_PENDING;
 	}
 	tell_kind(p, PAD_REQUEST_DONE, now, "clear-faults", 0);
 	return PAD_OK;

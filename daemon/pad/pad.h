@@ -60,7 +60,12 @@ struct pad_slot {
 	uint16_t zero_seq; /* the first of the zero-drive commands now in force */
 	bool zero_sent;
 	bool have_seq;
-	unsigned long frames, gaps, rejected, send_failures;
+	/* the pad's device time on the daemon's model-time axis: t =
+	 * device_time_ms / 1000 + dev_offset_s, set at the first report and
+	 * again after a reset */
+	double dev_offset_s;
+	uint32_t last_device_ms;
+	unsigned long frames, gaps, rejected, send_failures, repeated, resets;
 	/* the session, for its log and for people */
 	bool in_session; /* a session was started and has not ended */
 	char session_id[40]; /* the start time, for people */
@@ -80,6 +85,8 @@ enum pad_event_kind {
 	PAD_SESSION_ENDED, /* text: the outcome */
 	PAD_REQUEST_DONE, /* text: the request's name (stop, pause, ...) */
 	PAD_FRAMES_LOST, /* count */
+	PAD_FRAME_REPEATED, /* a report whose sequence or device time did not advance, dropped; count: so far */
+	PAD_RESET, /* its device time went back: the pad restarted; text: what was seen */
 	PAD_FRAME_REFUSED, /* text: why; count: its length */
 	PAD_SEND_FAILED, /* text: the link's error; count: failures so far */
 	PAD_ZEROED_ON_EXIT, /* count: the link's result (0 or its error); text: the error */
@@ -142,13 +149,20 @@ enum pad_refusal {
 	PAD_AWAY, /* the pad is not on the bus */
 	PAD_NOT_FOUND, /* pad_choose: no such pad */
 	PAD_AMBIGUOUS, /* pad_choose: several, none named */
+	PAD_PENDING, /* pad_clear_faults: CLEAR_FAULTS sent; the pad's next
+		      * reports decide, told as the core event "faults-cleared"
+		      * or "clear-refused" */
 };
 
 void pad_table_init(struct pad_table *t, const struct pad_table_config *cfg, const struct pad_link_ops *ops);
 int pad_table_add_sink(struct pad_table *t, const struct pad_sink *s);
 void pad_table_set_clear_gate(struct pad_table *t, const struct pad_clear_gate *g);
-/* Narrowed limits and the rest, from a reload. */
+/* Narrowed limits and the rest, from a reload: into every pad's core at
+ * once (a session in progress too), and SET_LIMITS and SET_WATCHDOG sent
+ * again to every pad on the bus. */
 void pad_table_configure(struct pad_table *t, const struct pad_table_config *cfg);
+/* The report period the pads announced (the shortest), 0.1 s before any. */
+double pad_table_period_s(const struct pad_table *t);
 
 /* The pad a request means: the one with that serial, or the only one. */
 enum pad_refusal pad_choose(struct pad_table *t, const char *serial, struct pad_slot **out, int *count);

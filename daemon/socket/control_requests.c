@@ -22,7 +22,8 @@ static struct pad_slot *chosen(struct api_client *c, const struct request *r)
 	case PAD_NOT_FOUND:
 	case PAD_REFUSED:
 	case PAD_FAULT_ACTIVE:
-	case PAD_AWAY: break;
+	case PAD_AWAY:
+	case PAD_PENDING: break;
 	}
 	server_error(c, r->id, API_ERR_NO_PAD, r->pad ? "no pad with serial %s" : "no pad is connected%s",
 		     r->pad ? r->pad : "");
@@ -65,6 +66,7 @@ static void answer(struct api_client *c, const struct request *r, enum pad_refus
 	case PAD_AWAY: server_error(c, r->id, API_ERR_NO_PAD, "%s", err); return;
 	case PAD_REFUSED:
 	case PAD_NOT_FOUND:
+	case PAD_PENDING:
 	case PAD_AMBIGUOUS: server_error(c, r->id, API_ERR_REFUSED, "%s", err); return;
 	}
 	server_error(c, r->id, API_ERR_REFUSED, "%s", err);
@@ -100,4 +102,56 @@ SESSION_OP(resume, pad_resume(p, now_of(c), err, sizeof err))
 SESSION_OP(skip, pad_skip(p, now_of(c), err, sizeof err))
 SESSION_OP(extend, pad_extend(p, r->minutes, now_of(c), err, sizeof err))
 SESSION_OP(tune, pad_tune(p, r->heat, now_of(c), err, sizeof err))
-SESSION_OP(clear_faults, pad_clear_faults(p, now_of(c), err, sizeof err))
+static void forget_waiter(struct server *srv, size_t slot)
+{
+	json_decref(srv->clear_waiter[slot].id);
+	srv->clear_waiter[slot].client = NULL;
+	srv->clear_waiter[slot].id = NULL;
+}
+
+/* The waiter is registered before the pad is asked: CLEAR_FAULTS is a
+ * synchronous transfer that runs libusb's events, and a report judged
+ * during it answers at once. */
+void handle_clear_faults(struct api_client *c, const struct request *r)
+{
+	struct pad_slot *p = chosen(c, r);
+	if (!p)
+		return;
+	struct server *srv = c->srv;
+	size_t slot = (size_t)(p - p->table->slots);
+	if (srv->clear_waiter[slot].client) {
+		server_error(c, r->id, API_ERR_REFUSED, "a clear of pad %s is already being judged", p->serial);
+		return;
+	}
+	srv->clear_waiter[slot].client = c;
+	srv->clear_waiter[slot].id = json_incref(r->id);
+	char err[SAFETY_MESSAGE_MAX] = "";
+	enum pad_refusal why = pad_clear_faults(p, now_of(c), err, sizeof err);
+	if (why == PAD_PENDING || srv->clear_waiter[slot].client != c)
+		return; /* answered when judged, or already */
+	forget_waiter(srv, slot);
+	answer(c, r, why, err);
+}
+
+void handle_clear_judged(struct server *srv, const struct pad_slot *p, const struct core_event *e)
+{
+	size_t slot = (size_t)(p - p->table->slots);
+	bool cleared = !strcmp(e->code, "faults-cleared");
+	struct api_client *c = srv->clear_waiter[slot].client;
+	if (!c || (!cleared && strcmp(e->code, "clear-refused") != 0))
+		return;
+	json_t *id = json_incref(srv->clear_waiter[slot].id);
+	forget_waiter(srv, slot);
+	if (cleared)
+		server_ok(c, id);
+	else
+		server_error(c, id, API_ERR_REFUSED, "%s", e->message);
+	json_decref(id);
+}
+
+void handle_client_gone(struct api_client *c)
+{
+	for (size_t i = 0; i < PAD_MAX; i++)
+		if (c->srv->clear_waiter[i].client == c)
+			forget_waiter(c->srv, i);
+}

@@ -22,6 +22,11 @@ void handle_skip(struct api_client *c, const struct request *r);
 void handle_extend(struct api_client *c, const struct request *r);
 void handle_clear_faults(struct api_client *c, const struct request *r);
 void handle_tune(struct api_client *c, const struct request *r);
+/* A clear the pad's reports judge is answered when the core says how
+ * (its "faults-cleared" or "clear-refused" event); a client that goes
+ * first is forgotten. */
+void handle_clear_judged(struct server *srv, const struct pad_slot *p, const struct core_event *e);
+void handle_client_gone(struct api_client *c);
 
 void handle_profiles_list(struct api_client *c, const struct request *r);
 void handle_profiles_show(struct api_client *c, const struct request *r);

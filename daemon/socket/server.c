@@ -24,11 +24,13 @@
 #include "io/clock.h"
 #include "io/report.h"
 #include "socket/dispatch.h"
+#include "socket/handlers.h"
 #include "socket/server.h"
 
 static void client_free(struct api_client *c)
 {
 	struct server *srv = c->srv;
+	handle_client_gone(c);
 	for (struct api_client **p = &srv->clients; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;

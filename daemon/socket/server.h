@@ -65,6 +65,11 @@ struct server {
 	sd_event_source *listen_src, *sweep_src;
 	struct api_client *clients;
 	int nclients;
+	/* per pad slot: the client whose clear the pad's reports will judge */
+	struct {
+		struct api_client *client;
+		json_t *id;
+	} clear_waiter[PAD_MAX];
 	char socket_path[512];
 };
 

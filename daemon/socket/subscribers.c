@@ -2,6 +2,7 @@
 /* Subscribers (subscribers.h). */
 #include <math.h>
 
+#include "socket/handlers.h"
 #include "socket/server.h"
 #include "socket/subscribers.h"
 #include "socket/views.h"
@@ -50,8 +51,10 @@ static void on_event(void *ctx, const struct pad_slot *p, const struct pad_event
 {
 	if (e->kind == PAD_SAMPLE)
 		telemetry(ctx, p, e->t);
-	else if (e->kind == PAD_CORE_EVENT)
+	else if (e->kind == PAD_CORE_EVENT) {
 		event(ctx, p, e->core);
+		handle_clear_judged(ctx, p, e->core);
+	}
 }
 
 struct pad_sink subscribers_sink(struct server *srv)

@@ -381,7 +381,7 @@ static void a_gap_is_not_condition_time(void **state)
 	rig_sample(&r, plate, 25);
 	const struct core_event *e = rig_event(&r, "telemetry-gap");
 	assert_non_null(e);
-	assert_non_null(strstr(e->message, "6.10 s between samples"));
+	assert_non_null(strstr(e->message, "6.10 s of the pad's time between samples"));
 	if (r.core.safety.latched)
 		fail_msg("latched: %s", r.core.safety.message);
 }

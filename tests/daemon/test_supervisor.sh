@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The supervisor through the daemon's edges, under thermopad-sim and the
+# real libusb: faults the firmware latched are cleared once their cause is
+# gone and refused, by name, while it is present; unplug, replug, clear
+# and stop are one path; a reload narrows the pads already connected.
+# About 20 s of wall time at the harness's time scale.
+set -u
+. tests/daemon/harness.sh
+
+# 1. A stalled host: the firmware's watchdog latches; once the host is
+# back, clear-faults works (it was refused for as long as the pad reported
+# the bit, which it did until a replug).
+scenario $S '
+tp start heat
+wait_model 10
+kill -STOP $daemon_pid
+wait_model 7
+kill -CONT $daemon_pid
+wait_for "tp status | grep -q FAULT"
+tp status
+tp clear-faults; echo "clear rc $?"
+tp status | grep -q FAULT && echo "still latched"
+tp resume; echo "resume rc $?"
+wait_model 3
+tp status'
+check "a watchdog fault after a stall: named by its protocol name" \
+	"grep -q 'watchdog (no command reached it' '$work/out'"
+check "and cleared once the host is back; the session resumes" \
+	"grep -q 'clear rc 0' '$work/out' && ! grep -q 'still latched' '$work/out' && grep -q 'resume rc 0' '$work/out' \
+	 && tail -8 '$work/out' | grep -q 'TP-SIM-0001: running'"
+
+# 2. A sensor that went open: refused while the firmware latches it again,
+# naming the bit; cleared once it is back.
+scenario $S '
+tp start heat
+wait_model 5
+sim fault sensor-a:open
+wait_for "tp status | grep -q FAULT"
+tp clear-faults; echo "clear rc $?"
+sim fault sensor-a:ok
+wait_model 3
+tp clear-faults; echo "clear2 rc $?"
+tp status | grep -q FAULT && echo "still latched"
+tp stop; echo "stop rc $?"
+wait_for "tp status | grep -q \"TP-SIM-0001: idle\"" && echo "idle"'
+check "clear refused while the sensor is still open, naming sensor-a-open" \
+	"grep -q 'clear rc [1-9]' '$work/out' && grep -q 'still latches sensor-a-open' '$work/out'"
+check "cleared once the sensor is back, and a stop ends the paused session" \
+	"grep -q 'clear2 rc 0' '$work/out' && ! grep -q 'still latched' '$work/out' && grep -q '^idle' '$work/out'"
+
+# 3. Unplugged: no clear while away; replug, clear, stop: idle, no second
+# fault for the time it was away.
+scenario $S '
+tp start heat
+wait_model 10
+sim fault usb:unplug
+wait_for "tp status | grep -q disconnected"
+tp clear-faults; echo "clear-away rc $?"
+wait_model 2 # the daemon lets the old device go before the new one comes
+sim fault usb:replug
+wait_for "tp status | grep -q \"TP-SIM-0001: paused\""
+wait_model 3
+tp clear-faults; echo "clear rc $?"
+tp stop; echo "stop rc $?"
+wait_for "tp status | grep -q \"TP-SIM-0001: idle\"" && echo "idle"
+wait_model 3
+tp status'
+check "clear refused while the pad is away" \
+	"grep -q 'clear-away rc [1-9]' '$work/out' && grep -q 'still disconnected' '$work/out'"
+check "replug, clear, stop: one clean path to idle with no fault" \
+	"grep -q 'clear rc 0' '$work/out' && grep -q 'stop rc 0' '$work/out' && grep -q '^idle' '$work/out' \
+	 && ! tail -6 '$work/out' | grep -q FAULT"
+
+# 4. A reload narrows a session in progress: session_max_min = 2 ends it,
+# in order, at 2 minutes of model time.
+cp "$config" "$work/narrow.conf"
+printf '[safety]\nsession_max_min = 2\n' >>"$work/narrow.conf"
+scenario $S '
+tp start heat
+wait_model 20
+cp '"$work"'/narrow.conf $config
+kill -HUP $daemon_pid; echo "reload rc $?"
+wait_for "grep -q \"cap reached\" '"$work"'/daemon.log" && echo "capped"
+echo "at $(field time_s)"'
+printf '[pad]\nwatchdog_ms = 5000\n' >"$work/test.conf"
+check "a reload narrows the running session: the session cap ends it in order" \
+	"grep -q 'reload rc 0' '$work/out' && grep -q '^capped' '$work/out' && grep -q 'session-length' '$work/daemon.log'"
+
+echo "$((n - failed)) passed, $failed failed"
+[ $failed = 0 ]
