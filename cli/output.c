@@ -58,6 +58,13 @@ void output_status(const struct cli *c, json_t *reply)
 			printf("  plate %.2f / %.2f C, heat sink %.2f C, drive %+.0f %%, %.2f A\n", cli_num(tel, "plate_a_c"),
 			       cli_num(tel, "plate_b_c"), cli_num(tel, "sink_c"), cli_num(pad, "drive") * 100, cli_num(tel, "current_a"));
 		printf("  heat dose %.2f CEM43 min\n", cli_num(pad, "dose_cem43_min"));
+		json_t *dose = json_object_get(pad, "dose");
+		if (json_is_object(dose))
+			printf("  across sessions: heat %.2f CEM43 min recent, %.2f of %.0f in 24 h; cold %.1f min recent, "
+			       "%.1f of %.0f min in 24 h\n",
+			       cli_num(dose, "recent_cem43_min"), cli_num(dose, "day_cem43_min"), cli_num(dose, "day_max_cem43_min"),
+			       cli_num(dose, "cold_recent_s") / 60, cli_num(dose, "cold_day_s") / 60,
+			       cli_num(dose, "cold_day_max_s") / 60);
 		if (json_is_object(fault))
 			printf("  %sFAULT%s %s\n  clear it with: thermopad clear-faults\n", cli_sgr(c, "1;31"),
 			       cli_sgr(c, "0"), cli_str(fault, "message", ""));

@@ -160,12 +160,19 @@ static void *on_arrived(void *ctx, struct usb_link *link, const struct tp_info *
 	struct pid_config pid = defaults.pid;
 	char path[600], why[200];
 	int tuned = calibration_load(&d->calibration, info->serial, &pid, path, sizeof path, why, sizeof why);
-	struct pad_slot *p = pad_attach(&d->pads, link, info, tuned == 1 ? &pid : NULL, clock_model_now(&d->clock), err,
-				   errlen);
+	struct dose_ledger ledger;
+	char dose_path[600], dose_why[200];
+	int dosed = dose_store_load(&d->dose, info->serial, &ledger, dose_path, sizeof dose_path, dose_why,
+				    sizeof dose_why);
+	struct pad_slot *p = pad_attach(&d->pads, link, info, tuned == 1 ? &pid : NULL, dosed == 1 ? &ledger : NULL,
+					clock_model_now(&d->clock), err, errlen);
 	if (p && tuned == 1)
 		report_log(LOG_NOTICE, "pad %s: calibration loaded from %s", p->serial, path);
 	else if (p && tuned < 0)
 		report_log(LOG_ERR, "pad %s: calibration %s ignored: %s", p->serial, path, why);
+	if (p && dosed < 0) /* counted from zero would be wrong: not a session until a person looks */
+		pad_fault(p, clock_model_now(&d->clock), "dose-ledger",
+			  "its dose ledger cannot be read; remove the file once you know the skin has rested");
 	return p;
 }
 
@@ -259,6 +266,7 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	if (profiles_reload(&d->profiles, &d->cfg.limits, report, sizeof report) > 0)
 		report_log(LOG_ERR, "profiles: %s", report);
 	struct pad_table_config pc = pads_config(d);
+	pc.epoch_s = (double)time(NULL) - clock_model_now(&d->clock);
 	pad_table_init(&d->pads, &pc, &usb_link_ops);
 	if (sd_event_new(&d->event) < 0) {
 		snprintf(err, errlen, "cannot create the event loop");
@@ -276,9 +284,10 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	d->sessions.in_use_ctx = &d->log;
 	session_log_init(&d->log, &d->sessions, d->logsync);
 	d->calibration.state_dir = d->opts.state_dir;
+	d->dose.state_dir = d->opts.state_dir;
 	/* the sinks, in the order they hear of everything */
 	struct pad_sink sinks[] = {journal_sink(), session_log_sink(&d->log), calibration_sink(&d->calibration),
-				   subscribers_sink(&d->server)};
+				   dose_store_sink(&d->dose), subscribers_sink(&d->server)};
 	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++)
 		pad_table_add_sink(&d->pads, &sinks[i]);
 	struct server_env env = {.cfg = &d->cfg, .pads = &d->pads, .profiles = &d->profiles,

@@ -21,6 +21,7 @@
 #include "pad/pad.h"
 #include "socket/server.h"
 #include "store/calibration.h"
+#include "store/dose_store.h"
 #include "store/profiles.h"
 #include "store/session_log.h"
 #include "store/sessions.h"
@@ -52,6 +53,7 @@ struct daemon {
 	struct sessions_store sessions;
 	struct session_log log;
 	struct calibration_store calibration;
+	struct dose_store dose;
 	struct server server;
 	struct interlock_gpio ilock;
 	struct health health;

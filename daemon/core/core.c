@@ -130,6 +130,37 @@ static void describe(const struct core *c, char *buf, size_t len)
 			 c->drive * 100);
 }
 
+/* What the supervisor's session added goes to the ledger when it ends. */
+static void ledger_settle(struct core *c)
+{
+	if (!c->safety.session_running)
+		return;
+	dose_ledger_add(&c->ledger, c->last_t + c->epoch_offset_s, c->safety.cem43_min - c->safety.heat_carried,
+			c->safety.cold_session_s - c->safety.cold_carried);
+	safety_session_end(&c->safety);
+}
+
+void core_ledger_snapshot(const struct core *c, struct dose_ledger *out)
+{
+	*out = c->ledger;
+	if (c->safety.session_running)
+		dose_ledger_add(out, c->last_t + c->epoch_offset_s, c->safety.cem43_min - c->safety.heat_carried,
+				c->safety.cold_session_s - c->safety.cold_carried);
+}
+
+/* The session starts from what recent sessions left, with the room the
+ * last 24 h leave under the daily ceilings. */
+static void ledger_carry(struct core *c, double now)
+{
+	struct dose_ledger *l = &c->ledger;
+	struct dose_rules r;
+	double t = now + c->epoch_offset_s;
+	dose_ledger_at(l, t);
+	dose_rules_from_limits(&r, &c->cfg.limits);
+	safety_session_carry(&c->safety, l->heat_cem43_min, l->cold_s, r.heat_day_cem43_min - dose_ledger_day_heat(l, t),
+			     r.cold_day_s - dose_ledger_day_cold(l, t));
+}
+
 static void end_session(struct core *c, const char *outcome, struct core_output *out)
 {
 	if (c->state == CORE_IDLE)
@@ -137,7 +168,7 @@ static void end_session(struct core *c, const char *outcome, struct core_output 
 	c->state = CORE_IDLE;
 	c->run.state = PLAN_DONE;
 	snprintf(c->outcome, sizeof c->outcome, "%s", outcome);
-	safety_session_end(&c->safety);
+	ledger_settle(c);
 	pid_idle(&c->pid, c->last_t);
 	emit(out, CORE_INFO, "session-end", "session '%s' ended: %s", c->plan.name, outcome);
 }
@@ -158,6 +189,14 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 		return -1;
 	if (core_check_plan(&c->cfg.limits, &run, err, errlen) != 0)
 		return -1;
+	/* across sessions: what recent ones left, and what this one adds */
+	double heat, cold, wait;
+	struct dose_rules rules;
+	dose_rules_from_limits(&rules, &c->cfg.limits);
+	dose_plan_estimate(&run, &c->cfg.limits, &heat, &cold);
+	if (dose_ledger_admit(&c->ledger, now + c->epoch_offset_s, &rules, &c->cfg.limits, heat, cold, &wait, err,
+			      errlen) != 0)
+		return -1;
 	c->plan = *plan;
 	c->run = run;
 	for (int i = 0; i < c->run.nsteps; i++)
@@ -165,6 +204,7 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 			c->run.steps[i].target_c = c->cfg.pid.neutral_c;
 	plan_begin(&c->run, now, c->estimate_c);
 	safety_session_start(&c->safety, now);
+	ledger_carry(c, now);
 	safety_phase_start(&c->safety);
 	safety_windows_restart(&c->safety, now);
 	c->session_start = now;
@@ -190,6 +230,7 @@ int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen
 	c->tune_drive_n = 0;
 	c->state = CORE_TUNING;
 	safety_session_start(&c->safety, now);
+	ledger_carry(c, now);
 	snprintf(c->plan.name, sizeof c->plan.name, "tune-%s", heating ? "heat" : "cool");
 	return 0;
 }
@@ -200,7 +241,7 @@ static void tune_end(struct core *c)
 {
 	c->state = CORE_IDLE;
 	c->drive = 0;
-	safety_session_end(&c->safety);
+	ledger_settle(c);
 }
 
 /* First hold the target with the present gains to learn the drive that
@@ -639,6 +680,18 @@ void core_status(const struct core *c, struct core_status *st)
 	st->drive = c->drive;
 	st->dose_cem43_min = safety_dose(&c->safety);
 	st->cold_session_s = c->safety.cold_session_s;
+	struct dose_ledger l;
+	struct dose_rules r;
+	core_ledger_snapshot(c, &l);
+	double lt = c->last_t + c->epoch_offset_s;
+	dose_ledger_at(&l, lt);
+	dose_rules_from_limits(&r, &c->cfg.limits);
+	st->dose_recent_cem43_min = l.heat_cem43_min;
+	st->cold_recent_s = l.cold_s;
+	st->dose_day_cem43_min = dose_ledger_day_heat(&l, lt);
+	st->cold_day_s = dose_ledger_day_cold(&l, lt);
+	st->dose_day_max_cem43_min = r.heat_day_cem43_min;
+	st->cold_day_max_s = r.cold_day_s;
 	st->nwarnings = c->nwarnings;
 	for (int i = 0; i < c->nwarnings; i++)
 		snprintf(st->warnings[i], sizeof st->warnings[i], "%s", c->warnings[i]);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dose.h"
 #include "estimator.h"
 #include "pid.h"
 #include "plan.h"
@@ -86,6 +87,9 @@ struct core {
 	int nwarnings;
 	double session_start;
 	bool pad_away; /* a "disconnected" fault came, and no sample since */
+	/* doses across sessions; its times are the core's plus epoch_offset_s */
+	struct dose_ledger ledger;
+	double epoch_offset_s;
 	/* a clear waiting for the pad's next reports to judge it */
 	bool clear_pending, clear_seen_frame;
 	double clear_asked_t, clear_first_t;
@@ -112,6 +116,9 @@ struct core_status {
 	double phase_left_s, session_left_s, session_elapsed_s;
 	double estimate_c, drive;
 	double dose_cem43_min, cold_session_s;
+	/* across sessions (the dose ledger): the recent pools and the last 24 h */
+	double dose_recent_cem43_min, cold_recent_s, dose_day_cem43_min, cold_day_s;
+	double dose_day_max_cem43_min, cold_day_max_s;
 	int nwarnings;
 	char warnings[SAFETY_WARN_MAX][32];
 	const char *outcome;
@@ -145,6 +152,9 @@ int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen
 
 /* A fault from outside the core: the pad is gone, the emergency stop. */
 void core_external_fault(struct core *c, double now, const char *code, const char *message, struct core_output *out);
+
+/* The ledger as it stands now, with the dose of a session in progress. */
+void core_ledger_snapshot(const struct core *c, struct dose_ledger *out);
 
 /* New limits (a reload) apply at once, to a session in progress too. */
 void core_set_limits(struct core *c, const struct safety_limits *lim);

@@ -48,9 +48,13 @@ const struct safety_check_info safety_checks[] = {
 	{"pad-reset", "the pad restarted by itself: clear the fault; if it repeats, have the pad checked",
 	 "always (the host has sent the limits and the watchdog again)"},
 	{"emergency-stop", "release the emergency-stop button, then clear the fault", "the button is released"},
+	{"dose-ledger", "see the message; clear the fault once the file is removed or repaired",
+	 "always (the ledger starts from zero: a person decided)"},
 	{"dose-heat", "rest the skin before the next heat session", "a cap: ends the session, no latch"},
 	{"dose-cold-phase", "rest the skin before more cold", "a cap: ends the session, no latch"},
 	{"dose-cold-session", "rest the skin before more cold", "a cap: ends the session, no latch"},
+	{"dose-heat-day", "rest the skin until tomorrow", "a cap: ends the session, no latch"},
+	{"dose-cold-day", "rest the skin until tomorrow", "a cap: ends the session, no latch"},
 	{"session-length", "rest before the next session", "a cap: ends the session, no latch"},
 };
 const size_t safety_ncheck = sizeof safety_checks / sizeof safety_checks[0];
@@ -198,9 +202,19 @@ void safety_session_start(struct safety *s, double t)
 	s->session_start = t;
 	s->cap_reached = false;
 	s->cap_code[0] = s->cap_message[0] = '\0';
-	s->cem43_min = 0;
-	s->cold_session_s = 0;
+	s->cem43_min = s->heat_carried = 0;
+	s->cold_session_s = s->cold_carried = 0;
 	s->cold_phase_s = 0;
+	s->heat_day_room = s->cold_day_room = INFINITY;
+}
+
+void safety_session_carry(struct safety *s, double heat_cem43_min, double cold_s, double heat_day_room,
+			  double cold_day_room)
+{
+	s->cem43_min = s->heat_carried = heat_cem43_min;
+	s->cold_session_s = s->cold_carried = cold_s;
+	s->heat_day_room = heat_day_room;
+	s->cold_day_room = cold_day_room;
 }
 
 void safety_session_end(struct safety *s)
@@ -702,8 +716,9 @@ static void check_dose(struct safety *s, const struct safety_input *in, double d
 	}
 	if (s->cem43_min > s->lim.dose_cem43_min)
 		cap(s, "dose-heat",
-		    "dose-heat: thermal dose %.1f CEM43 min reached the session cap %.1f (plate %.2f C), while %s",
-		    s->cem43_min, s->lim.dose_cem43_min, hot, in->doing);
+		    "dose-heat: thermal dose %.1f CEM43 min (%.1f of it from recent sessions) reached the cap %.1f "
+		    "(plate %.2f C), while %s",
+		    s->cem43_min, s->heat_carried, s->lim.dose_cem43_min, hot, in->doing);
 	if (s->cold_phase_s > s->lim.cold_phase_max_s + SAFETY_COLD_APPROACH_S)
 		cap(s, "dose-cold-phase",
 		    "dose-cold-phase: %.0f s below %.1f C in this phase reached the cap %.0f s (%.0f s and %.0f s "
@@ -712,8 +727,19 @@ static void check_dose(struct safety *s, const struct safety_input *in, double d
 		    s->lim.cold_phase_max_s, SAFETY_COLD_APPROACH_S, cold, in->doing);
 	if (s->cold_session_s > s->lim.cold_session_max_s)
 		cap(s, "dose-cold-session",
-		    "dose-cold-session: %.0f s below %.1f C in this session reached the cap %.0f s, while %s",
-		    s->cold_session_s, s->lim.cold_c, s->lim.cold_session_max_s, in->doing);
+		    "dose-cold-session: %.0f s below %.1f C (%.0f s of it from recent sessions) reached the cap %.0f s, "
+		    "while %s",
+		    s->cold_session_s, s->lim.cold_c, s->cold_carried, s->lim.cold_session_max_s, in->doing);
+	if (s->cem43_min - s->heat_carried > s->heat_day_room)
+		cap(s, "dose-heat-day",
+		    "dose-heat-day: this session's %.1f CEM43 min reached what the last 24 h left of the daily "
+		    "ceiling (%.1f), while %s",
+		    s->cem43_min - s->heat_carried, s->heat_day_room, in->doing);
+	if (s->cold_session_s - s->cold_carried > s->cold_day_room)
+		cap(s, "dose-cold-day",
+		    "dose-cold-day: this session's %.0f s below %.1f C reached what the last 24 h left of the daily "
+		    "ceiling (%.0f s), while %s",
+		    s->cold_session_s - s->cold_carried, s->lim.cold_c, s->cold_day_room, in->doing);
 	if (in->t - s->session_start > s->lim.session_max_s)
 		cap(s, "session-length", "session-length: the session has run %.0f min, the cap is %.0f min, while %s",
 		    (in->t - s->session_start) / 60.0, s->lim.session_max_s / 60.0, in->doing);

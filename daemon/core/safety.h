@@ -119,6 +119,9 @@ struct safety {
 	double off_since, disobey_since;
 	int off_samples;
 	double cem43_min, cold_phase_s, cold_session_s;
+	/* carried in from earlier sessions (the dose ledger), and the room
+	 * left under the daily ceilings when this one started */
+	double heat_carried, cold_carried, heat_day_room, cold_day_room;
 	double session_start;
 	bool session_running;
 };
@@ -126,6 +129,10 @@ struct safety {
 void safety_init(struct safety *s, const struct safety_limits *lim);
 void safety_session_start(struct safety *s, double t);
 void safety_session_end(struct safety *s);
+/* The session counts on from what earlier ones left (recent pools), with
+ * this much room under the daily ceilings; call after session_start. */
+void safety_session_carry(struct safety *s, double heat_cem43_min, double cold_s, double heat_day_room,
+			  double cold_day_room);
 void safety_phase_start(struct safety *s);
 
 /* Runs every check on a sample. Returns true when a fault is latched (now

@@ -39,7 +39,9 @@ static void tell_kind(const struct pad_slot *p, enum pad_event_kind kind, double
 
 void pad_table_configure(struct pad_table *t, const struct pad_table_config *cfg)
 {
+	double epoch = t->cfg.epoch_s; /* the ledger's clock does not move on a reload */
 	t->cfg = *cfg;
+	t->cfg.epoch_s = epoch;
 	for (int i = 0; i < PAD_MAX; i++) {
 		struct pad_slot *p = &t->slots[i];
 		if (!p->used)
@@ -113,7 +115,7 @@ static void send_drive(struct pad_slot *p, double now, double drive)
 
 /* ---- arrival and departure ------------------------------------------- */
 
-static struct pad_slot *slot_for(struct pad_table *t, const char *serial)
+static struct pad_slot *slot_for(struct pad_table *t, const char *serial, const struct dose_ledger *ledger)
 {
 	for (int i = 0; i < PAD_MAX; i++) {
 		struct pad_slot *p = &t->slots[i];
@@ -130,6 +132,9 @@ static struct pad_slot *slot_for(struct pad_table *t, const char *serial)
 		core_config_default(&cc);
 		cc.limits = t->cfg.limits;
 		core_init(&p->core, &cc);
+		p->core.epoch_offset_s = t->cfg.epoch_s;
+		if (ledger)
+			p->core.ledger = *ledger;
 		p->used = true;
 		snprintf(p->serial, sizeof p->serial, "%s", serial);
 		return p;
@@ -164,7 +169,7 @@ static int set_up_firmware(const struct pad_table *t, void *link, const struct t
 }
 
 struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_info *info, const struct pid_config *tuned,
-		       double now, char *err, size_t errlen)
+			    const struct dose_ledger *ledger, double now, char *err, size_t errlen)
 {
 	if (t->cfg.time_scale != 1.0 && !(info->capabilities & TP_CAP_SIMULATED)) {
 		snprintf(err, errlen, "pad %s refused: --time-scale is for simulated pads only, and this one is real",
@@ -183,7 +188,7 @@ struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_inf
 		snprintf(err, errlen, "pad %s refused: its limits or watchdog could not be set", info->serial);
 		return NULL;
 	}
-	struct pad_slot *p = slot_for(t, info->serial);
+	struct pad_slot *p = slot_for(t, info->serial, ledger);
 	if (!p) {
 		snprintf(err, errlen, "pad %s ignored: more than %d pads", info->serial, PAD_MAX);
 		return NULL;

@@ -129,6 +129,7 @@ struct pad_table_config {
 	unsigned watchdog_ms;
 	char pad_serial[32]; /* serve only this pad, if set (as [pad] serial) */
 	double time_scale; /* != 1: simulated pads only */
+	double epoch_s; /* the dose ledger's time at model time zero (set once, at start) */
 };
 
 struct pad_table {
@@ -169,10 +170,12 @@ enum pad_refusal pad_choose(struct pad_table *t, const char *serial, struct pad_
 
 /* A pad answered GET_INFO on link: its slot (by serial, so that a pad
  * that comes back finds its core and a session it left paused), its
- * limits and watchdog sent. tuned: its calibration, if any. NULL with why
- * in err when it is not wanted or cannot be set up. */
+ * limits and watchdog sent. tuned: its calibration, if any; ledger: its
+ * doses across sessions as stored, if any (a slot that remembers the pad
+ * keeps its own, newer). NULL with why in err when it is not wanted or
+ * cannot be set up. */
 struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_info *info, const struct pid_config *tuned,
-		       double now, char *err, size_t errlen);
+			    const struct dose_ledger *ledger, double now, char *err, size_t errlen);
 void pad_detach(struct pad_slot *p, double now);
 void pad_on_frame(struct pad_slot *p, const struct tp_telemetry *t, double now);
 void pad_frame_refused(struct pad_slot *p, enum proto_err e, int length);

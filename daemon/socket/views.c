@@ -17,6 +17,12 @@ json_t *view_pad(const struct pad_slot *p, const char *log_path)
 			      "state", st.state_name, "profile", st.state == CORE_IDLE ? NULL : st.plan_name,
 			      "estimate_c", view_number(st.estimate_c), "drive", view_number(st.drive), "dose_cem43_min",
 			      view_number(st.dose_cem43_min));
+	json_object_set_new(o, "dose",
+			    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "recent_cem43_min",
+				      view_number(st.dose_recent_cem43_min), "day_cem43_min", view_number(st.dose_day_cem43_min),
+				      "day_max_cem43_min", view_number(st.dose_day_max_cem43_min), "cold_recent_s",
+				      view_number(st.cold_recent_s), "cold_day_s", view_number(st.cold_day_s), "cold_day_max_s",
+				      view_number(st.cold_day_max_s)));
 	if (p->have_tel) {
 		const struct pad_reading *r = &p->last;
 		json_object_set_new(o, "telemetry",

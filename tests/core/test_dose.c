@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Doses across sessions: back-to-back sessions share the caps (they used
+ * to start from zero each time), a start that would pass one is refused
+ * naming when it will be allowed, the daily ceiling does not decay, and
+ * the ledger survives a restart as text. Model time, microseconds.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "rig.h"
+
+static void run_until_idle(struct rig *r, double plate, int max)
+{
+	for (int i = 0; i < max && r->core.state != CORE_IDLE; i++)
+		rig_sample(r, plate + (i % 2) * 0.01, 25);
+}
+
+/* 1. A second session right after one that reached the heat cap is
+ * refused, with when; once the pool has decayed it starts, and counts on
+ * from what is left. */
+static void back_to_back_sessions_share_the_heat_cap(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 42, 42);
+	r.core.cfg.limits.dose_cem43_min = r.core.safety.lim.dose_cem43_min = 2.0;
+	run_until_idle(&r, 42, 20 * 600);
+	assert_string_equal(r.core.outcome, "cap reached");
+	struct plan p = rig_plan(PHASE_HEAT, 42, 2); /* adds 0.5 CEM43 min */
+	char why[512];
+	assert_int_equal(core_start(&r.core, &p, r.t, why, sizeof why), -1);
+	assert_non_null(strstr(why, "heat dose: 2.0 CEM43 min of recent sessions"));
+	assert_non_null(strstr(why, "allowed again in 1 h 4")); /* 4 h x log2(2.0 / 1.5) = 1.66 h */
+	r.t += 1.6 * 3600;
+	rig_sample(&r, 32, 25);
+	assert_int_equal(core_start(&r.core, &p, r.t, why, sizeof why), -1);
+	r.t += 0.1 * 3600;
+	rig_sample(&r, 32, 25);
+	if (core_start(&r.core, &p, r.t, why, sizeof why) != 0)
+		fail_msg("refused: %s", why);
+	assert_true(r.core.safety.cem43_min > 1.4 && r.core.safety.cem43_min < 1.5); /* carried on */
+	struct core_status st;
+	core_status(&r.core, &st);
+	assert_true(st.dose_recent_cem43_min > 1.4);
+	assert_true(st.dose_day_cem43_min > 2.0); /* the day does not decay */
+}
+
+/* 2. Cold: the daily ceiling (1.5 x the session cap) holds even when
+ * the recent pool has decayed. */
+static void the_daily_cold_ceiling_does_not_decay(void **state)
+{
+	(void)state;
+	struct dose_ledger l;
+	dose_ledger_init(&l);
+	struct safety_limits lim;
+	safety_limits_default(&lim);
+	struct dose_rules rules;
+	dose_rules_from_limits(&rules, &lim);
+	assert_true(rules.cold_day_s == 3600); /* 1.5 x 40 min */
+	for (int i = 0; i < 5; i++)
+		dose_ledger_add(&l, i * 4 * 3600.0, 0, 12 * 60); /* 12 min of cold every 4 h */
+	double wait;
+	char why[512];
+	/* 60 min in the last 24 h: another 10 min waits for the oldest to go */
+	assert_int_equal(dose_ledger_admit(&l, 16 * 3600.0 + 600, &rules, &lim, 0, 600, &wait, why, sizeof why), -1);
+	assert_non_null(strstr(why, "cold exposure: 60.0 min in the last 24 h"));
+	assert_true(fabs(wait - (24 * 3600.0 - 16 * 3600.0 - 600)) < 1);
+	assert_int_equal(dose_ledger_admit(&l, 24 * 3600.0 + 1, &rules, &lim, 0, 600, &wait, why, sizeof why), 0);
+	/* a session that alone is more than the ceiling: never */
+	assert_int_equal(dose_ledger_admit(&l, 0, &rules, &lim, 0, 2 * 3600, &wait, why, sizeof why), -1);
+	assert_true(isinf(wait));
+}
+
+/* 3. The ledger as text and back, a session in progress included; a
+ * broken file is refused with its line. */
+static void the_ledger_survives_a_restart(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 12);
+	r.core.epoch_offset_s = 1.7e9;
+	for (int i = 0; i < 3000; i++)
+		rig_sample(&r, 12 + (i % 2) * 0.01, 25);
+	struct dose_ledger snap, back;
+	core_ledger_snapshot(&r.core, &snap);
+	assert_true(snap.cold_s > 290 && snap.cold_s < 310);
+	char text[8192], err[200];
+	assert_int_equal(dose_ledger_format(&snap, "TP-1", text, sizeof text), 0);
+	assert_int_equal(dose_ledger_parse(text, &back, err, sizeof err), 0);
+	assert_int_equal(back.n, snap.n);
+	assert_true(fabs(back.cold_s - snap.cold_s) < 0.01 && fabs(back.t - snap.t) < 0.01);
+	assert_true(fabs(back.day[0].cold_s - snap.day[0].cold_s) < 0.01);
+	assert_int_equal(dose_ledger_parse("[ledger]\ncold_s = lots\n", &back, err, sizeof err), -1);
+	assert_non_null(strstr(err, "line 2"));
+	assert_int_equal(dose_ledger_parse("[session]\ncold_s = 3\n", &back, err, sizeof err), -1);
+	/* a new core (the daemon restarted) with that ledger: the cold counts */
+	struct rig fresh;
+	rig_start(&fresh, PHASE_OFF, 0, 32);
+	char why[512];
+	core_stop(&fresh.core, fresh.t, why, sizeof why);
+	fresh.core.ledger = back;
+	fresh.core.epoch_offset_s = 1.7e9 + r.t - fresh.t; /* the same ledger time */
+	struct plan p = rig_plan(PHASE_COLD, 12, 18);
+	p.cycles = 2; /* 36 min of cold: with 5 min carried, more than the 40 allowed */
+	assert_int_equal(core_start(&fresh.core, &p, fresh.t, why, sizeof why), -1);
+	assert_non_null(strstr(why, "cold exposure"));
+	assert_non_null(strstr(why, "allowed again in 20 min")); /* 1 h x log2(5 / 4) */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(back_to_back_sessions_share_the_heat_cap),
+		cmocka_unit_test(the_daily_cold_ceiling_does_not_decay),
+		cmocka_unit_test(the_ledger_survives_a_restart),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
