@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pad/pad.h"
@@ -263,13 +264,26 @@ static bool device_time_in(struct pad_slot *p, const struct tp_telemetry *t, dou
 		tell_kind(p, PAD_FRAME_REPEATED, now, NULL, (long)++p->repeated);
 		return false;
 	}
-	if (moved < 0) {
-		char what[160];
-		snprintf(what, sizeof what, "pad %s restarted (its device time went back from %u to %u ms)", p->serial,
-			 p->last_device_ms, t->device_time_ms);
+	/* the sequence number moves one per report period, delivered or
+	 * not: one that jumped far from what the device time says is a
+	 * firmware that started counting again */
+	unsigned period_ms = p->info.telemetry_period_ms ? p->info.telemetry_period_ms : 100;
+	long expected = moved > 0 ? moved / (long)period_ms : 0;
+	long stepped = (uint16_t)(t->seq - p->last_seq);
+	bool recounted = moved > 0 && expected < 30000 && labs(stepped - expected) > 10;
+	if (moved < 0 || recounted) {
+		char what[200];
+		if (moved < 0)
+			snprintf(what, sizeof what, "pad %s restarted (its device time went back from %u to %u ms)",
+				 p->serial, p->last_device_ms, t->device_time_ms);
+		else
+			snprintf(what, sizeof what,
+				 "pad %s restarted (its report sequence went from %u to %u in %d ms of device time)",
+				 p->serial, p->last_seq, t->seq, (int)moved);
 		double last_t = p->last_device_ms / 1000.0 + p->dev_offset_s;
 		p->dev_offset_s = last_t + p->core.cfg.report_period_s - t->device_time_ms / 1000.0;
 		p->resets++;
+		p->last_seq_reset = true;
 		tell_kind(p, PAD_RESET, now, what, (long)p->resets);
 		if (set_up_firmware(p->table, p->link, &p->info) != 0)
 			tell_kind(p, PAD_SEND_FAILED, now, "its limits or watchdog could not be set again after the reset",
@@ -287,7 +301,9 @@ void pad_on_frame(struct pad_slot *p, const struct tp_telemetry *t, double now)
 		return;
 	if (!device_time_in(p, t, now))
 		return;
-	if (p->have_seq && proto_seq_gap(p->last_seq, t->seq)) {
+	if (p->have_seq && p->last_seq_reset) {
+		p->last_seq_reset = false; /* a restart is not reports lost */
+	} else if (p->have_seq && proto_seq_gap(p->last_seq, t->seq)) {
 		unsigned lost = proto_seq_gap(p->last_seq, t->seq);
 		p->gaps += lost;
 		tell_kind(p, PAD_FRAMES_LOST, now, NULL, (long)lost);

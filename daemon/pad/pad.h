@@ -65,6 +65,7 @@ struct pad_slot {
 	 * again after a reset */
 	double dev_offset_s;
 	uint32_t last_device_ms;
+	bool last_seq_reset; /* the last report was judged a restart */
 	unsigned long frames, gaps, rejected, send_failures, repeated, resets;
 	/* the session, for its log and for people */
 	bool in_session; /* a session was started and has not ended */

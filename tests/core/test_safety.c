@@ -328,6 +328,23 @@ static void cold_dose(void **state)
 	assert_cap(&r, "dose-cold-phase", words);
 }
 
+/* Cold exposure is counted on the colder plate sensor (it was the warmer),
+ * heat dose on the hotter. */
+static void cold_counts_on_the_colder_sensor(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 14, 15.5);
+	for (int i = 0; i < 600; i++) {
+		r.t += 0.1, r.s.t = r.t;
+		r.s.plate_c[0] = 14.6 + (i % 2) * 0.01; /* A below cold_c (15 C) */
+		r.s.plate_c[1] = 15.4 + (i % 3) * 0.01; /* B above it */
+		core_on_sample(&r.core, &r.s, &r.out);
+	}
+	assert_false(r.core.safety.latched);
+	assert_true(r.core.safety.cold_session_s > 59.0);
+}
+
 static void session_length(void **state)
 {
 	(void)state;
@@ -447,7 +464,7 @@ int main(void)
 		cmocka_unit_test(drive_while_off_when_the_firmware_ignores_the_zero),
 		cmocka_unit_test(sink_limits_then_faults), cmocka_unit_test(firmware_fault),
 		cmocka_unit_test(heat_dose),         cmocka_unit_test(cold_dose),
-		cmocka_unit_test(session_length),    cmocka_unit_test(external_fault),
+		cmocka_unit_test(cold_counts_on_the_colder_sensor), cmocka_unit_test(session_length),    cmocka_unit_test(external_fault),
 		cmocka_unit_test(clear_refused_while_present), cmocka_unit_test(start_refused_while_latched),
 		cmocka_unit_test(warnings_do_not_latch), cmocka_unit_test(envelope_narrowing),
 	};

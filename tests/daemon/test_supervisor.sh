@@ -96,6 +96,24 @@ printf '[pad]\nwatchdog_ms = 5000\n' >"$work/test.conf"
 check "a reload narrows the running session: the session cap ends it in order" \
 	"grep -q 'reload rc 0' '$work/out' && grep -q '^capped' '$work/out' && grep -q 'session-length' '$work/daemon.log'"
 
+# 6. The microcontroller restarts on the bus (no hot-plug): the daemon sees
+# it in the reports, sends the limits and the watchdog again, and the
+# session latches the reset until a person clears it.
+scenario $S '
+tp start heat
+wait_model 10
+sim fault mcu:reset
+wait_for "tp status | grep -q FAULT"
+tp status
+tp clear-faults; echo "clear rc $?"
+tp resume; echo "resume rc $?"
+wait_model 3
+tp status'
+check "an MCU reset mid-session: seen, named, limits and watchdog sent again" \
+	"grep -q 'FAULT pad-reset: pad TP-SIM-0001 restarted' '$work/out' && grep -q 'limits and watchdog are sent again' '$work/daemon.log'"
+check "and cleared; the session resumes" \
+	"grep -q 'clear rc 0' '$work/out' && grep -q 'resume rc 0' '$work/out' && tail -8 '$work/out' | grep -q 'TP-SIM-0001: running'"
+
 # 5. Doses across sessions, across a restart: a cold session at the
 # (narrowed) cold cap, then a new daemon on the same state directory
 # refuses the next one, naming when it will be allowed.
