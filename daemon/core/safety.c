@@ -191,6 +191,7 @@ void safety_init(struct safety *s, const struct safety_limits *lim)
 	s->last_target = NAN;
 	s->reach_c = NAN;
 	s->slow_y = NAN;
+	s->drift_y = NAN;
 	/* the reference module; a pad's own figures may replace them */
 	s->module_seebeck_v_per_k = 0.053;
 	s->module_resistance_ohm = 2.1;
@@ -471,6 +472,50 @@ static double seebeck_current(const struct safety *s, const struct safety_input 
 	return -s->module_seebeck_v_per_k * (plate - in->sink_c) / s->module_resistance_ohm;
 }
 
+/* With the drive off, an unpowered plate relaxes toward somewhere between
+ * the room and the body (about 24-36 C): a plate above that band still
+ * warming, or below it still cooling, is being driven by something (a
+ * bridge stuck on while its current sensor also lies: the current check
+ * above is the first line). Judged over 5 s once the drive has been off
+ * for 10 s, on the smoothed sensors; 0.05 C/s is half what a bridge stuck
+ * at 10 % does to the reference plate, and far beyond what the skin under
+ * it can do to a plate it is colder than. */
+#define DRIFT_SETTLE_S 10.0
+#define DRIFT_WINDOW_S 5.0
+#define DRIFT_RATE_C_PER_S 0.05
+#define DRIFT_REST_LOW_C 24.0
+#define DRIFT_REST_HIGH_C 36.0
+
+static void check_drift(struct safety *s, const struct safety_input *in, bool off)
+{
+	if (!off || isnan(s->slow_y)) {
+		s->drift_since = in->t;
+		s->drift_y = NAN;
+		return;
+	}
+	double off_for = in->t - s->drift_since;
+	if (off_for < DRIFT_SETTLE_S)
+		return;
+	if (isnan(s->drift_y)) {
+		s->drift_y = s->slow_y; /* the window opens */
+		s->drift_t = in->t;
+		return;
+	}
+	if (in->t - s->drift_t < DRIFT_WINDOW_S)
+		return;
+	double rate = (s->slow_y - s->drift_y) / (in->t - s->drift_t);
+	bool away = (s->slow_y > DRIFT_REST_HIGH_C && rate >= DRIFT_RATE_C_PER_S) ||
+		    (s->slow_y < DRIFT_REST_LOW_C && rate <= -DRIFT_RATE_C_PER_S);
+	if (away)
+		safety_latch(s, "drift-while-off",
+			     "drift-while-off: with the drive off for %.0f s the plate went %s at %.2f C/s to %.2f C, away "
+			     "from where an unpowered pad goes (%.0f-%.0f C; limit %.2f C/s), module current %.2f A, while %s",
+			     off_for, rate > 0 ? "up" : "down", fabs(rate), s->slow_y, DRIFT_REST_LOW_C, DRIFT_REST_HIGH_C,
+			     DRIFT_RATE_C_PER_S, in->current_a, in->doing);
+	s->drift_y = s->slow_y;
+	s->drift_t = in->t;
+}
+
 static void check_off(struct safety *s, const struct safety_input *in)
 {
 	/* current while the drive is off, as commanded and as the firmware
@@ -516,6 +561,7 @@ static void check_off(struct safety *s, const struct safety_input *in)
 		s->disobey_since = in->t;
 	}
 	s->last_applied = in->drive_applied;
+	check_drift(s, in, off);
 }
 
 /* The wrong way, fast: a module wired backwards heats at full rate while

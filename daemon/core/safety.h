@@ -113,6 +113,7 @@ struct safety {
 	double wrong_t, wrong_temp;
 	/* the fast wrong-way window: the smoothed plate, a second of history */
 	double slow_y, slow_t; /* the plate sensors' mean, smoothed, for the slow window */
+	double drift_since, drift_y, drift_t; /* the drive off since; the window's start */
 	int fast_dir, fast_n, fast_head;
 	double fast_y, fast_hist_t[SAFETY_FAST_HISTORY], fast_hist_y[SAFETY_FAST_HISTORY];
 	int wrong_sign;

@@ -271,6 +271,23 @@ static void drive_while_off_when_the_firmware_ignores_the_zero(void **state)
 	assert_fault(&r, "drive-while-off", words);
 }
 
+/* The drive off and the plate still warming above where an unpowered pad
+ * goes (a bridge stuck on, its current sensor reading zero): a fault. */
+static void drift_while_off(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_OFF, 0, 37);
+	double plate = 37;
+	for (int i = 0; i < 400 && !r.core.safety.latched; i++) {
+		plate += 0.01; /* 0.1 C/s */
+		rig_sample(&r, plate, 25);
+	}
+	assert_true(r.t < 20);
+	const char *words[] = {"drift-while-off", "went up at 0.10 C/s", "24-36 C", "unplug the pad now", NULL};
+	assert_fault(&r, "drift-while-off", words);
+}
+
 static void sink_limits_then_faults(void **state)
 {
 	(void)state;
@@ -462,7 +479,7 @@ int main(void)
 		cmocka_unit_test(runaway_wrong_way), cmocka_unit_test(drive_while_off),
 		cmocka_unit_test(drive_while_off_counts_from_the_firmware_zero),
 		cmocka_unit_test(drive_while_off_when_the_firmware_ignores_the_zero),
-		cmocka_unit_test(sink_limits_then_faults), cmocka_unit_test(firmware_fault),
+		cmocka_unit_test(drift_while_off), cmocka_unit_test(sink_limits_then_faults), cmocka_unit_test(firmware_fault),
 		cmocka_unit_test(heat_dose),         cmocka_unit_test(cold_dose),
 		cmocka_unit_test(cold_counts_on_the_colder_sensor), cmocka_unit_test(session_length),    cmocka_unit_test(external_fault),
 		cmocka_unit_test(clear_refused_while_present), cmocka_unit_test(start_refused_while_latched),
