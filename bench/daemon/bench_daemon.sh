@@ -99,6 +99,11 @@ while :; do
 			awk -v m="$model" -v s='"$escale"' -v u=$until_s "BEGIN { exit !(m * s >= u) }" && break
 			continue
 		fi
+		if grep -q "fault is latched" '"$work"'/start.txt; then # latched while idle: counted below
+			tp clear-faults >/dev/null 2>&1 || true
+			sleep 0.2
+			continue
+		fi
 	fi
 	for _ in $(seq 1 3000); do
 		st=$(tp status || true)

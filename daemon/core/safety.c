@@ -265,6 +265,7 @@ void safety_windows_restart(struct safety *s, double t)
 	s->off_since = s->disobey_since = t;
 	s->off_samples = 0;
 	s->wrong_sign = 0;
+	s->fast_dir = s->fast_n = s->fast_head = 0;
 	s->last_target = NAN;
 }
 
@@ -598,6 +599,13 @@ static void check_wrong_way_fast(struct safety *s, const struct safety_input *in
 	}
 	double dt = s->fast_n ? in->t - s->fast_hist_t[(s->fast_head + SAFETY_FAST_HISTORY - 1) % SAFETY_FAST_HISTORY]
 			      : 0.0;
+	if (dt > FAST_SMOOTH_S) {
+		/* reports lost: what the plate did meanwhile was under a
+		 * drive nobody saw applied (the firmware may have cut it) */
+		s->fast_n = s->fast_head = 0;
+		s->fast_y = y;
+		dt = 0;
+	}
 	s->fast_y += dt > 0 ? (y - s->fast_y) * fmin(1.0, dt / FAST_SMOOTH_S) : 0.0;
 	s->fast_hist_t[s->fast_head] = in->t;
 	s->fast_hist_y[s->fast_head] = s->fast_y;
@@ -816,6 +824,7 @@ bool safety_check(struct safety *s, const struct safety_input *in)
 	 * a time scale) is no gap in what the pad measured */
 	if (dt > GAP_RESTART_S) {
 		safety_windows_restart(s, in->t);
+		s->fast_n = s->fast_head = 0;
 		s->frozen_armed = false;
 		s->noisy_have = false;
 		s->last_applied = in->drive_applied;

@@ -386,6 +386,23 @@ static void a_gap_is_not_condition_time(void **state)
 		fail_msg("latched: %s", r.core.safety.message);
 }
 
+/* 13. The fast wrong-way window does not span lost reports: the plate
+ * warmed while nobody saw the drive (the firmware had cut it). */
+static void lost_reports_are_not_the_wrong_way(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 14);
+	r.s.drive_applied = -1.0; /* the firmware applies full cooling */
+	for (int i = 0; i < 50; i++)
+		rig_sample(&r, 14 - i * 0.002, 25);
+	r.t += 1.2; /* twelve reports lost; meanwhile the plate warmed */
+	for (int i = 0; i < 20; i++)
+		rig_sample(&r, 14.6 - i * 0.002, 25);
+	if (r.core.safety.latched)
+		fail_msg("latched: %s", r.core.safety.message);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +421,7 @@ int main(void)
 		cmocka_unit_test(a_target_out_of_reach_warns_and_holds),
 		cmocka_unit_test(moving_away_from_an_unreachable_target_is_a_fault),
 		cmocka_unit_test(a_gap_is_not_condition_time),
+		cmocka_unit_test(lost_reports_are_not_the_wrong_way),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
