@@ -2,11 +2,27 @@
 /*
  * The control benchmark: the control core against the simulated pad's
  * physics (firmware in the loop, every frame through the codec), in model
- * time, judged on the TRUE plate temperature: what the skin gets. The
- * baselines run in the same process on the same model: an on/off
- * thermostat (what cheap pads do) and a textbook PID.
+ * time, judged on the TRUE plate and tissue temperatures: what the skin
+ * gets. Pads: the shipped descriptions given on the command line, and a
+ * sweep drawn from a seed across the ranges of a pad anyone may buy
+ * (sweep_draw below); none of the sweep's pads is a test fixture. Every
+ * controller runs every scenario on every pad in the same process:
  *
- *   bench_control [--model FILE] [--json FILE] [--profile FILE]
+ *   model        the model-based controller (estimator.h, modelctl.h), untuned
+ *   model+tune   the same after `thermopad tune` (heating, then cooling)
+ *   pid          the controller before it: PID on the lag inversion
+ *   textbook     a fixed-gain PID on the raw mean of the plate sensors
+ *   on/off       full drive until 0.25 C past the target
+ *
+ * Figures per run: time to within 0.3 C of the target against the
+ * full-drive physical limit, overshoot, hold RMS, the skin estimate's
+ * error, trips. The table gives, per scenario and controller, the worst
+ * pad for each figure; a summary line per controller follows.
+ *
+ *   bench_control [--seed N] [--sweep N] [--pad K] [--profile FILE] [FILE.ini...]
+ *
+ * --pad K runs only pad K of the list (shipped first, then the sweep) and
+ * prints its description and every run: to look at a worst pad.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,398 +34,559 @@
 #include "pad.h"
 #include "profile.h"
 
-enum ctrl_kind { CTRL_CORE, CTRL_ONOFF, CTRL_TEXTBOOK };
-static const char *const ctrl_names[] = {"thermopad", "on/off 0.5 C", "textbook PID"};
+#define MAX_PADS 128
+#define DT_S 0.1
+#define REACH_BAND_C 0.3
+
+enum ctrl_kind { CTRL_MODEL, CTRL_MODEL_TUNED, CTRL_PID, CTRL_TEXTBOOK, CTRL_ONOFF, CTRL_N };
+static const char *const ctrl_names[CTRL_N] = {"model", "model+tune", "pid (before)", "textbook PID", "on/off"};
+
+enum scenario_kind { SC_STEP, SC_HOLD, SC_LOOSEN, SC_PROFILE };
 
 struct scenario {
 	const char *name;
-	double from_c, to_c; /* NaN to_c: a profile */
+	enum scenario_kind kind;
+	double from_c, to_c;
 	double window_s;
-	bool profile;
+};
+
+static const struct scenario scenarios[] = {
+	{"warm-up 32->40", SC_STEP, 32, 40, 150},
+	{"40->12", SC_STEP, 40, 12, 420},
+	{"12->40", SC_STEP, 12, 40, 240},
+	{"hold 40, 10 min", SC_HOLD, 40, 40, 600},
+	{"hold 12, 10 min", SC_HOLD, 12, 12, 600},
+	{"contrast", SC_PROFILE, 32, NAN, 2400},
+	{"strap loosened at 40", SC_LOOSEN, 40, 40, 600},
+};
+#define NSCEN (sizeof scenarios / sizeof scenarios[0])
+#define LOOSEN_AT_S 300.0
+#define LOOSEN_FACTOR 0.4 /* the contact conductance drops to this */
+#define SKIN_AFTER_S 120.0 /* the skin estimate is judged from here on */
+
+struct pad_desc {
+	char name[48];
+	struct model_params p;
 };
 
 struct result {
-	double overshoot, settle_s, limit_s, rms, iae, iae_reg, energy_kj;
-	bool arrived; /* within 0.5 C of this target once: regulation */
-	double last_target;
-	int reversals;
+	double limit_s; /* full drive, to within the band; INFINITY if never */
+	double reach_s; /* first time within the band; NAN if never */
+	double overshoot_c;
+	double rms_c; /* hold */
+	double skin_err_c; /* worst |estimate - model| after SKIN_AFTER_S */
+	double closest_c; /* the closest the pad can hold, if the target is out of reach */
 	bool tripped;
-	char trip[64];
-	bool settled;
+	char trip[40];
 };
 
-struct controller {
-	enum ctrl_kind kind;
-	struct core core;
-	/* baselines, and the plan they follow in a profile run */
-	struct plan_run run;
-	double target;
-	double integral, last_err;
-	bool on;
+/* ---- the sweep ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double uniform(uint64_t *s, double lo, double hi)
+{
+	return lo + (hi - lo) * ((double)(rng_next(s) >> 11) / 9007199254740992.0);
+}
+
+/* a factor drawn evenly on a log scale */
+static double factor(uint64_t *s, double lo, double hi)
+{
+	return exp(uniform(s, log(lo), log(hi)));
+}
+
+/* The ranges of issue 15: any pad a person may buy, strapped as they
+ * strap it, in the room they use it in. */
+static void sweep_draw(uint64_t *s, struct model_params *p)
+{
+	model_params_reference(p);
+	p->plate_j_per_k *= factor(s, 0.5, 2.0);
+	p->tissue_to_plate_w_per_k *= factor(s, 0.4, 2.5);
+	p->tissue_to_core_w_per_k *= factor(s, 0.5, 2.0);
+	p->sensor_lag_s = uniform(s, 1.0, 3.5);
+	p->sensor_noise_c = uniform(s, 0.0, 0.1);
+	for (int i = 0; i < 3; i++)
+		p->sensor_offset_c[i] = uniform(s, -0.2, 0.2);
+	p->supply_v = uniform(s, 10.1, 13.0); /* the firmware faults below 10 V */
+	p->seebeck_v_per_k *= uniform(s, 0.75, 1.25);
+	p->resistance_ohm *= uniform(s, 0.75, 1.25);
+	p->conductance_w_per_k *= uniform(s, 0.75, 1.25);
+	double sink = uniform(s, 0.5, 1.5);
+	p->sink_to_ambient_w_per_k *= sink;
+	p->sink_j_per_k *= uniform(s, 0.5, 1.5);
+	p->ambient_c = uniform(s, 15.0, 32.0);
+}
+
+/* ---- the pad in the loop ---- */
+
+struct loop {
+	struct pad pad;
+	uint16_t seq;
+	double t;
 };
 
+static void loop_init(struct loop *l, const struct model_params *p, double plate_c, uint64_t seed)
+{
+	struct fw_config cfg;
+	fw_config_reference(&cfg, "BENCH");
+	pad_init(&l->pad, p, &cfg, seed, plate_c);
+	l->seq = 0;
+	l->t = 0;
+}
+
+static void loop_send(struct loop *l, double drive)
+{
+	struct tp_set_output o = {.seq = ++l->seq, .drive = (int16_t)lround(drive * TP_DRIVE_FULL)};
+	uint8_t buf[TP_SET_OUTPUT_LEN];
+	if (proto_encode_set_output(&o, buf, sizeof buf))
+		pad_control_out(&l->pad, TP_REQ_SET_OUTPUT, buf, sizeof buf);
+}
+
+/* Advance one telemetry period; false when no report came. */
+static bool loop_sample(struct loop *l, struct tp_telemetry *tel, struct core_sample *s)
+{
+	uint8_t buf[TP_FRAME_MAX_LEN];
+	pad_advance(&l->pad, (uint32_t)lround(DT_S * 1000));
+	l->t += DT_S;
+	size_t n = pad_take_report(&l->pad, buf, sizeof buf);
+	if (!n || proto_decode_telemetry(buf, n, tel) != PROTO_OK)
+		return false;
+	*s = (struct core_sample){
+		.t = l->t,
+		.plate_c = {tel->plate_a_cc / 100.0, tel->plate_b_cc / 100.0},
+		.plate_ok = {tel->plate_a_cc != TP_TEMP_INVALID, tel->plate_b_cc != TP_TEMP_INVALID},
+		.sink_c = tel->sink_cc / 100.0,
+		.sink_ok = tel->sink_cc != TP_TEMP_INVALID,
+		.current_a = tel->current_ma / 1000.0,
+		.voltage_v = tel->voltage_mv / 1000.0,
+		.voltage_ok = true,
+		.drive_applied = tel->drive_applied / (double)TP_DRIVE_FULL,
+		.fw_faults = tel->faults,
+		.fw_state = tel->state,
+	};
+	return true;
+}
+
+/* Full drive from the scenario's start to within the band, in the same
+ * physics: the fastest any controller could be. */
 static double physical_limit(const struct model_params *p, double from, double to)
 {
 	struct model m;
 	model_init(&m, p, from);
-	double t = 0, drive = to > from ? 1.0 : -1.0;
-	while ((drive > 0 ? m.plate_c < to : m.plate_c > to) && t < 3600) {
+	double drive = to > from ? 1.0 : -1.0;
+	for (double t = 0; t < 1800; t += 0.01) {
+		if (fabs(m.plate_c - to) <= REACH_BAND_C)
+			return t;
 		model_advance(&m, drive, 0.01);
-		t += 0.01;
 	}
-	return t;
+	return INFINITY;
 }
 
-static void send_drive(struct pad *pad, double drive)
+/* Where full drive holds the plate in the end, for a target beyond it. */
+static double full_drive_balance(const struct model_params *p, double from, double to)
 {
-	static uint16_t seq;
-	struct tp_set_output o = {.seq = ++seq, .drive = (int16_t)lround(drive * TP_DRIVE_FULL)};
-	uint8_t buf[TP_SET_OUTPUT_LEN];
-	if (proto_encode_set_output(&o, buf, sizeof buf))
-		pad_control_out(pad, TP_REQ_SET_OUTPUT, buf, sizeof buf);
+	struct model m;
+	model_init(&m, p, from);
+	model_advance(&m, to > from ? 1.0 : -1.0, 1800);
+	return m.plate_c;
 }
 
-static double baseline_step(struct controller *c, const struct tp_telemetry *t, double dt)
+/* ---- the baselines ---- */
+
+struct baseline {
+	double integral, last_err;
+	bool started, on;
+};
+
+static double baseline_step(enum ctrl_kind kind, struct baseline *b, const struct core_sample *s, double target)
 {
-	double y = (t->plate_a_cc + t->plate_b_cc) / 200.0;
-	double err = c->target - y;
-	if (c->kind == CTRL_ONOFF) {
-		/* full drive toward the target until 0.25 C past it, then off */
+	double y = (s->plate_c[0] + s->plate_c[1]) / 2.0;
+	double err = target - y;
+	if (kind == CTRL_ONOFF) {
 		if (fabs(err) > 0.25)
-			c->on = true;
-		if ((c->target > 32 && err < -0.25) || (c->target < 32 && err > 0.25))
-			c->on = false;
-		return c->on ? (err > 0 ? 1.0 : -1.0) : 0.0;
+			b->on = true;
+		if ((target > 32 && err < -0.25) || (target < 32 && err > 0.25))
+			b->on = false;
+		return b->on ? (err > 0 ? 1.0 : -1.0) : 0.0;
 	}
 	/* textbook: fixed gains, raw derivative, no filter, no rest */
-	c->integral += err * dt;
-	if (c->integral > 60)
-		c->integral = 60;
-	if (c->integral < -60)
-		c->integral = -60;
-	double d = (err - c->last_err) / dt;
-	c->last_err = err;
-	double u = 0.5 * err + 0.01 * c->integral + 0.5 * d;
+	b->integral = fmax(-60, fmin(60, b->integral + err * DT_S));
+	double d = b->started ? (err - b->last_err) / DT_S : 0;
+	b->started = true;
+	b->last_err = err;
+	double u = 0.5 * err + 0.01 * b->integral + 0.5 * d;
 	return u > 1 ? 1 : u < -1 ? -1 : u;
 }
 
-static struct pid_config *gains_override;
+/* ---- one run ---- */
 
-static void run(const struct model_params *mp, const struct scenario *sc, const struct profile *prof,
-		enum ctrl_kind kind, struct result *r)
+static struct profile contrast;
+static int only_ctrl = -1; /* --controller K: only that one (a quick look) */
+static int trace_scenario = -1; /* --trace S: every 10 s of scenario S, model controller */
+
+static void make_plan(const struct scenario *sc, struct plan *plan)
 {
-	struct fw_config cfg;
-	fw_config_reference(&cfg, "BENCH");
-	static struct pad pad;
-	pad_init(&pad, mp, &cfg, 12345, sc->from_c);
-	static struct controller c;
-	memset(&c, 0, sizeof c);
-	c.kind = kind;
-	c.target = sc->to_c;
-	struct core_config ccfg;
-	core_config_default(&ccfg);
-	ccfg.sensor_lag_s = mp->sensor_lag_s;
-	if (gains_override)
-		ccfg.pid = *gains_override;
-	core_init(&c.core, &ccfg);
-	memset(r, 0, sizeof *r);
-	r->limit_s = sc->profile ? 0 : physical_limit(mp, sc->from_c, sc->to_c);
-
-	struct plan plan;
-	if (sc->profile) {
-		plan = prof->plan;
-	} else {
-		memset(&plan, 0, sizeof plan);
-		snprintf(plan.name, sizeof plan.name, "bench");
-		plan.cycles = 1;
-		plan.nphases = 1;
-		plan.band_c = 0.5;
-		plan.phases[0] = (struct phase){.kind = sc->to_c > 32 ? PHASE_HEAT : PHASE_COLD,
-						.target_c = sc->to_c, .duration_s = sc->window_s * 2};
-		snprintf(plan.phases[0].name, sizeof plan.phases[0].name, "step");
+	if (sc->kind == SC_PROFILE) {
+		*plan = contrast.plan;
+		return;
 	}
-	double last_drive = 0, sq = 0;
-	int nsq = 0;
-	bool started = false;
-	double last_out_t = -1;
-	uint8_t buf[TP_FRAME_MAX_LEN];
-	for (double t = 0.1; t <= sc->window_s + 1e-9; t += 0.1) {
-		pad_advance(&pad, 100);
-		size_t n = pad_take_report(&pad, buf, sizeof buf);
-		struct tp_telemetry tel;
-		if (!n || proto_decode_telemetry(buf, n, &tel) != PROTO_OK)
-			continue;
-		double drive;
-		if (kind == CTRL_CORE) {
-			struct core_sample s = {
-				.t = t,
-				.plate_c = {tel.plate_a_cc / 100.0, tel.plate_b_cc / 100.0},
-				.plate_ok = {tel.plate_a_cc != TP_TEMP_INVALID, tel.plate_b_cc != TP_TEMP_INVALID},
-				.sink_c = tel.sink_cc / 100.0,
-				.sink_ok = tel.sink_cc != TP_TEMP_INVALID,
-				.current_a = tel.current_ma / 1000.0,
-				.drive_applied = tel.drive_applied / (double)TP_DRIVE_FULL,
-				.fw_faults = tel.faults,
-				.fw_state = tel.state,
-			};
-			struct core_output out;
-			core_on_sample(&c.core, &s, &out);
-			if (!started) {
-				char err[256];
-				if (core_start(&c.core, &plan, t, err, sizeof err) != 0) {
-					fprintf(stderr, "bench: %s\n", err);
-					exit(1);
-				}
-				started = true;
-			}
-			drive = out.drive;
-			if (c.core.safety.latched && !r->tripped) {
-				r->tripped = true;
-				snprintf(r->trip, sizeof r->trip, "%s", c.core.safety.code);
-			}
-			if (c.core.state == CORE_IDLE && sc->profile && started) {
-				last_out_t = t;
-				break;
-			}
-		} else {
-			if (sc->profile) {
-				double y = (tel.plate_a_cc + tel.plate_b_cc) / 200.0;
-				if (!started) {
-					char err[256];
-					plan_expand(&plan, &c.run, err, sizeof err);
-					plan_begin(&c.run, t, y);
-					started = true;
-				}
-				plan_update(&c.run, t, y);
-				const struct phase *ph = plan_current(&c.run);
-				if (!ph)
-					break;
-				c.target = ph->kind == PHASE_OFF ? NAN : ph->target_c;
-			}
-			drive = isnan(c.target) ? 0.0 : baseline_step(&c, &tel, 0.1);
-			if (tel.faults && !r->tripped) {
-				r->tripped = true;
-				snprintf(r->trip, sizeof r->trip, "firmware 0x%x", tel.faults);
-			}
-		}
-		send_drive(&pad, drive);
-		struct pad_truth tr;
-		pad_truth(&pad, &tr);
-		if (tr.module_drive * last_drive < 0)
-			r->reversals++;
-		if (tr.module_drive != 0)
-			last_drive = tr.module_drive;
-		double target = sc->to_c;
-		if (sc->profile && kind == CTRL_CORE) {
-			struct core_status st;
-			core_status(&c.core, &st);
-			target = st.target_c;
-		} else if (sc->profile) {
-			target = c.target;
-		}
-		if (isnan(target))
-			continue;
-		double e = tr.plate_c - target;
-		r->iae += fabs(e) * 0.1;
-		if (target != r->last_target)
-			r->arrived = false; /* a new target: travel until it is reached */
-		r->last_target = target;
-		if (fabs(e) < 0.5)
-			r->arrived = true;
-		if (r->arrived)
-			r->iae_reg += fabs(e) * 0.1;
-		if (!sc->profile) {
-			double past = sc->to_c > sc->from_c ? e : -e;
-			if (past > r->overshoot)
-				r->overshoot = past;
-			if (fabs(e) > 0.2)
-				r->settle_s = t; /* last time outside the band */
-			if (t > sc->window_s - 60) {
-				sq += e * e;
-				nsq++;
-			}
-		}
-		r->energy_kj = tr.electrical_j / 1000.0;
-	}
-	(void)last_out_t;
-	r->rms = nsq ? sqrt(sq / nsq) : NAN;
-	r->settled = r->settle_s < sc->window_s - 60;
+	memset(plan, 0, sizeof *plan);
+	snprintf(plan->name, sizeof plan->name, "bench");
+	plan->cycles = 1;
+	plan->nphases = 1;
+	plan->band_c = 0.5;
+	plan->phases[0] = (struct phase){.kind = sc->to_c > 32 ? PHASE_HEAT : PHASE_COLD, .target_c = sc->to_c,
+					 .duration_s = sc->window_s * 2};
+	snprintf(plan->phases[0].name, sizeof plan->phases[0].name, "step");
 }
 
-/* The reference pad is held to the full targets; other pad descriptions
- * (after tuning) to safety: no trip and overshoot <= 0.5 C. */
-/* Autotune on a fresh pad of this description, in model time: heating,
- * then cooling. Returns 0 with the tuned gains. */
-static int autotune(const struct model_params *mp, struct pid_config *out, char *report, size_t len)
+/* `thermopad tune` on a fresh pad of this description, heating then
+ * cooling, in model time; the pad's figures the tune leaves behind are
+ * what the daemon saves for its serial. */
+static int autotune(const struct model_params *mp, struct core_config *out)
 {
-	struct fw_config cfg;
-	fw_config_reference(&cfg, "TUNE");
-	static struct pad pad;
+	static struct loop l;
 	static struct core core;
-	struct core_config ccfg;
-	core_config_default(&ccfg);
-	ccfg.sensor_lag_s = mp->sensor_lag_s;
-	core_init(&core, &ccfg);
-	pad_init(&pad, mp, &cfg, 777, 32.0);
-	size_t used = 0;
+	struct core_config cfg;
+	core_config_default(&cfg);
+	core_init(&core, &cfg);
+	loop_init(&l, mp, 32.0, 777);
 	for (int pass = 0; pass < 2; pass++) {
 		bool started = false;
-		for (double t = 0.1; t < 1800; t += 0.1) {
-			uint8_t buf[TP_FRAME_MAX_LEN];
-			pad_advance(&pad, 100);
-			size_t n = pad_take_report(&pad, buf, sizeof buf);
+		for (int k = 0; k < 18000; k++) {
 			struct tp_telemetry tel;
-			if (!n || proto_decode_telemetry(buf, n, &tel) != PROTO_OK)
+			struct core_sample s;
+			if (!loop_sample(&l, &tel, &s))
 				continue;
-			struct core_sample s = {.t = t + pass * 1800,
-						.plate_c = {tel.plate_a_cc / 100.0, tel.plate_b_cc / 100.0},
-						.plate_ok = {true, true}, .sink_c = tel.sink_cc / 100.0, .sink_ok = true,
-						.current_a = tel.current_ma / 1000.0, .fw_faults = tel.faults};
 			struct core_output o;
 			core_on_sample(&core, &s, &o);
-			for (int i = 0; i < o.nevents; i++)
-				if (!strncmp(o.events[i].code, "tune", 4) || o.events[i].severity == CORE_FAULT)
-					used += (size_t)snprintf(report + used, used < len ? len - used : 0, "%s: %s. ",
-								 o.events[i].code, o.events[i].message);
 			if (!started) {
 				char err[256];
 				if (core_tune(&core, pass == 0, s.t, err, sizeof err) != 0)
 					return -1;
 				started = true;
 			} else if (core.state == CORE_IDLE) {
-				send_drive(&pad, 0);
+				loop_send(&l, 0);
 				break;
 			}
-			send_drive(&pad, o.drive);
+			loop_send(&l, o.drive);
 		}
 		if (core.safety.latched)
 			return -1;
 	}
-	*out = core.cfg.pid;
+	*out = core.cfg;
+	estimator_params(&core.est, &out->model);
 	return 0;
 }
 
-static bool meets(const struct scenario *sc, const struct result *r, bool reference)
+static void run(const struct pad_desc *pd, const struct core_config *tuned, const struct scenario *sc,
+		enum ctrl_kind kind, uint64_t seed, struct result *r)
 {
-	if (sc->profile)
-		return !r->tripped;
-	if (!reference)
-		return !r->tripped && r->overshoot <= 0.5;
-	double allowed = fmax(1.3 * r->limit_s, r->limit_s + 10.0);
-	return r->overshoot <= 0.3 && r->settled && r->settle_s <= allowed && r->rms <= 0.05 && !r->tripped;
+	static struct loop l;
+	static struct core core;
+	struct baseline b = {0};
+	memset(r, 0, sizeof *r);
+	r->reach_s = NAN;
+	r->closest_c = NAN;
+	double to = sc->to_c;
+	r->limit_s = sc->kind == SC_STEP ? physical_limit(&pd->p, sc->from_c, to) : 0;
+	if (sc->kind == SC_STEP && isinf(r->limit_s))
+		r->closest_c = full_drive_balance(&pd->p, sc->from_c, to);
+	loop_init(&l, &pd->p, sc->from_c, seed);
+
+	struct core_config cfg;
+	if (kind == CTRL_MODEL_TUNED && tuned)
+		cfg = *tuned;
+	else
+		core_config_default(&cfg);
+	cfg.control = kind == CTRL_PID ? CORE_CONTROL_PID : CORE_CONTROL_MODEL;
+	core_init(&core, &cfg);
+	struct plan plan;
+	make_plan(sc, &plan);
+	struct plan_run brun; /* the baselines follow the plan too */
+	bool started = false, loosened = false;
+	double sq = 0, last_target = NAN, dir = 0;
+	int nsq = 0;
+	for (double t = DT_S; t <= sc->window_s + 1e-9; t += DT_S) {
+		if (sc->kind == SC_LOOSEN && !loosened && t >= LOOSEN_AT_S) {
+			l.pad.model.p.tissue_to_plate_w_per_k *= LOOSEN_FACTOR;
+			loosened = true;
+		}
+		struct tp_telemetry tel;
+		struct core_sample s;
+		if (!loop_sample(&l, &tel, &s))
+			continue;
+		struct core_output out;
+		core_on_sample(&core, &s, &out); /* every controller: the skin estimate is judged for all */
+		double target = to, drive = 0;
+		if (!started) {
+			char err[256];
+			if (core_start(&core, &plan, s.t, err, sizeof err) != 0 ||
+			    plan_expand(&plan, &brun, err, sizeof err) != 0) {
+				fprintf(stderr, "bench_control: %s\n", err);
+				exit(1);
+			}
+			double y = (s.plate_c[0] + s.plate_c[1]) / 2;
+			plan_begin(&brun, s.t, y);
+			started = true;
+			if (kind >= CTRL_TEXTBOOK)
+				core_pause(&core, s.t, err, sizeof err); /* estimator only */
+		}
+		if (kind <= CTRL_PID) {
+			drive = out.drive;
+			struct core_status st;
+			core_status(&core, &st);
+			if (sc->kind == SC_PROFILE) {
+				if (core.state == CORE_IDLE)
+					break;
+				target = st.target_c;
+			}
+			if (core.safety.latched && !r->tripped) {
+				r->tripped = true;
+				snprintf(r->trip, sizeof r->trip, "%s", core.safety.code);
+			}
+		} else {
+			double y = (s.plate_c[0] + s.plate_c[1]) / 2;
+			if (sc->kind == SC_PROFILE) {
+				plan_update(&brun, s.t, y);
+				const struct phase *ph = plan_current(&brun);
+				if (!ph)
+					break;
+				target = ph->kind == PHASE_OFF ? NAN : ph->target_c;
+			}
+			drive = isnan(target) ? 0.0 : baseline_step(kind, &b, &s, target);
+			if (tel.faults && !r->tripped) {
+				r->tripped = true;
+				snprintf(r->trip, sizeof r->trip, "firmware 0x%x", tel.faults);
+			}
+		}
+		loop_send(&l, drive);
+		struct pad_truth tr;
+		pad_truth(&l.pad, &tr);
+		if (s.t >= SKIN_AFTER_S) {
+			double se = fabs(estimator_tissue_c(&core.est) - tr.tissue_c);
+			if (se > r->skin_err_c)
+				r->skin_err_c = se;
+		}
+		if (trace_scenario >= 0 && kind == CTRL_MODEL && (t < 0 ? fmod(t + 1e-6, 0.5) < DT_S * 0.5 : fmod(t + 1e-6, 10.0) < DT_S * 0.5)) {
+			struct thermal_params q;
+			estimator_params(&core.est, &q);
+			printf("t %6.1f plate %.3f est %.3f (sd %.3f) tissue %.3f est %.3f (sd %.2f) sink %.2f est %.2f amb %.2f "
+			       "drive %+.2f | Cp %.0f lag %.2f Gtp %.2f Gtc %.2f Ct %.0f Cs %.0f Gsa %.2f K %.3f S %.4f R %.2f V %.2f\n",
+			       t, tr.plate_c, core.est.x[EST_PLATE], estimator_sd(&core.est, EST_PLATE), tr.tissue_c,
+			       core.est.x[EST_TISSUE], estimator_sd(&core.est, EST_TISSUE), tr.sink_c, core.est.x[EST_SINK],
+			       core.est.x[EST_AMBIENT], drive, q.plate_j_per_k, q.sensor_lag_s, q.tissue_to_plate_w_per_k,
+			       q.tissue_to_core_w_per_k, q.tissue_j_per_k, q.sink_j_per_k, q.sink_to_ambient_w_per_k,
+			       q.conductance_w_per_k, q.seebeck_v_per_k, q.resistance_ohm, q.supply_v);
+		}
+		if (isnan(target))
+			continue;
+		if (target != last_target) {
+			dir = isnan(last_target) ? (target > sc->from_c ? 1 : target < sc->from_c ? -1 : 0)
+						 : (target > last_target ? 1 : -1);
+			last_target = target;
+		}
+		double e = tr.plate_c - target;
+		if (isnan(r->reach_s) && fabs(e) <= REACH_BAND_C)
+			r->reach_s = t;
+		/* past the target in the direction of travel; for a hold, either way */
+		double past = dir != 0 ? e * dir : fabs(e);
+		if (past > r->overshoot_c)
+			r->overshoot_c = past;
+		bool hold_window = sc->kind == SC_HOLD ? t >= 60
+				   : sc->kind == SC_LOOSEN ? t >= LOOSEN_AT_S + 120
+				   : sc->kind == SC_STEP ? t >= sc->window_s - 60
+							 : false;
+		if (sc->kind == SC_LOOSEN && t > LOOSEN_AT_S && fabs(e) > r->overshoot_c)
+			r->overshoot_c = fabs(e);
+		if (hold_window) {
+			sq += e * e;
+			nsq++;
+		}
+	}
+	r->rms_c = nsq ? sqrt(sq / nsq) : NAN;
+}
+
+/* ---- judging ---- */
+
+static double allowed_s(double limit_s)
+{
+	return fmax(1.3 * limit_s, limit_s + 5.0);
+}
+
+struct worst {
+	double value;
+	int pad;
+};
+
+static void note(struct worst *w, double v, int pad)
+{
+	if (isnan(v))
+		v = INFINITY; /* never reached counts as worst */
+	if (w->pad < 0 || v > w->value) {
+		w->value = v;
+		w->pad = pad;
+	}
 }
 
 int main(int argc, char **argv)
 {
-	struct model_params mp;
-	model_params_reference(&mp);
-	const char *model_name = "reference", *json_path = NULL, *profile_path = "profiles/contrast.ini";
-	bool reference = true, do_autotune = false;
+	static struct pad_desc pads[MAX_PADS];
+	int npads = 0, nsweep = 50, only = -1;
+	uint64_t seed = 15;
+	const char *profile_path = "profiles/contrast.ini";
 	char err[256];
-	for (int i = 1; i + 1 < argc; i += 2) {
-		if (strcmp(argv[i], "--model") == 0) {
-			if (model_params_load(argv[i + 1], &mp, err, sizeof err) != 0) {
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--sweep") && i + 1 < argc)
+			nsweep = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--pad") && i + 1 < argc)
+			only = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--controller") && i + 1 < argc)
+			only_ctrl = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--trace") && i + 1 < argc)
+			trace_scenario = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--profile") && i + 1 < argc)
+			profile_path = argv[++i];
+		else if (npads < MAX_PADS) {
+			if (model_params_load(argv[i], &pads[npads].p, err, sizeof err) != 0) {
 				fprintf(stderr, "bench_control: %s\n", err);
 				return 2;
 			}
-			model_name = argv[i + 1];
-			const char *base = strrchr(model_name, '/');
-			reference = strcmp(base ? base + 1 : model_name, "reference.ini") == 0;
-		} else if (strcmp(argv[i], "--json") == 0) {
-			json_path = argv[i + 1];
-		} else if (strcmp(argv[i], "--gains") == 0) {
-			/* heat kp,ki,kd,ff then cool kp,ki,kd,ff: for tuning runs */
-			static struct pid_config pc;
-			pid_config_default(&pc);
-			struct pid_gains *h = &pc.heat, *c = &pc.cool;
-			if (sscanf(argv[i + 1], "%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &h->kp, &h->ki, &h->kd, &h->ff_per_c,
-				   &c->kp, &c->ki, &c->kd, &c->ff_per_c, &pc.integral_band_c) < 8) {
-				fprintf(stderr, "bench_control: --gains hkp,hki,hkd,hff,ckp,cki,ckd,cff[,band]\n");
-				return 2;
-			}
-			gains_override = &pc;
-		} else if (strcmp(argv[i], "--autotune") == 0 && strcmp(argv[i + 1], "yes") == 0) {
-			do_autotune = true;
-		} else if (strcmp(argv[i], "--profile") == 0) {
-			profile_path = argv[i + 1];
+			const char *base = strrchr(argv[i], '/');
+			snprintf(pads[npads].name, sizeof pads[npads].name, "%s", base ? base + 1 : argv[i]);
+			npads++;
 		}
 	}
+	int nshipped = npads;
+	uint64_t rng = seed;
+	for (int k = 0; k < nsweep && npads < MAX_PADS; k++, npads++) {
+		sweep_draw(&rng, &pads[npads].p);
+		snprintf(pads[npads].name, sizeof pads[npads].name, "sweep-%d", k);
+	}
+
 	static char text[16384];
 	FILE *f = fopen(profile_path, "r");
 	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
 	if (f)
 		fclose(f);
 	text[n] = '\0';
-	struct profile prof;
 	struct profile_error perr;
 	struct safety_limits lim;
 	safety_limits_default(&lim);
-	if (profile_parse(text, profile_path, "contrast", &lim, 32.0, &prof, &perr) != 0) {
+	if (profile_parse(text, profile_path, "contrast", &lim, 32.0, &contrast, &perr) != 0) {
 		fprintf(stderr, "bench_control: %s\n", perr.text);
 		return 2;
 	}
-	const struct scenario scenarios[] = {
-		{"warm-up 32->40 C", 32, 40, 180, false},
-		{"40->12 C", 40, 12, 420, false},
-		{"12->40 C", 12, 40, 240, false},
-		{"hold 40 C, 10 min", 40, 40, 600, false},
-		{"contrast session", 32, NAN, 2400, true},
-	};
-	static struct pid_config tuned;
-	char tune_report[1024] = "";
-	if (do_autotune) {
-		if (autotune(&mp, &tuned, tune_report, sizeof tune_report) != 0) {
-			printf("autotune failed on %s: %s\n", model_name, tune_report);
-			return 1;
+
+	static struct result res[MAX_PADS][NSCEN][CTRL_N];
+	static struct core_config tuned[MAX_PADS];
+	static bool tune_ok[MAX_PADS];
+	for (int k = 0; k < npads; k++) {
+		if (only >= 0 && k != only)
+			continue;
+		if (trace_scenario >= 0) {
+			run(&pads[k], NULL, &scenarios[trace_scenario], CTRL_MODEL, seed * 1000 + (uint64_t)k,
+			    &res[k][trace_scenario][0]);
+			return 0;
 		}
-		gains_override = &tuned;
+		tune_ok[k] = (only_ctrl < 0 || only_ctrl == CTRL_MODEL_TUNED) && autotune(&pads[k].p, &tuned[k]) == 0;
+		for (size_t s = 0; s < NSCEN; s++)
+			for (int c = 0; c < CTRL_N; c++)
+				if (only_ctrl < 0 || only_ctrl == c)
+				run(&pads[k], tune_ok[k] ? &tuned[k] : NULL, &scenarios[s], (enum ctrl_kind)c,
+				    seed * 1000 + (uint64_t)k, &res[k][s][c]);
 	}
-	FILE *json = json_path ? fopen(json_path, "w") : NULL;
-	if (json)
-		fprintf(json, "{\"model\": \"%s\", \"scenarios\": [", model_name);
-	printf("## Control bench: %s\n\n", model_name);
-	if (do_autotune)
-		printf("After autotune: %s\n\n", tune_report);
-	printf("| scenario | controller | overshoot C | settle s | limit s | ratio | steady RMS C | IAE C*s | "
-	       "IAE after arrival | reversals | energy kJ | trip | targets |\n");
-	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-	bool all_met = true;
-	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
-		struct result res[3];
-		for (int k = 0; k < 3; k++)
-			run(&mp, &scenarios[i], &prof, (enum ctrl_kind)k, &res[k]);
-		for (int k = 0; k < 3; k++) {
-			const struct result *r = &res[k];
-			bool ok = meets(&scenarios[i], r, reference);
-			const char *verdict = k == CTRL_CORE ? (ok ? "met" : "MISSED") : "";
-			if (k == CTRL_CORE && !ok)
-				all_met = false;
-			printf("| %s | %s | %.2f | %.1f | %.1f | %.2f | %.3f | %.1f | %.1f | %d | %.1f | %s | %s |\n",
-			       scenarios[i].name, ctrl_names[k], r->overshoot, r->settle_s, r->limit_s,
-			       r->limit_s > 0 ? r->settle_s / r->limit_s : 0, r->rms, r->iae, r->iae_reg, r->reversals,
-			       r->energy_kj, r->tripped ? r->trip : "none", verdict);
-			if (json)
-				fprintf(json,
-					"%s{\"scenario\": \"%s\", \"controller\": \"%s\", \"overshoot_c\": %.3f, "
-					"\"settle_s\": %.1f, \"limit_s\": %.1f, \"rms_c\": %.4f, \"iae\": %.2f, "
-					"\"iae_after_arrival\": %.2f, \"reversals\": %d, \"energy_kj\": %.2f, "
-					"\"trip\": \"%s\"}",
-					i || k ? ", " : "", scenarios[i].name, ctrl_names[k], r->overshoot, r->settle_s,
-					r->limit_s, isnan(r->rms) ? -1.0 : r->rms, r->iae, r->iae_reg, r->reversals,
-					r->energy_kj, r->tripped ? r->trip : "none");
-		}
-		/* the travel itself is physics; the comparison is on regulation */
-		if (reference && res[CTRL_ONOFF].iae_reg < 2 * res[CTRL_CORE].iae_reg) {
-			printf("| %s | regulation IAE not 2x lower than on/off | | | | | | | | | | | MISSED |\n",
-			       scenarios[i].name);
-			all_met = false;
+
+	if (only >= 0) {
+		const struct model_params *p = &pads[only].p;
+		printf("pad %d (%s): plate %.0f J/K, contact %.2f W/K, blood flow %.2f W/K, lag %.2f s, noise %.3f C, "
+		       "offsets %+.2f %+.2f %+.2f C, supply %.2f V, S %.4f, R %.2f, K %.3f, sink %.0f J/K %.2f W/K, "
+		       "ambient %.1f C; tune %s\n",
+		       only, pads[only].name, p->plate_j_per_k, p->tissue_to_plate_w_per_k, p->tissue_to_core_w_per_k,
+		       p->sensor_lag_s, p->sensor_noise_c, p->sensor_offset_c[0], p->sensor_offset_c[1],
+		       p->sensor_offset_c[2], p->supply_v, p->seebeck_v_per_k, p->resistance_ohm, p->conductance_w_per_k,
+		       p->sink_j_per_k, p->sink_to_ambient_w_per_k, p->ambient_c, tune_ok[only] ? "done" : "failed");
+		printf("| scenario | controller | reach s | limit s | overshoot C | hold RMS C | skin error C | trip |\n");
+		printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+		for (size_t s = 0; s < NSCEN; s++)
+			for (int c = 0; c < CTRL_N; c++) {
+				const struct result *r = &res[only][s][c];
+				printf("| %s | %s | %.1f | %.1f | %.3f | %.3f | %.2f | %s |\n", scenarios[s].name, ctrl_names[c],
+				       r->reach_s, r->limit_s, r->overshoot_c, r->rms_c, r->skin_err_c,
+				       r->tripped ? r->trip : "none");
+			}
+		return 0;
+	}
+
+	printf("Pads: %d shipped descriptions and %d drawn with seed %llu (bench_control --seed %llu --sweep %d; "
+	       "--pad K shows pad K). The worst pad over all of them for each figure, judged on the model's truth.\n\n",
+	       nshipped, npads - nshipped, (unsigned long long)seed, (unsigned long long)seed, nsweep);
+	printf("| scenario | controller | reach, worst excess over allowed s (pad) | overshoot C (pad) | "
+	       "hold RMS C (pad) | skin error C (pad) | trips |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- |\n");
+	struct worst total[CTRL_N][4];
+	int trips_total[CTRL_N] = {0};
+	for (int c = 0; c < CTRL_N; c++)
+		for (int q = 0; q < 4; q++)
+			total[c][q] = (struct worst){-INFINITY, -1};
+	for (size_t s = 0; s < NSCEN; s++) {
+		for (int c = 0; c < CTRL_N; c++) {
+			struct worst w[4];
+			for (int q = 0; q < 4; q++)
+				w[q] = (struct worst){-INFINITY, -1};
+			int trips = 0;
+			for (int k = 0; k < npads; k++) {
+				const struct result *r = &res[k][s][c];
+				if (scenarios[s].kind == SC_STEP && isfinite(r->limit_s))
+					note(&w[0], r->reach_s - allowed_s(r->limit_s), k);
+				note(&w[1], r->overshoot_c, k);
+				if (!isnan(r->rms_c))
+					note(&w[2], r->rms_c, k);
+				note(&w[3], r->skin_err_c, k);
+				trips += r->tripped;
+			}
+			char cell[4][48];
+			for (int q = 0; q < 4; q++) {
+				if (w[q].pad < 0)
+					snprintf(cell[q], sizeof cell[q], "-");
+				else
+					snprintf(cell[q], sizeof cell[q], q == 0 ? "%+.1f (%s)" : "%.3f (%s)", w[q].value,
+						 pads[w[q].pad].name);
+				if (w[q].pad >= 0)
+					note(&total[c][q], w[q].value, w[q].pad);
+			}
+			trips_total[c] += trips;
+			printf("| %s | %s | %s | %s | %s | %s | %d |\n", scenarios[s].name, ctrl_names[c], cell[0], cell[1],
+			       cell[2], cell[3], trips);
 		}
 	}
-	printf("\n%s targets %s.\n", reference ? "Reference-pad" : "Pad-variant (no trip, overshoot <= 0.5 C)",
-	       all_met ? "all met" : "NOT all met");
-	if (json) {
-		fprintf(json, "], \"all_targets_met\": %s}\n", all_met ? "true" : "false");
-		fclose(json);
+	printf("\nTargets out of the module's reach (full drive never comes within %.1f C):", REACH_BAND_C);
+	int unreachable = 0;
+	for (int k = 0; k < npads; k++)
+		for (size_t s = 0; s < NSCEN; s++)
+			if (scenarios[s].kind == SC_STEP && isinf(res[k][s][0].limit_s)) {
+				printf(" %s %s (full drive holds %.2f C);", pads[k].name, scenarios[s].name, res[k][s][0].closest_c);
+				unreachable++;
+			}
+	printf("%s\n\n", unreachable ? "" : " none.");
+	printf("Summary, worst over every pad and scenario (goals: reach within max(1.3x limit, limit + 5 s), "
+	       "overshoot <= 0.2 C, hold RMS <= 0.05 C, skin error <= 0.5 C, no trip):\n\n");
+	for (int c = 0; c < CTRL_N; c++) {
+		bool met = total[c][0].value <= 0 && total[c][1].value <= 0.2 && total[c][2].value <= 0.05 &&
+			   total[c][3].value <= 0.5 && trips_total[c] == 0;
+		printf("- %-13s reach excess %+.1f s (%s), overshoot %.3f C (%s), hold RMS %.3f C (%s), skin error %.2f C "
+		       "(%s), trips %d: %s\n",
+		       ctrl_names[c], total[c][0].value, pads[total[c][0].pad].name, total[c][1].value,
+		       pads[total[c][1].pad].name, total[c][2].value, pads[total[c][2].pad].name, total[c][3].value,
+		       pads[total[c][3].pad].name, trips_total[c], met ? "goals met" : "goals NOT met");
 	}
 	return 0;
 }

@@ -18,6 +18,8 @@ void core_config_default(struct core_config *c)
 {
 	memset(c, 0, sizeof *c);
 	safety_limits_default(&c->limits);
+	thermal_params_default(&c->model);
+	modelctl_config_default(&c->modelctl);
 	pid_config_default(&c->pid);
 	c->sensor_lag_s = 1.5;
 	c->rate_filter_s = 0.5;
@@ -30,7 +32,9 @@ void core_init(struct core *c, const struct core_config *cfg)
 	memset(c, 0, sizeof *c);
 	c->cfg = *cfg;
 	safety_init(&c->safety, &cfg->limits);
-	estimator_init(&c->est, cfg->sensor_lag_s, cfg->rate_filter_s);
+	estimator_init(&c->est, &cfg->model);
+	laginv_init(&c->lag, cfg->sensor_lag_s, cfg->rate_filter_s);
+	modelctl_init(&c->mctl, &cfg->modelctl);
 	pid_init(&c->pid, &cfg->pid);
 	c->state = CORE_IDLE;
 	c->estimate_c = NAN;
@@ -161,6 +165,20 @@ static void ledger_carry(struct core *c, double now)
 			     r.cold_day_s - dose_ledger_day_cold(l, t));
 }
 
+/* The configured controller, one step; and its rest at zero. */
+static double control_step(struct core *c, double t, double target, double limit_cool)
+{
+	if (c->cfg.control == CORE_CONTROL_PID)
+		return pid_step(&c->pid, t, target, c->estimate_c, limit_cool);
+	return modelctl_step(&c->mctl, t, target, &c->est, limit_cool);
+}
+
+static void control_idle(struct core *c, double t)
+{
+	pid_idle(&c->pid, t);
+	modelctl_idle(&c->mctl, t);
+}
+
 static void end_session(struct core *c, const char *outcome, struct core_output *out)
 {
 	if (c->state == CORE_IDLE)
@@ -169,7 +187,7 @@ static void end_session(struct core *c, const char *outcome, struct core_output 
 	c->run.state = PLAN_DONE;
 	snprintf(c->outcome, sizeof c->outcome, "%s", outcome);
 	ledger_settle(c);
-	pid_idle(&c->pid, c->last_t);
+	control_idle(c, c->last_t);
 	emit(out, CORE_INFO, "session-end", "session '%s' ended: %s", c->plan.name, outcome);
 }
 
@@ -249,7 +267,7 @@ static void tune_end(struct core *c)
 static void tune_sample(struct core *c, double t, struct core_output *out)
 {
 	if (c->tune.state == TUNE_IDLE) {
-		c->drive = pid_step(&c->pid, t, c->tune_target, c->estimate_c, 1.0);
+		c->drive = control_step(c, t, c->tune_target, 1.0);
 		if (fabs(c->estimate_c - c->tune_target) < 0.3) {
 			if (c->tune_hold_since < 0)
 				c->tune_hold_since = t;
@@ -291,7 +309,7 @@ int core_pause(struct core *c, double now, char *err, size_t errlen)
 		return refuse(err, errlen, "no running session to pause");
 	c->state = CORE_PAUSED;
 	plan_pause(&c->run, now);
-	pid_idle(&c->pid, now);
+	control_idle(c, now);
 	c->drive = 0;
 	return 0;
 }
@@ -434,7 +452,7 @@ static void on_fault(struct core *c, double now, struct core_output *out)
 {
 	emit(out, CORE_FAULT, c->safety.code, "%s", c->safety.message);
 	c->drive = 0;
-	pid_idle(&c->pid, now);
+	control_idle(c, now);
 	if (c->state == CORE_STOPPING) {
 		end_session(c, c->stop_outcome, out); /* it was ending anyway */
 	} else if (c->state == CORE_RUNNING) {
@@ -544,8 +562,24 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 	memset(out, 0, sizeof *out);
 	bool any;
 	double y = mean_plate(s, &any);
+	struct estimator_input ein = {
+		.t = s->t,
+		.plate_c = {s->plate_c[0], s->plate_c[1]},
+		.plate_ok = {s->plate_ok[0], s->plate_ok[1]},
+		.sink_c = s->sink_c,
+		.sink_ok = s->sink_ok,
+		.current_a = s->current_a,
+		.voltage_v = s->voltage_v,
+		.voltage_ok = s->voltage_ok,
+		.drive_applied = s->drive_applied,
+	};
+	estimator_update(&c->est, &ein);
 	if (any)
-		c->estimate_c = estimator_update(&c->est, s->t, y);
+		laginv_update(&c->lag, s->t, y);
+	if (c->cfg.control == CORE_CONTROL_PID)
+		c->estimate_c = any ? c->lag.estimate : c->estimate_c;
+	else if (c->est.started)
+		c->estimate_c = estimator_plate_c(&c->est);
 	double dt = c->have_sample ? s->t - c->last_t : c->cfg.report_period_s;
 	c->have_sample = true;
 	c->last_t = s->t;
@@ -602,7 +636,7 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 				sp = c->cfg.limits.setpoint_max_c;
 			if (sp < c->cfg.limits.setpoint_min_c)
 				sp = c->cfg.limits.setpoint_min_c;
-			c->drive = pid_step(&c->pid, s->t, sp, c->estimate_c, cooling_authority(c, s));
+			c->drive = control_step(c, s->t, sp, cooling_authority(c, s));
 		} else if (c->state == CORE_TUNING && !isnan(c->estimate_c)) {
 			tune_sample(c, s->t, out);
 		} else if (c->state == CORE_STOPPING) {
@@ -611,7 +645,7 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 			if (c->drive == 0)
 				end_session(c, c->stop_outcome, out);
 		} else {
-			pid_idle(&c->pid, s->t);
+			control_idle(c, s->t);
 			c->drive = 0;
 		}
 	}
@@ -634,7 +668,7 @@ void core_on_tick(struct core *c, double now, struct core_output *out)
 		if (c->safety.latched && !was)
 			on_fault(c, now, out);
 		c->drive = 0;
-		pid_idle(&c->pid, now);
+		control_idle(c, now);
 	}
 	if (c->safety.latched)
 		c->drive = 0;
@@ -678,6 +712,8 @@ void core_status(const struct core *c, struct core_status *st)
 	st->session_elapsed_s = c->state == CORE_IDLE ? 0 : c->last_t - c->session_start;
 	st->estimate_c = c->estimate_c;
 	st->drive = c->drive;
+	st->skin_c = estimator_tissue_c(&c->est);
+	st->skin_sd_c = c->est.started ? estimator_sd(&c->est, EST_TISSUE) : NAN;
 	st->dose_cem43_min = safety_dose(&c->safety);
 	st->cold_session_s = c->safety.cold_session_s;
 	struct dose_ledger l;

@@ -19,15 +19,24 @@
 
 #include "dose.h"
 #include "estimator.h"
+#include "laginv.h"
+#include "modelctl.h"
 #include "pid.h"
 #include "plan.h"
 #include "safety.h"
 #include "tune.h"
 
+/* Which controller drives the pad: the model's (the default), or the PID
+ * on the lag inversion that came before it, kept for comparison. */
+enum core_control { CORE_CONTROL_MODEL, CORE_CONTROL_PID };
+
 struct core_config {
 	struct safety_limits limits;
+	enum core_control control;
+	struct thermal_params model; /* the pad's figures to start from */
+	struct modelctl_config modelctl;
 	struct pid_config pid;
-	double sensor_lag_s; /* the pad's sensor time constant */
+	double sensor_lag_s; /* the lag inversion's sensor time constant */
 	double rate_filter_s;
 	double stop_ramp_per_s; /* how fast a stop brings the drive to zero */
 	double report_period_s; /* the pad's telemetry period, from GET_INFO */
@@ -43,6 +52,8 @@ struct core_sample {
 	double sink_c;
 	bool sink_ok;
 	double current_a;
+	double voltage_v; /* the module's terminal voltage */
+	bool voltage_ok;
 	double drive_applied; /* what the firmware applied, -1..1 */
 	/* the firmware has acknowledged (by sequence number) a zero-drive
 	 * command, and no other drive was sent since */
@@ -73,6 +84,8 @@ struct core {
 	struct core_config cfg;
 	struct safety safety;
 	struct estimator est;
+	struct laginv lag;
+	struct modelctl mctl;
 	struct pid pid;
 	struct plan plan;
 	struct plan_run run;
@@ -115,6 +128,7 @@ struct core_status {
 	bool in_band;
 	double phase_left_s, session_left_s, session_elapsed_s;
 	double estimate_c, drive;
+	double skin_c, skin_sd_c; /* the estimated tissue under the pad */
 	double dose_cem43_min, cold_session_s;
 	/* across sessions (the dose ledger): the recent pools and the last 24 h */
 	double dose_recent_cem43_min, cold_recent_s, dose_day_cem43_min, cold_day_s;

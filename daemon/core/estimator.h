@@ -1,27 +1,89 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The plate's true temperature from its sensors. The sensors trail the
- * plate by a first-order lag (1.5 s on the reference pad): while the plate
- * moves at r C/s they read tau * r behind. Inverting the lag (reading plus
- * tau times the filtered rate) gives the controller the temperature the
- * skin gets now, which is what lets it stop heating before it overshoots.
+ * What the plate and the skin are at now, and what the pad is: an extended
+ * Kalman filter over the thermal model (thermal.h). Its state holds the
+ * plate, the tissue under it, the heat sink, what the plate and sink
+ * sensors read through their lag, the split between the two plate
+ * sensors' offsets and the room's temperature, and beside them the pad's
+ * figures (capacities, contact and blood-flow conductances, the module's
+ * S, R and K, the sensors' lag), as logarithms, learned from the same
+ * innovations and refined for as long as the pad runs: identification is
+ * the filter's own work, with no test signal.
+ *
+ * Inputs each sample: both plate sensors, the sink sensor, the module's
+ * current (the heat it pumps follows from it and the model) and voltage
+ * (which pins S and R), and the drive applied (which gives the supply).
+ * Noise is filtered through the model, never differentiated; a reading
+ * that the model finds impossible (more than 4 sigma off, or frozen while
+ * the other sensor moves) is set aside and counted. Pure.
  */
 #ifndef THERMOPAD_ESTIMATOR_H
 #define THERMOPAD_ESTIMATOR_H
 
 #include <stdbool.h>
 
-struct estimator {
-	double lag_s; /* the sensors' time constant */
-	double filter_s; /* smoothing of the rate */
-	bool started;
-	double last_t, last_y;
-	double rate; /* filtered dy/dt */
-	double estimate;
+#include "thermal.h"
+
+enum estimator_index {
+	EST_PLATE, EST_TISSUE, EST_SINK, /* true temperatures, C */
+	EST_LAG_PLATE, EST_LAG_SINK, /* what the sensors settle to, C */
+	EST_SPLIT, /* plate A reads this much above the middle, B below */
+	EST_AMBIENT,
+	/* the pad's figures: natural logarithms of the thermal_params ones */
+	EST_LN_PLATE_J, EST_LN_LAG, EST_LN_CONTACT, EST_LN_PERFUSION, EST_LN_TISSUE_J, EST_LN_SINK_J,
+	EST_LN_SINK_G, EST_LN_CONDUCTANCE, EST_LN_SEEBECK, EST_LN_RESISTANCE,
+	EST_N
 };
 
-void estimator_init(struct estimator *e, double lag_s, double filter_s);
-/* Feed a reading y at time t; returns the estimate. */
-double estimator_update(struct estimator *e, double t, double y);
+enum estimator_sensor { EST_SENSOR_PLATE_A, EST_SENSOR_PLATE_B, EST_SENSOR_SINK, EST_SENSORS };
+
+struct estimator_input {
+	double t; /* s */
+	double plate_c[2];
+	bool plate_ok[2];
+	double sink_c;
+	bool sink_ok;
+	double current_a; /* what flowed since the last sample */
+	double voltage_v;
+	bool voltage_ok;
+	double drive_applied; /* -1..1 */
+};
+
+struct estimator {
+	struct thermal_params prior;
+	bool started;
+	double last_t;
+	double x[EST_N];
+	double P[EST_N][EST_N];
+	double supply_v; /* learned from voltage over drive */
+	double noise_c; /* plate sensor noise, learned from A - B */
+	double last_reading_c[EST_SENSORS];
+	double frozen_s[EST_SENSORS]; /* how long a reading has not changed */
+	double frozen_from_c[EST_SENSORS]; /* the lagged estimate when it froze */
+	double frozen_other_c[EST_SENSORS]; /* the other plate sensor then */
+	/* per sensor, for the controller and the supervisor */
+	double innovation_c[EST_SENSORS]; /* reading minus prediction */
+	double innovation_sd_c[EST_SENSORS]; /* its expected spread */
+	bool rejected[EST_SENSORS]; /* the last reading was set aside */
+	unsigned long nrejected[EST_SENSORS];
+	int reject_run[EST_SENSORS];
+	int gated_run; /* samples in a row with every plate reading set aside */
+	unsigned long resyncs; /* restarts from the readings */
+};
+
+/* Start from a pad's figures (the reference's, or a saved calibration). */
+void estimator_init(struct estimator *e, const struct thermal_params *prior);
+
+/* One telemetry sample. A gap of more than 5 s restarts the filter's
+ * temperatures from the readings (the figures are kept). */
+void estimator_update(struct estimator *e, const struct estimator_input *in);
+
+/* The pad's figures as learned so far. */
+void estimator_params(const struct estimator *e, struct thermal_params *out);
+
+/* Estimates and their standard deviations. */
+double estimator_plate_c(const struct estimator *e);
+double estimator_tissue_c(const struct estimator *e);
+double estimator_sd(const struct estimator *e, enum estimator_index i);
 
 #endif

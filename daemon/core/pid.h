@@ -2,8 +2,10 @@
 /*
  * The temperature controller: one signed output (heat positive), with a
  * gain set for heating and one for cooling, since a Peltier pad is far
- * from symmetric. It acts on an estimate of the TRUE plate temperature
- * (estimator.h), not on the lagging sensors. Pure.
+ * from symmetric. It acts on the lag inversion's estimate of the TRUE
+ * plate temperature (laginv.h). The controller before the model-based one
+ * (modelctl.h); kept selectable (core_config.control) for the control
+ * bench's comparison, and autotune still sets its gains. Pure.
  */
 #ifndef THERMOPAD_PID_H
 #define THERMOPAD_PID_H

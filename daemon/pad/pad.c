@@ -325,6 +325,8 @@ void pad_on_frame(struct pad_slot *p, const struct tp_telemetry *t, double now)
 		.sink_c = r.sink_c,
 		.sink_ok = r.sink_ok,
 		.current_a = r.current_a,
+		.voltage_v = t->voltage_mv / 1000.0,
+		.voltage_ok = true,
 		.drive_applied = r.drive_applied,
 		.zero_received = zero_received,
 		.fw_faults = r.fw_faults,

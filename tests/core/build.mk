@@ -18,3 +18,17 @@ $(B)/tests/core/test_supervisor_pad: $(B)/tests/core/test_supervisor_pad.o $(B)/
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(CORE_LDLIBS)
 
 TESTS += tests/core/test_supervisor_pad
+
+# the estimator against the simulated pad, with shipped pad descriptions
+$(B)/tests/core/test_estimator: $(B)/tests/core/test_estimator.o $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(CORE_LDLIBS)
+
+TESTS += tests/core/test_estimator
+VALGRIND_TESTS += tests/core/test_estimator
+
+# the model-based controller: constraints, then closed loop on the shipped pads
+$(B)/tests/core/test_modelctl: $(B)/tests/core/test_modelctl.o $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(CORE_LDLIBS)
+
+TESTS += tests/core/test_modelctl
+VALGRIND_TESTS += tests/core/test_modelctl

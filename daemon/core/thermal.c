@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+#include "thermal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void thermal_params_default(struct thermal_params *p)
+{
+	*p = (struct thermal_params){
+		.plate_j_per_k = 80.0, .plate_to_ambient_w_per_k = 0.1,
+		.tissue_j_per_k = 350.0, .tissue_to_plate_w_per_k = 1.5, .tissue_to_core_w_per_k = 0.8, .core_c = 37.0,
+		.sink_j_per_k = 200.0, .sink_to_ambient_w_per_k = 4.0,
+		.seebeck_v_per_k = 0.053, .resistance_ohm = 2.1, .conductance_w_per_k = 0.55,
+		.supply_v = 12.0, .current_max_a = 6.0,
+		.sensor_lag_s = 1.5,
+	};
+}
+
+void thermal_module_heat(const struct thermal_params *p, double current_a, double plate_c, double sink_c,
+			 double *plate_w, double *sink_w)
+{
+	double s = p->seebeck_v_per_k, i = current_a;
+	double joule_half = i * i * p->resistance_ohm / 2.0;
+	double back = p->conductance_w_per_k * (plate_c - sink_c);
+	*plate_w = s * i * (plate_c + THERMAL_KELVIN) + joule_half - back;
+	*sink_w = -s * i * (sink_c + THERMAL_KELVIN) + joule_half + back;
+}
+
+double thermal_current(const struct thermal_params *p, double drive, double plate_c, double sink_c)
+{
+	double i = (drive * p->supply_v - p->seebeck_v_per_k * (plate_c - sink_c)) / p->resistance_ohm;
+	return fmax(-p->current_max_a, fmin(p->current_max_a, i));
+}
+
+double thermal_drive_for(const struct thermal_params *p, double current_a, double plate_c, double sink_c)
+{
+	return (current_a * p->resistance_ohm + p->seebeck_v_per_k * (plate_c - sink_c)) / p->supply_v;
+}
+
+double thermal_current_for_heat(const struct thermal_params *p, double plate_w, double plate_c, double sink_c)
+{
+	/* R/2 i^2 + S T i - (K dT + plate_w) = 0 */
+	double a = p->resistance_ohm / 2.0, b = p->seebeck_v_per_k * (plate_c + THERMAL_KELVIN);
+	double c = -(p->conductance_w_per_k * (plate_c - sink_c) + plate_w);
+	double disc = b * b - 4 * a * c;
+	if (disc <= 0)
+		return -b / (2 * a); /* the most cooling any current gives */
+	return (-b + sqrt(disc)) / (2 * a);
+}
+
+void thermal_steady(const struct thermal_params *p, double drive, double ambient_c, double *plate_c,
+		    double *tissue_c, double *sink_c)
+{
+	double g_tp = p->tissue_to_plate_w_per_k, g_tc = p->tissue_to_core_w_per_k;
+	double g_ser = g_tp * g_tc / (g_tp + g_tc), kc = p->conductance_w_per_k, s = p->seebeck_v_per_k;
+	double g_pa = p->plate_to_ambient_w_per_k, g_sa = p->sink_to_ambient_w_per_k;
+	double tp = ambient_c, ts = ambient_c, i = 0;
+	/* the current depends on the temperatures it makes: a damped fixed
+	 * point, linear in the temperatures for a given current */
+	for (int it = 0; it < 60; it++) {
+		i = 0.5 * i + 0.5 * thermal_current(p, drive, tp, ts);
+		double j = i * i * p->resistance_ohm / 2.0;
+		double a11 = s * i - kc - g_pa - g_ser, a12 = kc;
+		double b1 = -s * i * THERMAL_KELVIN - j - g_pa * ambient_c - g_ser * p->core_c;
+		double a21 = kc, a22 = -s * i - kc - g_sa;
+		double b2 = s * i * THERMAL_KELVIN - j - g_sa * ambient_c;
+		double det = a11 * a22 - a12 * a21;
+		if (fabs(det) < 1e-12)
+			break;
+		tp = (b1 * a22 - a12 * b2) / det;
+		ts = (a11 * b2 - a21 * b1) / det;
+	}
+	*plate_c = tp;
+	*sink_c = ts;
+	*tissue_c = (g_tp * tp + g_tc * p->core_c) / (g_tp + g_tc);
+}
+
+#define F(name) {#name, offsetof(struct thermal_params, name)}
+static const struct {
+	const char *key;
+	size_t offset;
+} thermal_keys[] = {
+	F(plate_j_per_k), F(plate_to_ambient_w_per_k), F(tissue_j_per_k), F(tissue_to_plate_w_per_k),
+	F(tissue_to_core_w_per_k), F(sink_j_per_k), F(sink_to_ambient_w_per_k), F(seebeck_v_per_k),
+	F(resistance_ohm), F(conductance_w_per_k), F(supply_v), F(sensor_lag_s),
+};
+#undef F
+#define NKEYS (sizeof thermal_keys / sizeof thermal_keys[0])
+
+static double *field(struct thermal_params *p, size_t i)
+{
+	return (double *)((char *)p + thermal_keys[i].offset);
+}
+
+size_t thermal_format(const struct thermal_params *p, char *buf, size_t len)
+{
+	size_t used = 0;
+	int n = snprintf(buf, len, "[model]\n");
+	used = n > 0 ? (size_t)n : 0;
+	struct thermal_params copy = *p;
+	for (size_t i = 0; i < NKEYS; i++) {
+		n = snprintf(buf + (used < len ? used : len), used < len ? len - used : 0, "%s = %.6g\n",
+			     thermal_keys[i].key, *field(&copy, i));
+		used += n > 0 ? (size_t)n : 0;
+	}
+	return used;
+}
+
+int thermal_parse_key(struct thermal_params *p, const char *key, const char *value, char *err, size_t errlen)
+{
+	struct thermal_params ref;
+	thermal_params_default(&ref);
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(key, thermal_keys[i].key) != 0)
+			continue;
+		char *end;
+		errno = 0;
+		double v = strtod(value, &end);
+		double r = *field(&ref, i);
+		if (end == value || *end || errno || !isfinite(v) || v < r / 5 || v > r * 5) {
+			snprintf(err, errlen, "[model] %s = %s: not within 5x of the reference pad's %g", key, value, r);
+			return -1;
+		}
+		*field(p, i) = v;
+		return 0;
+	}
+	snprintf(err, errlen, "[model]: unknown key '%s'", key);
+	return -1;
+}
