@@ -96,14 +96,18 @@ static void reset_temperatures(struct estimator *e, const struct estimator_input
 	e->x[EST_LAG_SINK] = sink;
 	e->x[EST_AMBIENT] = sink; /* a sink at rest sits at room temperature */
 	static const double sd0[EST_LN_PLATE_J] = {
-		[EST_PLATE] = 0.3, [EST_TISSUE] = 2.0, [EST_SINK] = 0.5, [EST_LAG_PLATE] = 0.2,
-		[EST_LAG_SINK] = 0.2, [EST_SPLIT] = 0.15, [EST_AMBIENT] = 3.0,
+		[EST_PLATE] = 0.3, [EST_TISSUE] = 2.0, [EST_SINK] = 0.3, [EST_LAG_PLATE] = 0.3,
+		[EST_LAG_SINK] = 0.3, [EST_SPLIT] = 0.15, [EST_AMBIENT] = 3.0,
 	};
 	for (int i = 0; i < EST_LN_PLATE_J; i++) {
 		for (int j = 0; j < EST_N; j++)
 			e->P[i][j] = e->P[j][i] = 0;
 		e->P[i][i] = sd0[i] * sd0[i];
 	}
+	/* a sensor at rest reads its node: what is unknown is the pair's
+	 * common offset, not a difference between them */
+	e->P[EST_PLATE][EST_LAG_PLATE] = e->P[EST_LAG_PLATE][EST_PLATE] = 0.95 * sd0[EST_PLATE] * sd0[EST_LAG_PLATE];
+	e->P[EST_SINK][EST_LAG_SINK] = e->P[EST_LAG_SINK][EST_SINK] = 0.95 * sd0[EST_SINK] * sd0[EST_LAG_SINK];
 	for (int i = 0; i < EST_SENSORS; i++) {
 		e->frozen_s[i] = 0;
 		e->reject_run[i] = 0;

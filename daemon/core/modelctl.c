@@ -10,6 +10,8 @@ void modelctl_config_default(struct modelctl_config *c)
 {
 	*c = (struct modelctl_config){
 		.approach_s = 1.0,
+		.approach_margin_c = 0.25,
+		.settle_s = 4.0,
 		.integral_s = 20.0,
 		.integral_max_w = 15.0,
 		.slew_per_s = 4.0,
@@ -62,15 +64,25 @@ double modelctl_step(struct modelctl *m, double t, double target, const struct e
 		dt = 0.0;
 	m->started = true;
 	m->last_t = t;
-	if (target != m->last_target)
+	if (target != m->last_target) {
 		m->integral_w = 0; /* what the model missed at one target says little about the next */
+		m->arrived = false;
+	}
 	m->last_target = target;
 
 	struct thermal_params p;
 	estimator_params(e, &p);
 	double tp = e->x[EST_PLATE], tt = e->x[EST_TISSUE], ts = e->x[EST_SINK], ta = e->x[EST_AMBIENT];
 	double err = target - tp;
+	if (fabs(err) < 0.05)
+		m->arrived = true;
+	/* on the way: full speed to within the margin, then settle slowly,
+	 * so that what the estimate still gets wrong about a pad it has just
+	 * met lands short of the target rather than past it */
 	double rate = err / m->cfg.approach_s;
+	if (!m->arrived)
+		rate = copysign(fmax((fabs(err) - m->cfg.approach_margin_c) / m->cfg.approach_s, fabs(err) / m->cfg.settle_s),
+				err);
 	double losses = p.plate_to_ambient_w_per_k * (tp - ta) + p.tissue_to_plate_w_per_k * (tp - tt);
 	double heat = p.plate_j_per_k * rate + losses + m->integral_w;
 	double i = thermal_current_for_heat(&p, heat, tp, ts);

@@ -2,7 +2,8 @@
 /*
  * The controller that uses the model: it asks the plate for a rate (the
  * distance to the target over a short time constant, so full drive while
- * far and easing off as it closes in), and turns that rate into the heat
+ * far and easing off as it closes in, the last quarter degree slowly),
+ * and turns that rate into the heat
  * the plate needs given what the tissue, the sink and the room take from
  * it now (all from the estimator), then into the module current that
  * pumps that heat and the drive that makes that current. Nothing in it is
@@ -21,7 +22,9 @@
 #include "estimator.h"
 
 struct modelctl_config {
-	double approach_s; /* time constant of the final approach */
+	double approach_s; /* time constant of the approach, and of the hold */
+	double approach_margin_c; /* full speed to within this of the target, ... */
+	double settle_s; /* ... then closing at this time constant */
 	double integral_s; /* integral time of the hold */
 	double integral_max_w;
 	double slew_per_s; /* largest change of drive per second */
@@ -40,6 +43,7 @@ struct modelctl {
 	double zero_since;
 	double integral_w;
 	double last_target;
+	bool arrived; /* at the target since it was set */
 };
 
 void modelctl_init(struct modelctl *m, const struct modelctl_config *cfg);
