@@ -157,14 +157,14 @@ static void *on_arrived(void *ctx, struct usb_link *link, const struct tp_info *
 	struct daemon *d = ctx;
 	struct core_config defaults;
 	core_config_default(&defaults);
-	struct pid_config pid = defaults.pid;
+	struct calibration cal = {.pid = defaults.pid, .model = defaults.model};
 	char path[600], why[200];
-	int tuned = calibration_load(&d->calibration, info->serial, &pid, path, sizeof path, why, sizeof why);
+	int tuned = calibration_load(&d->calibration, info->serial, &cal, path, sizeof path, why, sizeof why);
 	struct dose_ledger ledger;
 	char dose_path[600], dose_why[200];
 	int dosed = dose_store_load(&d->dose, info->serial, &ledger, dose_path, sizeof dose_path, dose_why,
 				    sizeof dose_why);
-	struct pad_slot *p = pad_attach(&d->pads, link, info, tuned == 1 ? &pid : NULL, dosed == 1 ? &ledger : NULL,
+	struct pad_slot *p = pad_attach(&d->pads, link, info, tuned == 1 ? &cal : NULL, dosed == 1 ? &ledger : NULL,
 					clock_model_now(&d->clock), err, errlen);
 	if (p && tuned == 1)
 		report_log(LOG_NOTICE, "pad %s: calibration loaded from %s", p->serial, path);

@@ -253,9 +253,9 @@ static void make_plan(const struct scenario *sc, struct plan *plan)
 }
 
 /* `thermopad tune` on a fresh pad of this description, heating then
- * cooling, in model time; the pad's figures the tune leaves behind are
- * what the daemon saves for its serial. */
-static int autotune(const struct model_params *mp, struct core_config *out)
+ * cooling, in model time; what it leaves behind (the gains and the
+ * figures learned) is the calibration the daemon saves for the serial. */
+static int autotune(const struct model_params *mp, char *out, size_t len)
 {
 	static struct loop l;
 	static struct core core;
@@ -286,12 +286,14 @@ static int autotune(const struct model_params *mp, struct core_config *out)
 		if (core.safety.latched)
 			return -1;
 	}
-	*out = core.cfg;
-	estimator_params(&core.est, &out->model);
+	struct calibration cal;
+	core_calibration(&core, &cal);
+	size_t n = tune_format(&cal.pid, "BENCH", out, len);
+	thermal_format(&cal.model, out + n, len - n);
 	return 0;
 }
 
-static void run(const struct pad_desc *pd, const struct core_config *tuned, const struct scenario *sc,
+static void run(const struct pad_desc *pd, const char *tuned, const struct scenario *sc,
 		enum ctrl_kind kind, uint64_t seed, struct result *r)
 {
 	static struct loop l;
@@ -312,12 +314,18 @@ static void run(const struct pad_desc *pd, const struct core_config *tuned, cons
 	loop_init(&l, &pd->p, sc->from_c, seed);
 
 	struct core_config cfg;
-	if (kind == CTRL_MODEL_TUNED && tuned)
-		cfg = *tuned;
-	else
-		core_config_default(&cfg);
+	core_config_default(&cfg);
 	cfg.control = kind == CTRL_PID ? CORE_CONTROL_PID : CORE_CONTROL_MODEL;
 	core_init(&core, &cfg);
+	char err[256];
+	if (kind == CTRL_MODEL_TUNED && tuned) {
+		struct calibration cal = {.pid = cfg.pid, .model = cfg.model};
+		if (tune_parse(tuned, &cal.pid, err, sizeof err) != 0 || thermal_parse(tuned, &cal.model, err, sizeof err) != 0) {
+			fprintf(stderr, "bench_control: the tune's calibration: %s\n", err);
+			exit(1);
+		}
+		core_calibrate(&core, &cal);
+	}
 	struct plan plan;
 	make_plan(sc, &plan);
 	struct plan_run brun; /* the baselines follow the plan too */
@@ -337,7 +345,6 @@ static void run(const struct pad_desc *pd, const struct core_config *tuned, cons
 		core_on_sample(&core, &s, &out); /* every controller: the skin estimate is judged for all */
 		double target = to, drive = 0;
 		if (!started) {
-			char err[256];
 			if (core_start(&core, &plan, s.t, err, sizeof err) != 0 ||
 			    plan_expand(&plan, &brun, err, sizeof err) != 0) {
 				fprintf(stderr, "bench_control: %s\n", err);
@@ -512,7 +519,7 @@ int main(int argc, char **argv)
 	}
 
 	static struct result res[MAX_PADS][NSCEN][CTRL_N];
-	static struct core_config tuned[MAX_PADS];
+	static char tuned[MAX_PADS][4096];
 	static bool tune_ok[MAX_PADS];
 	for (int k = 0; k < npads; k++) {
 		if (only >= 0 && k != only)
@@ -522,11 +529,11 @@ int main(int argc, char **argv)
 			    &res[k][trace_scenario][0]);
 			return 0;
 		}
-		tune_ok[k] = (only_ctrl < 0 || only_ctrl == CTRL_MODEL_TUNED) && autotune(&pads[k].p, &tuned[k]) == 0;
+		tune_ok[k] = (only_ctrl < 0 || only_ctrl == CTRL_MODEL_TUNED) && autotune(&pads[k].p, tuned[k], sizeof tuned[k]) == 0;
 		for (size_t s = 0; s < NSCEN; s++)
 			for (int c = 0; c < CTRL_N; c++)
 				if ((only_ctrl < 0 || only_ctrl == c) && (only_scenario < 0 || only_scenario == (int)s))
-				run(&pads[k], tune_ok[k] ? &tuned[k] : NULL, &scenarios[s], (enum ctrl_kind)c,
+				run(&pads[k], tune_ok[k] ? tuned[k] : NULL, &scenarios[s], (enum ctrl_kind)c,
 				    seed * 1000 + (uint64_t)k, &res[k][s][c]);
 	}
 

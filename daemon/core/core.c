@@ -733,3 +733,20 @@ void core_status(const struct core *c, struct core_status *st)
 		snprintf(st->warnings[i], sizeof st->warnings[i], "%s", c->warnings[i]);
 	st->outcome = c->outcome;
 }
+
+void core_calibration(const struct core *c, struct calibration *out)
+{
+	out->pid = c->cfg.pid;
+	if (c->est.started)
+		estimator_params(&c->est, &out->model);
+	else
+		out->model = c->cfg.model;
+}
+
+void core_calibrate(struct core *c, const struct calibration *cal)
+{
+	c->cfg.pid = cal->pid;
+	c->pid.cfg = cal->pid;
+	c->cfg.model = cal->model;
+	estimator_set_prior(&c->est, &cal->model);
+}

@@ -44,6 +44,14 @@ struct core_config {
 
 void core_config_default(struct core_config *c);
 
+/* What is kept of a pad between sessions, by serial: the gains autotune
+ * found and the figures the estimator has learned (tune_format and
+ * thermal_format write them, tune_parse and thermal_parse read them). */
+struct calibration {
+	struct pid_config pid;
+	struct thermal_params model;
+};
+
 struct core_sample {
 	double t; /* seconds on the pad's device time (windows, plan, doses) */
 	double arrival_t; /* when it reached the caller, its clock (staleness); 0: t */
@@ -161,7 +169,7 @@ void core_clear_abandon(struct core *c, const char *why, struct core_output *out
 
 /* Autotune of the heating (heating = true, around 38 C) or cooling gains
  * (around 20 C); the result replaces those gains and is reported in a
- * "tune-done" event (the daemon saves it per pad with tune_format). */
+ * "tune-done" event (the daemon saves it per pad, calibration.h). */
 int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen);
 
 /* A fault from outside the core: the pad is gone, the emergency stop. */
@@ -177,6 +185,12 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 void core_on_tick(struct core *c, double now, struct core_output *out);
 
 void core_status(const struct core *c, struct core_status *st);
+
+/* A pad's calibration as it stands (the figures learned so far), and a
+ * saved one applied between sessions: the gains, and the figures as the
+ * estimator's new starting point. */
+void core_calibration(const struct core *c, struct calibration *out);
+void core_calibrate(struct core *c, const struct calibration *cal);
 
 /* Is the envelope allowing this target for this kind of phase? */
 int core_check_phase(const struct safety_limits *lim, const struct phase *ph, double neutral_c, char *err,

@@ -127,6 +127,18 @@ void estimator_init(struct estimator *e, const struct thermal_params *prior)
 		e->last_reading_c[i] = NAN;
 }
 
+void estimator_set_prior(struct estimator *e, const struct thermal_params *prior)
+{
+	e->prior = *prior;
+	e->supply_v = prior->supply_v;
+	for (int i = EST_LN_PLATE_J; i < EST_N; i++) {
+		e->x[i] = 0;
+		for (int j = 0; j < EST_N; j++)
+			e->P[i][j] = e->P[j][i] = 0;
+		e->P[i][i] = figure_noise[i].sd0 * figure_noise[i].sd0;
+	}
+}
+
 static void predict(struct estimator *e, double current_a, double dt)
 {
 	double F[EST_N][EST_N], T[EST_N][EST_N];

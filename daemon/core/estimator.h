@@ -74,6 +74,10 @@ struct estimator {
 /* Start from a pad's figures (the reference's, or a saved calibration). */
 void estimator_init(struct estimator *e, const struct thermal_params *prior);
 
+/* A new starting point for the figures (a saved calibration): they are
+ * learned again from there, the temperatures are kept. */
+void estimator_set_prior(struct estimator *e, const struct thermal_params *prior);
+
 /* One telemetry sample. A gap of more than 5 s restarts the filter's
  * temperatures from the readings (the figures are kept). */
 void estimator_update(struct estimator *e, const struct estimator_input *in);

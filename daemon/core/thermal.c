@@ -2,6 +2,7 @@
 #include "thermal.h"
 
 #include <errno.h>
+#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +110,7 @@ size_t thermal_format(const struct thermal_params *p, char *buf, size_t len)
 	return used;
 }
 
-int thermal_parse_key(struct thermal_params *p, const char *key, const char *value, char *err, size_t errlen)
+static int parse_key(struct thermal_params *p, const char *key, const char *value, char *err, size_t errlen)
 {
 	struct thermal_params ref;
 	thermal_params_default(&ref);
@@ -129,4 +130,29 @@ int thermal_parse_key(struct thermal_params *p, const char *key, const char *val
 	}
 	snprintf(err, errlen, "[model]: unknown key '%s'", key);
 	return -1;
+}
+
+struct model_parse {
+	struct thermal_params p;
+	char err[200];
+};
+
+static int on_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct model_parse *mp = user;
+	if (strcmp(section, "model") != 0)
+		return 1; /* another reader's section */
+	return parse_key(&mp->p, key, value, mp->err, sizeof mp->err) == 0;
+}
+
+int thermal_parse(const char *text, struct thermal_params *p, char *err, size_t errlen)
+{
+	struct model_parse mp = {.p = *p};
+	int line = ini_parse_string(text, on_key, &mp);
+	if (line != 0) {
+		snprintf(err, errlen, "line %d: %s", line, mp.err[0] ? mp.err : "syntax error");
+		return -1;
+	}
+	*p = mp.p;
+	return 0;
 }

@@ -45,9 +45,10 @@ double thermal_current_for_heat(const struct thermal_params *p, double plate_w, 
 void thermal_steady(const struct thermal_params *p, double drive, double ambient_c, double *plate_c,
 		    double *tissue_c, double *sink_c);
 
-/* The learned figures as INI text (section [model]) and back: parse
- * takes only plausible values (within 5x of the reference's). */
+/* The learned figures as INI text (section [model]) and back; other
+ * sections are left to their readers. Parse takes only plausible values
+ * (within 5x of the reference pad's) and changes nothing on an error. */
 size_t thermal_format(const struct thermal_params *p, char *buf, size_t len);
-int thermal_parse_key(struct thermal_params *p, const char *key, const char *value, char *err, size_t errlen);
+int thermal_parse(const char *text, struct thermal_params *p, char *err, size_t errlen);
 
 #endif

@@ -113,6 +113,8 @@ struct tparse {
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
 	struct tparse *tp = user;
+	if (!strcmp(section, "model"))
+		return 1; /* the estimator's figures: calibration.c reads them */
 	struct pid_gains *g = !strcmp(section, "heat") ? &tp->cfg->heat : !strcmp(section, "cool") ? &tp->cfg->cool : NULL;
 	char *end;
 	errno = 0;

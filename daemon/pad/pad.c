@@ -169,7 +169,7 @@ static int set_up_firmware(const struct pad_table *t, void *link, const struct t
 	return 0;
 }
 
-struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_info *info, const struct pid_config *tuned,
+struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_info *info, const struct calibration *tuned,
 			    const struct dose_ledger *ledger, double now, char *err, size_t errlen)
 {
 	if (t->cfg.time_scale != 1.0 && !(info->capabilities & TP_CAP_SIMULATED)) {
@@ -197,10 +197,8 @@ struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_inf
 	p->info = *info;
 	if (info->telemetry_period_ms)
 		p->core.cfg.report_period_s = info->telemetry_period_ms / 1000.0;
-	if (tuned) {
-		p->core.cfg.pid = *tuned;
-		p->core.pid.cfg = *tuned;
-	}
+	if (tuned)
+		core_calibrate(&p->core, tuned);
 	p->link = link;
 	p->present = true;
 	p->have_seq = false;
@@ -529,6 +527,11 @@ const struct plan_run *pad_plan(const struct pad_slot *p)
 const struct pid_config *pad_pid(const struct pad_slot *p)
 {
 	return &p->core.cfg.pid;
+}
+
+void pad_calibration(const struct pad_slot *p, struct calibration *out)
+{
+	core_calibration(&p->core, out);
 }
 
 bool pad_fault_latched(const struct pad_slot *p)

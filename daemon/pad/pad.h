@@ -175,7 +175,7 @@ enum pad_refusal pad_choose(struct pad_table *t, const char *serial, struct pad_
  * doses across sessions as stored, if any (a slot that remembers the pad
  * keeps its own, newer). NULL with why in err when it is not wanted or
  * cannot be set up. */
-struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_info *info, const struct pid_config *tuned,
+struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_info *info, const struct calibration *tuned,
 			    const struct dose_ledger *ledger, double now, char *err, size_t errlen);
 void pad_detach(struct pad_slot *p, double now);
 void pad_on_frame(struct pad_slot *p, const struct tp_telemetry *t, double now);
@@ -205,6 +205,7 @@ void pad_table_fini(struct pad_table *t, double now);
 void pad_status(const struct pad_slot *p, struct core_status *st);
 const struct plan_run *pad_plan(const struct pad_slot *p); /* NULL when idle or tuning */
 const struct pid_config *pad_pid(const struct pad_slot *p);
+void pad_calibration(const struct pad_slot *p, struct calibration *out);
 bool pad_fault_latched(const struct pad_slot *p);
 
 #endif

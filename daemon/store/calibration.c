@@ -15,7 +15,7 @@ static void path_of(const struct calibration_store *s, const char *serial, char 
 	snprintf(buf, len, "%s/calibration/%s.ini", s->state_dir, serial);
 }
 
-int calibration_load(const struct calibration_store *s, const char *serial, struct pid_config *cfg, char *path,
+int calibration_load(const struct calibration_store *s, const char *serial, struct calibration *cal, char *path,
 		     size_t pathlen, char *err, size_t errlen)
 {
 	char text[4096];
@@ -26,22 +26,24 @@ int calibration_load(const struct calibration_store *s, const char *serial, stru
 	size_t n = fread(text, 1, sizeof text - 1, f);
 	fclose(f);
 	text[n] = '\0';
-	struct pid_config fresh = *cfg;
-	if (tune_parse(text, &fresh, err, errlen) != 0)
+	struct calibration fresh = *cal;
+	if (tune_parse(text, &fresh.pid, err, errlen) != 0 || thermal_parse(text, &fresh.model, err, errlen) != 0)
 		return -1;
-	*cfg = fresh;
+	*cal = fresh;
 	return 1;
 }
 
-int calibration_save(const struct calibration_store *s, const char *serial, const struct pid_config *cfg, char *path,
+int calibration_save(const struct calibration_store *s, const char *serial, const struct calibration *cal, char *path,
 		     size_t pathlen, char *err, size_t errlen)
 {
-	char dir[520], text[1024];
+	char dir[520], text[4096];
 	snprintf(dir, sizeof dir, "%s/calibration", s->state_dir);
 	mkdir(s->state_dir, 0755);
 	mkdir(dir, 0755);
 	path_of(s, serial, path, pathlen);
-	tune_format(cfg, serial, text, sizeof text);
+	size_t n = tune_format(&cal->pid, serial, text, sizeof text);
+	if (n < sizeof text - 1)
+		thermal_format(&cal->model, text + n, sizeof text - n);
 	FILE *f = fopen(path, "w");
 	int rc = f && fputs(text, f) >= 0 && fflush(f) == 0 && fdatasync(fileno(f)) == 0 ? 0 : -1;
 	if (rc != 0)
@@ -53,10 +55,13 @@ int calibration_save(const struct calibration_store *s, const char *serial, cons
 
 static void on_event(void *ctx, const struct pad_slot *p, const struct pad_event *e)
 {
-	if (e->kind != PAD_CORE_EVENT || strcmp(e->core->code, "tune-done"))
+	/* what a tune or a session taught the pad's estimator, for next time */
+	if (e->kind != PAD_CORE_EVENT || (strcmp(e->core->code, "tune-done") && strcmp(e->core->code, "session-end")))
 		return;
 	char path[600], err[200];
-	if (calibration_save(ctx, p->serial, pad_pid(p), path, sizeof path, err, sizeof err) != 0)
+	struct calibration cal;
+	pad_calibration(p, &cal);
+	if (calibration_save(ctx, p->serial, &cal, path, sizeof path, err, sizeof err) != 0)
 		report_log(LOG_ERR, "pad %s: cannot save its calibration to %s: %s", p->serial, path, err);
 	else
 		report_log(LOG_NOTICE, "pad %s: calibration saved to %s", p->serial, path);

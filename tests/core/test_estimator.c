@@ -182,12 +182,13 @@ static void survives_a_sensor_going_invalid(void **state)
 	assert_true(isfinite(estimator_sd(&r.est, EST_PLATE)));
 }
 
+static struct core core;
+
 /* A session through the core (heat, cold, heat) on a pad the estimator
  * starts out knowing nothing about; returns the figures it ends with. */
 static void session(const struct model_params *p, struct thermal_params *learned)
 {
 	static struct pad pad;
-	static struct core core;
 	struct fw_config fcfg;
 	fw_config_reference(&fcfg, "TEST");
 	pad_init(&pad, p, &fcfg, 99, 32.0);
@@ -273,6 +274,40 @@ static void identifies_a_pad_unlike_the_reference(void **state)
 	check_figures(&p, &q);
 }
 
+static void a_saved_calibration_starts_the_next_session(void **state)
+{
+	(void)state;
+	struct model_params p;
+	load_pad("heavy-plate.ini", &p);
+	struct thermal_params learned;
+	session(&p, &learned);
+	/* the text the daemon keeps for the serial */
+	struct calibration cal;
+	core_calibration(&core, &cal);
+	static char text[4096];
+	size_t n = tune_format(&cal.pid, "TEST", text, sizeof text);
+	n += thermal_format(&cal.model, text + n, sizeof text - n);
+	assert_true(n < sizeof text);
+	assert_non_null(strstr(text, "[model]"));
+	struct core_config cfg;
+	core_config_default(&cfg);
+	struct calibration back = {.pid = cfg.pid, .model = cfg.model};
+	char err[200];
+	assert_int_equal(tune_parse(text, &back.pid, err, sizeof err), 0);
+	assert_int_equal(thermal_parse(text, &back.model, err, sizeof err), 0);
+	static struct core next;
+	core_init(&next, &cfg);
+	core_calibrate(&next, &back);
+	within_10_percent("plate heat capacity, saved", next.cfg.model.plate_j_per_k, p.plate_j_per_k);
+	within_10_percent("plate heat capacity, the estimator's start", next.est.prior.plate_j_per_k, p.plate_j_per_k);
+	/* a broken file changes nothing */
+	struct thermal_params kept = back.model;
+	assert_int_equal(thermal_parse("[model]\nplate_j_per_k = 1e9\n", &back.model, err, sizeof err), -1);
+	assert_non_null(strstr(err, "plate_j_per_k"));
+	assert_true(back.model.plate_j_per_k == kept.plate_j_per_k);
+	assert_int_equal(thermal_parse("[model]\nwarmth = 3\n", &back.model, err, sizeof err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +316,7 @@ int main(void)
 		cmocka_unit_test(survives_a_sensor_going_invalid),
 		cmocka_unit_test(identifies_a_shipped_pad),
 		cmocka_unit_test(identifies_a_pad_unlike_the_reference),
+		cmocka_unit_test(a_saved_calibration_starts_the_next_session),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
