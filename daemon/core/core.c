@@ -35,6 +35,7 @@ void core_init(struct core *c, const struct core_config *cfg)
 	estimator_init(&c->est, &cfg->model);
 	laginv_init(&c->lag, cfg->sensor_lag_s, cfg->rate_filter_s);
 	modelctl_init(&c->mctl, &cfg->modelctl);
+	c->reach_step = -1;
 	pid_init(&c->pid, &cfg->pid);
 	c->state = CORE_IDLE;
 	c->estimate_c = NAN;
@@ -171,6 +172,29 @@ static double control_step(struct core *c, double t, double target, double limit
 	if (c->cfg.control == CORE_CONTROL_PID)
 		return pid_step(&c->pid, t, target, c->estimate_c, limit_cool);
 	return modelctl_step(&c->mctl, t, target, &c->est, limit_cool);
+}
+
+/* The temperature the controller aims at: the plan's, or, when the model
+ * says the pad cannot hold it (within the heat sink's limit), the closest
+ * it can, said once per phase. Toward neutral only: never a hotter or a
+ * colder target than the plan's. */
+static double control_setpoint(struct core *c, struct core_output *out)
+{
+	double sp = c->run.setpoint;
+	if (c->cfg.control != CORE_CONTROL_MODEL || !c->est.started || isnan(sp))
+		return sp;
+	double reach = modelctl_reach(&c->est, sp, c->cfg.limits.sink_limit_c);
+	if (!(fabs(reach - sp) > 0.05) || (reach - sp) * (c->cfg.pid.neutral_c - sp) < 0)
+		return sp;
+	if (c->reach_step != c->run.step) {
+		c->reach_step = c->run.step;
+		const struct phase *ph = plan_current(&c->run);
+		emit(out, CORE_WARNING, "target-out-of-reach",
+		     "phase %d (%s): %.2f C is beyond this pad by its model (its module in balance, the heat sink "
+		     "within %.0f C): holding %.2f C instead",
+		     c->run.step + 1, ph ? ph->name : "?", sp, c->cfg.limits.sink_limit_c, reach);
+	}
+	return reach;
 }
 
 static void control_idle(struct core *c, double t)
@@ -591,6 +615,7 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 	const struct phase *ph = plan_current(&c->run);
 	bool active = c->state == CORE_RUNNING && ph && ph->kind != PHASE_OFF;
 	bool tuning = c->state == CORE_TUNING;
+	double sp_model = active ? control_setpoint(c, out) : NAN;
 	struct safety_input in = {
 		.t = s->t,
 		.arrival_t = s->arrival_t,
@@ -602,7 +627,7 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 		.fw_faults = s->fw_faults,
 		.estimate_c = isnan(c->estimate_c) ? y : c->estimate_c,
 		.target_c = active ? ph->target_c : tuning ? c->tune_target : NAN,
-		.setpoint_c = active ? c->run.setpoint : tuning ? c->tune_target : NAN,
+		.setpoint_c = active ? sp_model : tuning ? c->tune_target : NAN,
 		.resting = s->fw_state == TP_STATE_REST,
 		.holding = (active && c->run.state == PLAN_HOLD) || (tuning && c->tune.state == TUNE_RELAY),
 		.cold_phase = active && ph->kind == PHASE_COLD,
@@ -623,13 +648,16 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 	on_cap(c, out);
 	if (!isnan(c->safety.reach_c) && c->state == CORE_RUNNING && c->run.state == PLAN_APPROACH)
 		plan_hold_here(&c->run); /* out of reach: the phase runs at the closest band */
+	if (active && c->reach_step == c->run.step && c->run.state == PLAN_APPROACH &&
+	    fabs(c->estimate_c - sp_model) <= c->run.band_c)
+		plan_hold_here(&c->run); /* the same, known from the model */
 
 	if (!c->safety.latched) {
 		if (c->state == CORE_RUNNING)
 			run_plan(c, s->t, out);
 		ph = plan_current(&c->run);
 		if (c->state == CORE_RUNNING && ph && ph->kind != PHASE_OFF && !isnan(c->estimate_c)) {
-			double sp = c->run.setpoint;
+			double sp = c->run.step == c->reach_step ? control_setpoint(c, out) : c->run.setpoint;
 			/* belt and braces: the controller never sees a target
 			 * outside the envelope, whatever the plan says */
 			if (sp > c->cfg.limits.setpoint_max_c)

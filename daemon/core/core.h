@@ -94,6 +94,7 @@ struct core {
 	struct estimator est;
 	struct laginv lag;
 	struct modelctl mctl;
+	int reach_step; /* the step whose target the model found out of reach; -1 */
 	struct pid pid;
 	struct plan plan;
 	struct plan_run run;

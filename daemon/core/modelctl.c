@@ -105,14 +105,32 @@ void modelctl_idle(struct modelctl *m, double t)
 	m->started = false;
 }
 
-double modelctl_reach(const struct estimator *e, double target, double limit_cool)
+double modelctl_reach(const struct estimator *e, double target, double sink_limit_c)
 {
 	struct thermal_params p;
 	estimator_params(e, &p);
 	double tp, tt, ts, ta = e->x[EST_AMBIENT];
-	thermal_steady(&p, 1.0, ta, &tp, &tt, &ts);
-	double hi = tp - REACH_MARGIN_C;
-	thermal_steady(&p, -limit_cool, ta, &tp, &tt, &ts);
+	thermal_steady(&p, 0.0, ta, &tp, &tt, &ts); /* where the plate rests undriven */
+	if (target > tp) {
+		thermal_steady(&p, 1.0, ta, &tp, &tt, &ts);
+		double hi = tp - REACH_MARGIN_C;
+		return target > hi ? hi : target;
+	}
+	/* cooling heats the sink: the strongest drive whose balance keeps it
+	 * within its limit (the core derates cooling beyond it) */
+	double lo_u = 0, hi_u = 1;
+	thermal_steady(&p, -1.0, ta, &tp, &tt, &ts);
+	if (ts > sink_limit_c) {
+		for (int i = 0; i < 20; i++) {
+			double u = (lo_u + hi_u) / 2;
+			thermal_steady(&p, -u, ta, &tp, &tt, &ts);
+			if (ts > sink_limit_c)
+				hi_u = u;
+			else
+				lo_u = u;
+		}
+		thermal_steady(&p, -lo_u, ta, &tp, &tt, &ts);
+	}
 	double lo = tp + REACH_MARGIN_C;
-	return target > hi ? hi : target < lo ? lo : target;
+	return target < lo ? lo : target;
 }

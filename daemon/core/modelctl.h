@@ -55,8 +55,9 @@ double modelctl_step(struct modelctl *m, double t, double target, const struct e
 /* Drive zero now (pause, fault, off), remembered for the rest. */
 void modelctl_idle(struct modelctl *m, double t);
 
-/* The closest temperature to target that the pad can hold, by the model
- * (full drive in balance, less a margin to control with). */
-double modelctl_reach(const struct estimator *e, double target, double limit_cool);
+/* The closest temperature to target that the pad can hold, by the model:
+ * full heating in balance, or the strongest cooling that keeps the heat
+ * sink at or below sink_limit_c in balance, less a margin to control with. */
+double modelctl_reach(const struct estimator *e, double target, double sink_limit_c);
 
 #endif

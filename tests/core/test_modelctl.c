@@ -129,18 +129,19 @@ static void knows_what_is_out_of_reach(void **state)
 	thermal_params_default(&p);
 	static struct estimator e;
 	settled(&e, &p, 32.0);
-	assert_true(modelctl_reach(&e, 12.0, 1.0) == 12.0);
-	assert_true(modelctl_reach(&e, 40.0, 1.0) == 40.0);
+	assert_true(modelctl_reach(&e, 12.0, 50.0) == 12.0);
+	assert_true(modelctl_reach(&e, 40.0, 50.0) == 40.0);
 	/* a weak module on a weak fan in a warm room cannot make 12 C */
 	p.supply_v = 10.0;
 	p.seebeck_v_per_k *= 0.8;
 	p.sink_to_ambient_w_per_k = 1.5;
 	settled(&e, &p, 32.0);
 	e.x[EST_AMBIENT] = 30.0;
-	double reach = modelctl_reach(&e, 12.0, 1.0);
+	double reach = modelctl_reach(&e, 12.0, 50.0);
 	assert_true(reach > 13.0 && reach < 32.0);
-	/* and with cooling held back by a hot sink, less still */
-	assert_true(modelctl_reach(&e, 12.0, 0.5) > reach);
+	/* and with the heat sink held cooler, less still */
+	assert_true(modelctl_reach(&e, 12.0, 40.0) > reach);
+	assert_true(modelctl_reach(&e, 20.0, 40.0) >= 20.0);
 }
 
 /* ---- closed loop on the shipped pads ---- */
@@ -226,6 +227,62 @@ static void step_meets_goals(const struct model_params *p, const char *name, dou
 			 name, from, to, reach_s, allowed, overshoot, rms);
 }
 
+/* A target the module cannot make: the phase holds the closest it can,
+ * says so, and its clock runs; no fault. */
+static void holds_the_closest_it_can(void **state)
+{
+	(void)state;
+	static struct pad pad;
+	static struct core core;
+	struct model_params p;
+	model_params_reference(&p);
+	p.supply_v = 10.2;
+	p.seebeck_v_per_k *= 0.8;
+	p.sink_to_ambient_w_per_k = 1.5;
+	p.ambient_c = 28;
+	struct fw_config fcfg;
+	fw_config_reference(&fcfg, "TEST");
+	pad_init(&pad, &p, &fcfg, 7, 32);
+	struct core_config cfg;
+	core_config_default(&cfg);
+	core_init(&core, &cfg);
+	struct plan plan = {.name = "cold", .nphases = 1, .cycles = 1, .band_c = 0.5};
+	plan.phases[0] = (struct phase){.kind = PHASE_COLD, .name = "cold", .target_c = 12, .duration_s = 300};
+	double t = 0;
+	uint16_t seq = 0;
+	bool started = false, said = false;
+	while (t < 900 && (!started || core.state != CORE_IDLE)) {
+		uint8_t buf[TP_FRAME_MAX_LEN];
+		struct tp_telemetry tel;
+		pad_advance(&pad, 100);
+		t += 0.1;
+		size_t n = pad_take_report(&pad, buf, sizeof buf);
+		if (!n || proto_decode_telemetry(buf, n, &tel) != PROTO_OK)
+			continue;
+		struct core_sample s = {
+			.t = t, .plate_c = {tel.plate_a_cc / 100.0, tel.plate_b_cc / 100.0}, .plate_ok = {true, true},
+			.sink_c = tel.sink_cc / 100.0, .sink_ok = true, .current_a = tel.current_ma / 1000.0,
+			.voltage_v = tel.voltage_mv / 1000.0, .voltage_ok = true,
+			.drive_applied = tel.drive_applied / (double)TP_DRIVE_FULL, .fw_faults = tel.faults,
+		};
+		struct core_output out;
+		core_on_sample(&core, &s, &out);
+		for (int k = 0; k < out.nevents; k++)
+			said |= strcmp(out.events[k].code, "target-out-of-reach") == 0;
+		if (!started) {
+			char err[200];
+			assert_int_equal(core_start(&core, &plan, t, err, sizeof err), 0);
+			started = true;
+		}
+		assert_false(core.safety.latched);
+		send(&pad, &seq, out.drive);
+	}
+	assert_true(said);
+	/* the phase ran its five minutes at what the pad could hold */
+	assert_int_equal(core.state, CORE_IDLE);
+	assert_string_equal(core.outcome, "completed");
+}
+
 static void meets_the_goals_on_every_shipped_pad(void **state)
 {
 	(void)state;
@@ -250,6 +307,7 @@ int main(void)
 		cmocka_unit_test(stays_within_the_envelope),
 		cmocka_unit_test(eases_off_at_the_target),
 		cmocka_unit_test(knows_what_is_out_of_reach),
+		cmocka_unit_test(holds_the_closest_it_can),
 		cmocka_unit_test(meets_the_goals_on_every_shipped_pad),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

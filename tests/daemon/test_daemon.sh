@@ -92,6 +92,7 @@ tp stop
 wait_for "tp status | grep -q \"TP-SIM-0001: idle\""
 tp tune heat; echo "tune rc $?"
 wait_for "tp status | grep -q \"TP-SIM-0001: idle\""
+wait_for "grep -q \"heating gains\" '"$work"'/daemon.log" # every session saves it too: wait for the tune
 wait_for "[ -s '"$work"'/state/calibration/TP-SIM-0001.ini ]"'
 check "a user's own profile travels with the request" "grep -q 'using your profile' '$work/out' && grep -q 'target 37.0 C' '$work/out'"
 check "autotune finishes and saves the pad's calibration by serial" \
