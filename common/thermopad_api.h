@@ -29,5 +29,6 @@
 #define API_ERR_INVALID_CONFIG "invalid-config"
 #define API_ERR_NO_SESSION "no-session"
 #define API_ERR_IDLE "idle-timeout"
+#define API_ERR_INTERNAL "internal" /* a reply the daemon could not encode */
 
 #endif

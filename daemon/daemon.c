@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "io/logsync.h"
+#include "io/realtime.h"
 #include "io/report.h"
 #include "io/usb.h"
 #include "pad/journal.h"
@@ -207,8 +208,8 @@ static void on_usb_note(void *ctx, int priority, const char *message)
 static int on_tick(sd_event_source *s, uint64_t usec, void *user)
 {
 	struct daemon *d = user;
-	uint64_t now_us;
-	sd_event_now(d->event, CLOCK_MONOTONIC, &now_us);
+	/* judged when the tick runs, not when the loop woke */
+	uint64_t now_us = (uint64_t)(clock_wall() * 1e6);
 	clock_lateness_add(&d->ticks, (now_us > usec ? (double)(now_us - usec) : 0.0) / 1000.0);
 	/* reports that arrived while the loop was busy are read before their
 	 * absence is judged */
@@ -324,6 +325,14 @@ int daemon_handle_signals(struct daemon *d)
 
 int daemon_run(struct daemon *d)
 {
+	/* the tick's own deadline: first in the loop by priority (clients come
+	 * after it, socket/server.c), and the loop's thread first on the
+	 * machine */
+	char why[120];
+	if (realtime_enter(why, sizeof why) == 0)
+		report_log(LOG_INFO, "control loop at real-time priority (SCHED_FIFO %d)", REALTIME_PRIORITY);
+	else
+		report_log(LOG_NOTICE, "control loop at normal priority (%s): its tick may be late on a busy machine", why);
 	sd_notify(0, "READY=1\nSTATUS=waiting for a pad");
 	return sd_event_loop(d->event) < 0 ? 1 : 0;
 }

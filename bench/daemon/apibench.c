@@ -5,8 +5,13 @@
  *   apibench SOCKET pipelined CMD SECONDS N  one client, N requests in flight
  *   apibench SOCKET subscribers N SECONDS    N clients subscribed at 10 Hz
  *   apibench SOCKET socketpair SECONDS       the floor: a bare Unix round trip
+ *   apibench SOCKET attack N SECONDS SESSION N clients at once, in four kinds:
+ *       session-samples of SESSION, profiles-show, status (each client asks
+ *       again as soon as its reply is whole), and subscribers at 10 Hz
  * Prints one line of key=value figures.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +165,110 @@ static int socketpair_floor(double seconds)
 	return 0;
 }
 
+/* The heaviest requests a client may send, without pause, from N clients
+ * at once. Replies are counted by their lines, not parsed: the load is on
+ * the daemon, not here. A reply that is not ok, or a connection closed,
+ * fails the run. */
+enum attack_kind { ATTACK_SAMPLES, ATTACK_PROFILE, ATTACK_STATUS, ATTACK_SUBSCRIBE, ATTACK_KINDS };
+static const char *const attack_names[ATTACK_KINDS] = {"session-samples", "profiles-show", "status", "subscribe"};
+
+struct attacker {
+	enum attack_kind kind;
+	int fd;
+	char head[48]; /* the start of the line being received */
+	size_t head_len;
+	long replies, bytes;
+};
+
+static int attack_ask(struct attacker *a, const char *session, int id)
+{
+	char line[256];
+	int n;
+	switch (a->kind) {
+	case ATTACK_SAMPLES:
+		n = snprintf(line, sizeof line, "{\"v\":1,\"id\":%d,\"cmd\":\"session-samples\",\"session\":\"%s\"}\n", id,
+			     session);
+		break;
+	case ATTACK_PROFILE:
+		n = snprintf(line, sizeof line, "{\"v\":1,\"id\":%d,\"cmd\":\"profiles-show\",\"profile\":\"contrast\"}\n", id);
+		break;
+	case ATTACK_STATUS: n = snprintf(line, sizeof line, "{\"v\":1,\"id\":%d,\"cmd\":\"status\"}\n", id); break;
+	default: n = snprintf(line, sizeof line, "{\"v\":1,\"id\":%d,\"cmd\":\"subscribe\",\"rate_hz\":10}\n", id);
+	}
+	return write(a->fd, line, (size_t)n) == n ? 0 : -1;
+}
+
+static int attack(const char *sock, int count, double seconds, const char *session)
+{
+	struct attacker *as = calloc((size_t)count, sizeof *as);
+	struct pollfd *pfd = calloc((size_t)count, sizeof *pfd);
+	char err[200];
+	if (!as || !pfd)
+		return 1;
+	for (int i = 0; i < count; i++) {
+		struct client c;
+		if (client_connect(&c, sock, err, sizeof err) != 0) {
+			fprintf(stderr, "apibench: attacker %d: %s\n", i, err);
+			return 1;
+		}
+		as[i] = (struct attacker){.kind = (enum attack_kind)(i % ATTACK_KINDS), .fd = c.fd};
+		fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+		pfd[i] = (struct pollfd){c.fd, POLLIN, 0};
+		if (attack_ask(&as[i], session, 1) != 0)
+			return 1;
+	}
+	static char buf[1 << 16];
+	double t0 = now_s();
+	int failed = 0;
+	while (!failed && now_s() - t0 < seconds) {
+		if (poll(pfd, (nfds_t)count, 100) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < count && !failed; i++) {
+			struct attacker *a = &as[i];
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = read(a->fd, buf, sizeof buf);
+			if (n == 0 || (n < 0 && errno != EAGAIN)) {
+				fprintf(stderr, "apibench: attacker %d (%s) was closed\n", i, attack_names[a->kind]);
+				failed = 1;
+				break;
+			}
+			for (ssize_t k = 0; k < n; k++) {
+				if (buf[k] != '\n') {
+					if (a->head_len < sizeof a->head - 1)
+						a->head[a->head_len++] = buf[k];
+					continue;
+				}
+				a->head[a->head_len] = '\0';
+				a->head_len = 0;
+				if (strstr(a->head, "\"event\""))
+					continue; /* a stream line */
+				if (!strstr(a->head, "\"ok\":true")) {
+					fprintf(stderr, "apibench: attacker %d (%s): %s\n", i, attack_names[a->kind], a->head);
+					failed = 1;
+					break;
+				}
+				a->replies++;
+				if (a->kind != ATTACK_SUBSCRIBE && attack_ask(a, session, (int)a->replies + 1) != 0)
+					failed = 1;
+			}
+			a->bytes += n > 0 ? n : 0;
+		}
+	}
+	double t = now_s() - t0;
+	long replies[ATTACK_KINDS] = {0}, bytes = 0;
+	for (int i = 0; i < count; i++) {
+		replies[as[i].kind] += as[i].replies;
+		bytes += as[i].bytes;
+		close(as[i].fd);
+	}
+	printf("attack clients=%d seconds=%.1f samples=%ld profiles=%ld status=%ld mib=%.0f failed=%d\n", count, t,
+	       replies[ATTACK_SAMPLES], replies[ATTACK_PROFILE], replies[ATTACK_STATUS], bytes / 1048576.0, failed);
+	free(as);
+	free(pfd);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[2], "socketpair"))
@@ -168,8 +277,11 @@ int main(int argc, char **argv)
 		return pipelined(argv[1], argv[3], atof(argv[4]), atoi(argv[5]));
 	if (argc == 5 && !strcmp(argv[2], "requests"))
 		return requests(argv[1], argv[3], atof(argv[4]));
+	if (argc == 6 && !strcmp(argv[2], "attack"))
+		return attack(argv[1], atoi(argv[3]), atof(argv[4]), argv[5]);
 	if (argc == 5 && !strcmp(argv[2], "subscribers"))
 		return subscribers(argv[1], atoi(argv[3]), atof(argv[4]));
-	fprintf(stderr, "usage: apibench SOCKET requests CMD SECONDS | subscribers N SECONDS | socketpair SECONDS\n");
+	fprintf(stderr, "usage: apibench SOCKET requests CMD SECONDS | pipelined CMD SECONDS N | subscribers N SECONDS |\n"
+			"       attack N SECONDS SESSION | socketpair SECONDS\n");
 	return 2;
 }

@@ -8,5 +8,10 @@ EXTRA_CFLAGS_bench_daemon_ := $(call pkg_cflags,jansson)
 bench-daemon: $(B)/bench/apibench $(B)/thermopadd $(B)/thermopad $(B)/thermopad-sim
 	@bench/daemon/bench_daemon.sh $(B)
 
+# the control loop under attack, beside a quiet run (about 2 minutes)
+.PHONY: bench-attack
+bench-attack: $(B)/bench/apibench $(B)/thermopadd $(B)/thermopad $(B)/thermopad-sim
+	@bench/daemon/bench_attack.sh $(B)
+
 TEST_BINS += $(B)/bench/apibench
-BENCH_TARGETS += bench-daemon
+BENCH_TARGETS += bench-daemon bench-attack

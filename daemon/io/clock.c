@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The daemon's clocks (clock.h). */
+#include <math.h>
 #include <time.h>
 
 #include "io/clock.h"
@@ -22,10 +23,30 @@ double clock_model_now(const struct clock_model *c)
 	return (clock_wall() - c->start_wall) * c->scale;
 }
 
+#define LATE_LINEAR 20 /* 0.1 ms each, up to 2 ms */
+#define LATE_PER_DOUBLING 4
+
+static double late_upper_ms(int bucket)
+{
+	if (bucket < LATE_LINEAR)
+		return (bucket + 1) / 10.0;
+	return 2.0 * pow(2.0, (bucket - LATE_LINEAR + 1) / (double)LATE_PER_DOUBLING);
+}
+
+static int late_bucket(double late_ms)
+{
+	if (!(late_ms >= 0)) /* NaN, or a clock that went back */
+		return 0;
+	if (late_ms < 2.0)
+		return (int)(late_ms * 10.0);
+	int b = LATE_LINEAR + (int)floor(log2(late_ms / 2.0) * LATE_PER_DOUBLING);
+	return b < CLOCK_LATE_BUCKETS - 1 ? b : CLOCK_LATE_BUCKETS - 1;
+}
+
 void clock_lateness_add(struct clock_lateness *l, double late_ms)
 {
 	l->count++;
-	l->hist[late_ms < 6.3 ? (int)(late_ms * 10.0) : CLOCK_LATE_BUCKETS - 1]++;
+	l->hist[late_bucket(late_ms)]++;
 	if (late_ms > 2.0)
 		l->late_2ms++;
 	if (late_ms > l->max_ms)
@@ -40,7 +61,7 @@ double clock_lateness_p99(const struct clock_lateness *l)
 	for (int i = 0; i < CLOCK_LATE_BUCKETS; i++) {
 		seen += l->hist[i];
 		if (total && seen * 100 >= total * 99)
-			return (i + 1) / 10.0;
+			return i == CLOCK_LATE_BUCKETS - 1 || late_upper_ms(i) > l->max_ms ? l->max_ms : late_upper_ms(i);
 	}
 	return 0.0;
 }

@@ -8,7 +8,9 @@
 #ifndef THERMOPAD_IO_CLOCK_H
 #define THERMOPAD_IO_CLOCK_H
 
-#define CLOCK_LATE_BUCKETS 64 /* 0.1 ms each; the last counts everything beyond */
+/* 0.1 ms steps up to 2 ms (where the goal is judged), then four buckets per
+ * doubling up to about 4 s; beyond that the maximum stands in */
+#define CLOCK_LATE_BUCKETS 64
 
 struct clock_model {
 	double start_wall;
@@ -26,7 +28,9 @@ void clock_model_init(struct clock_model *c, double scale);
 double clock_model_now(const struct clock_model *c);
 
 void clock_lateness_add(struct clock_lateness *l, double late_ms);
-/* The 99th percentile, from the histogram (a bucket's upper edge). */
+/* The 99th percentile, from the histogram: the upper edge of the bucket
+ * that holds it, never more than the largest lateness seen (so it does not
+ * saturate). */
 double clock_lateness_p99(const struct clock_lateness *l);
 
 #endif

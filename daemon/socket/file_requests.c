@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Profiles (list, show, validate), reload, and the stored sessions. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "socket/handlers.h"
@@ -83,16 +84,88 @@ void handle_sessions_list(struct api_client *c, const struct request *r)
 	server_send(c, rep);
 }
 
+/* session-samples: the reply is one line that may hold 100,000 rows, so
+ * it is made a slice at a time (server_start_job): the line's head at
+ * once, then rows while the client reads, then the total. */
+#define SAMPLES_ROWS_PER_SLICE 200
+#define SAMPLES_SKIPS_PER_SLICE 5000
+
+struct samples_job {
+	struct sessions_reader *reader;
+	long offset, limit;
+	long index; /* data rows read so far */
+	long sent;
+};
+
+static void samples_free(void *state)
+{
+	struct samples_job *j = state;
+	sessions_read_close(j->reader);
+	free(j);
+}
+
+static int samples_step(struct api_client *c, void *state)
+{
+	struct samples_job *j = state;
+	for (int work = 0; work < SAMPLES_SKIPS_PER_SLICE;) {
+		bool wanted = j->index >= j->offset && j->sent < j->limit;
+		json_t *row = NULL;
+		if (!sessions_read_row(j->reader, wanted ? &row : NULL)) {
+			char tail[64];
+			int n = snprintf(tail, sizeof tail, "],\"total\":%ld}\n", j->index);
+			return server_send_bytes(c, tail, (size_t)n) ? 0 : -1;
+		}
+		j->index++;
+		if (!wanted) {
+			work++;
+			continue;
+		}
+		char *text = row ? json_dumps(row, JSON_COMPACT) : NULL;
+		json_decref(row);
+		if (!text)
+			return -1;
+		bool ok = (!j->sent++ || server_send_bytes(c, ",", 1)) && server_send_bytes(c, text, strlen(text));
+		free(text);
+		if (!ok)
+			return -1;
+		work += SAMPLES_SKIPS_PER_SLICE / SAMPLES_ROWS_PER_SLICE;
+	}
+	return 1;
+}
+
 void handle_session_samples(struct api_client *c, const struct request *r)
 {
-	json_t *samples;
 	char err[200];
-	if (sessions_samples(c->srv->env.sessions, r->session, r->offset, r->limit, &samples, err, sizeof err) != 0) {
+	struct samples_job *j = calloc(1, sizeof *j);
+	if (!j) {
+		server_error(c, r->id, API_ERR_BUSY, "out of memory: try again");
+		return;
+	}
+	if (!(j->reader = sessions_read_open(c->srv->env.sessions, r->session, err, sizeof err))) {
+		free(j);
 		server_error(c, r->id, API_ERR_NO_SESSION, "%s (see: thermopad log list)", err);
 		return;
 	}
+	j->offset = r->offset;
+	j->limit = r->limit;
+	/* the head as a whole reply, its closing brace replaced by the rows */
 	json_t *rep = server_reply(r->id, true);
-	json_object_update(rep, samples);
-	json_decref(samples);
-	server_send(c, rep);
+	json_object_set_new(rep, "session", json_string(r->session));
+	json_object_set_new(rep, "columns", json_deep_copy(sessions_read_columns(j->reader)));
+	json_object_set_new(rep, "offset", json_integer((json_int_t)r->offset));
+	char *head = json_dumps(rep, JSON_COMPACT);
+	json_decref(rep);
+	size_t n = head ? strlen(head) : 0;
+	if (!n) {
+		samples_free(j);
+		server_error(c, r->id, API_ERR_BUSY, "out of memory: try again");
+		return;
+	}
+	if (!server_send_bytes(c, head, n - 1) || !server_send_bytes(c, ",\"samples\":[", 12)) {
+		free(head); /* out of memory: the client is closed, its reply cut where it shows */
+		samples_free(j);
+		return;
+	}
+	free(head);
+	server_start_job(c, &(struct api_job){.step = samples_step, .free = samples_free, .state = j});
 }

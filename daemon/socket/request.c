@@ -176,6 +176,8 @@ int request_parse(const char *line, size_t len, struct request *out, json_t **id
 		rc = fail(err, API_ERR_VERSION, "this daemon speaks API version %d (\"v\":%d)", API_VERSION, API_VERSION);
 	else if (!cmd)
 		rc = fail(err, API_ERR_BAD_REQUEST, "missing \"cmd\"");
+	else if (!json_is_integer(out->id) && !json_is_string(out->id))
+		rc = fail(err, API_ERR_BAD_REQUEST, "\"id\" must be an integer or a string: the reply echoes it");
 	if (rc == 0) {
 		int i = 0;
 		while (i < REQ_COUNT && strcmp(commands[i].name, cmd))

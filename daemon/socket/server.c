@@ -27,6 +27,34 @@
 #include "socket/handlers.h"
 #include "socket/server.h"
 
+/* Priorities in the loop: sd-event dispatches the most urgent pending
+ * source first, one per iteration, so the control tick and the pads'
+ * telemetry (priority 0) never wait behind more than one client's slice
+ * of work. Clients come after them, and the slices of long replies last. */
+#define API_PRIORITY_CLIENT (SD_EVENT_PRIORITY_NORMAL + 10)
+#define API_PRIORITY_JOB API_PRIORITY_CLIENT /* in turn with the others */
+/* Clients together may use at most API_BUDGET_S of each API_WINDOW_S of
+ * the loop: past it, no client is served until the window ends. The loop
+ * then sleeps at least half the time whatever clients ask, so that the
+ * kernel wakes it promptly for the tick (and, at a real-time priority, it
+ * never takes a core from the rest of the machine). */
+#define API_WINDOW_S 0.1
+#define API_BUDGET_S 0.05
+/* A job's next slice is made while less than this is queued. */
+#define API_JOB_LOW_WATER (64u << 10)
+/* Slots beyond max_clients for clients that may control the pad and do not
+ * subscribe: root and the group can always stop a session, however many
+ * subscribers hold the others. The last of them is root's alone. */
+#define API_CONTROL_SLOTS 4
+
+static void job_end(struct api_client *c)
+{
+	if (c->job.free)
+		c->job.free(c->job.state);
+	c->job = (struct api_job){0};
+	c->job_src = sd_event_source_unref(c->job_src);
+}
+
 static void client_free(struct api_client *c)
 {
 	struct server *srv = c->srv;
@@ -37,6 +65,7 @@ static void client_free(struct api_client *c)
 			break;
 		}
 	srv->nclients--;
+	job_end(c);
 	sd_event_source_unref(c->src);
 	/* unread input at close makes the kernel reset the connection, and
 	 * the client would lose the error it was just sent */
@@ -45,50 +74,185 @@ static void client_free(struct api_client *c)
 		;
 	close(c->fd);
 	free(c->in);
-	free(c->out);
+	free(c->out.data);
+	free(c->held.data);
 	free(c);
+}
+
+/* Input is read (and handled) only while no job's reply is on its way and
+ * the client has read its earlier replies down to max_output_bytes: a
+ * client that sends requests without reading their replies waits, it does
+ * not grow the daemon's memory. */
+static bool wants_input(const struct api_client *c)
+{
+	return !c->eof && !c->closing && !c->job.step && c->out.len <= c->srv->env.cfg->max_output_bytes;
 }
 
 static void update_events(struct api_client *c)
 {
-	sd_event_source_set_io_events(c->src, EPOLLIN | (c->out_len ? EPOLLOUT : 0));
+	uint32_t ev = (wants_input(c) && c->in_len <= c->srv->env.cfg->max_message_bytes ? EPOLLIN : 0) |
+		      (c->out.len ? EPOLLOUT : 0);
+	sd_event_source_set_io_events(c->src, ev);
+	if (c->job_src)
+		sd_event_source_set_enabled(c->job_src, !c->srv->paused && c->out.len < API_JOB_LOW_WATER ? SD_EVENT_ON
+												 : SD_EVENT_OFF);
 }
 
-/* Queue a line; a client whose backlog passes the cap is dropped. */
-bool server_send(struct api_client *c, json_t *msg)
+static int on_resume(sd_event_source *s, uint64_t usec, void *user);
+
+/* Counts a client callback's time against the window; past the budget,
+ * every client source waits for the window's end. */
+static void charge(struct server *srv, double t0)
 {
-	char *text = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!text)
-		return false;
-	size_t n = strlen(text);
-	if (c->out_len + n + 1 > c->srv->env.cfg->max_output_bytes) {
-		free(text);
-		if (!c->closing)
-			report_log(LOG_WARNING, "a client that does not read was dropped (%zu bytes unsent, max_output_bytes %u)",
-				   c->out_len, c->srv->env.cfg->max_output_bytes);
+	double now = clock_wall();
+	if (now - srv->window_start >= API_WINDOW_S) {
+		srv->window_start = t0;
+		srv->window_used_s = 0;
+	}
+	srv->window_used_s += now - t0;
+	if (srv->window_used_s < API_BUDGET_S || srv->paused)
+		return;
+	uint64_t at = (uint64_t)((srv->window_start + API_WINDOW_S) * 1e6);
+	if (!srv->resume_src) {
+		if (sd_event_add_time(srv->event, &srv->resume_src, CLOCK_MONOTONIC, at, 1000, on_resume, srv) < 0 ||
+		    sd_event_source_set_priority(srv->resume_src, API_PRIORITY_CLIENT) < 0)
+			return; /* served without a budget rather than not at all */
+	} else {
+		sd_event_source_set_time(srv->resume_src, at);
+	}
+	sd_event_source_set_enabled(srv->resume_src, SD_EVENT_ONESHOT);
+	srv->paused = true;
+	sd_event_source_set_enabled(srv->listen_src, SD_EVENT_OFF);
+	for (struct api_client *c = srv->clients; c; c = c->next) {
+		sd_event_source_set_enabled(c->src, SD_EVENT_OFF);
+		if (c->job_src)
+			sd_event_source_set_enabled(c->job_src, SD_EVENT_OFF);
+	}
+}
+
+static int on_resume(sd_event_source *s, uint64_t usec, void *user)
+{
+	struct server *srv = user;
+	(void)s, (void)usec;
+	srv->paused = false;
+	srv->window_start = clock_wall();
+	srv->window_used_s = 0;
+	sd_event_source_set_enabled(srv->listen_src, SD_EVENT_ON);
+	for (struct api_client *c = srv->clients; c; c = c->next) {
+		sd_event_source_set_enabled(c->src, SD_EVENT_ON);
+		update_events(c);
+	}
+	return 0;
+}
+
+static bool buffer_append(struct api_buffer *b, const char *bytes, size_t n, bool newline)
+{
+	size_t need = b->len + n + (newline ? 1 : 0);
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < need)
+			cap *= 2;
+		char *grown = realloc(b->data, cap);
+		if (!grown)
+			return false;
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, bytes, n);
+	if (newline)
+		b->data[b->len + n] = '\n';
+	b->len = need;
+	return true;
+}
+
+bool server_send_bytes(struct api_client *c, const char *bytes, size_t n)
+{
+	if (!buffer_append(&c->out, bytes, n, false)) {
 		c->closing = c->dropped = true;
 		return false;
 	}
-	if (c->out_len + n + 1 > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 4096;
-		while (cap < c->out_len + n + 1)
-			cap *= 2;
-		char *grown = realloc(c->out, cap);
-		if (!grown) {
-			free(text);
-			c->closing = true;
-			return false;
-		}
-		c->out = grown;
-		c->out_cap = cap;
-	}
-	memcpy(c->out + c->out_len, text, n);
-	c->out[c->out_len + n] = '\n';
-	c->out_len += n + 1;
-	free(text);
 	update_events(c);
 	return true;
+}
+
+/* Text that jansson will take: a message cut by a fixed-size buffer may
+ * end inside a character, and text from a file may not be UTF-8 at all.
+ * A sequence cut at the end is dropped, any other bad byte becomes '?'. */
+static void utf8_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	while (*p) {
+		int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+			: (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 4 : 0;
+		int i = 1;
+		while (n > 1 && i < n && (p[i] & 0xc0) == 0x80)
+			i++;
+		if (n > 1 && i < n && !p[i]) { /* cut short by the end of the text */
+			*p = '\0';
+			return;
+		}
+		bool overlong = (n == 3 && *p == 0xe0 && p[1] < 0xa0) || (n == 4 && *p == 0xf0 && p[1] < 0x90) ||
+				(n == 3 && *p == 0xed && p[1] >= 0xa0) || (n == 4 && *p == 0xf4 && p[1] >= 0x90);
+		if (n == 0 || i < n || overlong) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
+static void send_internal_error(struct api_client *c)
+{
+	static const char line[] = "{\"v\":1,\"id\":null,\"ok\":false,\"error\":{\"code\":\"" API_ERR_INTERNAL
+				   "\",\"message\":\"the reply could not be encoded\"}}";
+	report_log(LOG_ERR, "a reply could not be encoded: sent an error in its place");
+	if (!buffer_append(&c->out, line, sizeof line - 1, true))
+		c->closing = c->dropped = true;
+	update_events(c);
+}
+
+bool server_send(struct api_client *c, json_t *msg)
+{
+	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (!text) {
+		send_internal_error(c);
+		return false;
+	}
+	bool ok = buffer_append(c->job.step ? &c->held : &c->out, text, strlen(text), true);
+	free(text);
+	if (!ok)
+		c->closing = c->dropped = true;
+	update_events(c);
+	return ok;
+}
+
+bool server_send_stream_text(struct api_client *c, const char *text, size_t n);
+
+bool server_send_stream(struct api_client *c, json_t *msg)
+{
+	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	json_decref(msg);
+	if (!text)
+		return false; /* a stream line is skipped, the client stays */
+	bool ok = server_send_stream_text(c, text, strlen(text));
+	free(text);
+	return ok;
+}
+
+static int on_job(sd_event_source *s, void *user);
+
+void server_start_job(struct api_client *c, const struct api_job *job)
+{
+	c->job = *job;
+	if (sd_event_add_defer(c->srv->event, &c->job_src, on_job, c) < 0 ||
+	    sd_event_source_set_priority(c->job_src, API_PRIORITY_JOB) < 0) {
+		job_end(c);
+		c->closing = true; /* nothing of the reply was sent: the client sees the close */
+		report_log(LOG_ERR, "event loop: cannot schedule a reply");
+		return;
+	}
+	update_events(c);
 }
 
 json_t *server_reply(json_t *id, bool ok)
@@ -103,8 +267,14 @@ void server_error(struct api_client *c, json_t *id, const char *code, const char
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	utf8_clean(msg);
 	json_t *r = server_reply(id, false);
-	json_object_set_new(r, "error", json_pack("{s:s, s:s}", "code", code, "message", msg));
+	json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+	if (!r || !e || json_object_set_new(r, "error", e) != 0) {
+		json_decref(r);
+		send_internal_error(c);
+		return;
+	}
 	server_send(c, r);
 }
 
@@ -134,84 +304,179 @@ static void handle(struct api_client *c, const char *line, size_t len)
 	request_free(&r);
 }
 
+/* Handles the complete lines received, while input is wanted. A request
+ * is at most max_message_bytes, its newline not counted. */
+static void serve_input(struct api_client *c)
+{
+	size_t max = c->srv->env.cfg->max_message_bytes;
+	while (wants_input(c)) {
+		char *nl = memchr(c->in, '\n', c->in_len);
+		if (!nl) {
+			if (c->in_len > max) {
+				server_error(c, NULL, API_ERR_TOO_LARGE, "a request may be at most %zu bytes", max);
+				c->closing = true;
+			}
+			break;
+		}
+		size_t len = (size_t)(nl - c->in);
+		*nl = '\0';
+		if (len)
+			handle(c, c->in, len);
+		c->in_len -= len + 1;
+		memmove(c->in, nl + 1, c->in_len);
+	}
+	update_events(c);
+}
+
+/* Once the client has said all it will (end of input) and has all its
+ * replies, or it is being closed and its last words are out. */
+static bool finished(const struct api_client *c)
+{
+	if (c->dropped)
+		return true;
+	if (c->out.len || c->job.step)
+		return false;
+	return c->closing || (c->eof && !memchr(c->in, '\n', c->in_len));
+}
+
+static void client_io(struct api_client *c, int fd, uint32_t revents);
+
 static int on_client(sd_event_source *s, int fd, uint32_t revents, void *user)
 {
 	struct api_client *c = user;
+	struct server *srv = c->srv;
+	double t0 = clock_wall();
 	(void)s;
-	if (revents & EPOLLIN) {
-		size_t max = c->srv->env.cfg->max_message_bytes;
-		char buf[4096];
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-			client_free(c);
-			return 0;
-		}
-		/* a client being closed (refused, too large, idle, dropped) has
-		 * nothing more handled */
-		for (ssize_t i = 0; i < n && !c->closing; i++) {
-			if (buf[i] == '\n') {
-				c->in[c->in_len] = '\0';
-				if (c->in_len)
-					handle(c, c->in, c->in_len);
-				c->in_len = 0;
-			} else if (c->in_len + 1 >= max) {
-				server_error(c, NULL, API_ERR_TOO_LARGE, "a request may be at most %zu bytes", max);
-				c->closing = true;
-				break;
-			} else {
-				c->in[c->in_len++] = buf[i];
-			}
-		}
-	}
-	if (c->out_len) {
-		ssize_t n = write(fd, c->out, c->out_len);
-		if (n > 0) {
-			memmove(c->out, c->out + n, c->out_len - (size_t)n);
-			c->out_len -= (size_t)n;
-		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			client_free(c);
-			return 0;
-		}
-		update_events(c);
-	}
-	if (c->dropped || (c->closing && !c->out_len))
-		client_free(c);
+	client_io(c, fd, revents);
+	charge(srv, t0);
 	return 0;
 }
 
+static void client_io(struct api_client *c, int fd, uint32_t revents)
+{
+	if ((revents & EPOLLIN) && wants_input(c)) {
+		size_t room = c->srv->env.cfg->max_message_bytes + 1 - c->in_len;
+		ssize_t n = room ? read(fd, c->in + c->in_len, room) : 0;
+		if (n == 0 && room) {
+			c->eof = true; /* a half-close: what it asked for is still sent */
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			client_free(c);
+			return;
+		} else if (n > 0) {
+			c->in_len += (size_t)n;
+		}
+		serve_input(c);
+	}
+	if (c->out.len) {
+		ssize_t n = send(fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			memmove(c->out.data, c->out.data + n, c->out.len - (size_t)n);
+			c->out.len -= (size_t)n;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			client_free(c);
+			return;
+		}
+		if (c->out.len <= c->srv->env.cfg->max_output_bytes)
+			serve_input(c); /* it read: requests held back are handled */
+		update_events(c);
+	} else if (revents & (EPOLLHUP | EPOLLERR)) {
+		client_free(c); /* gone both ways: nothing can reach it */
+		return;
+	}
+	if (finished(c))
+		client_free(c);
+}
+
+static void job_io(struct api_client *c);
+
+static int on_job(sd_event_source *s, void *user)
+{
+	struct api_client *c = user;
+	struct server *srv = c->srv;
+	double t0 = clock_wall();
+	(void)s;
+	job_io(c);
+	charge(srv, t0);
+	return 0;
+}
+
+static void job_io(struct api_client *c)
+{
+	int rc = c->job.step(c, c->job.state);
+	if (rc > 0 && !c->dropped) {
+		update_events(c);
+		return;
+	}
+	job_end(c);
+	if (rc < 0 || c->dropped) {
+		c->closing = true; /* the reply's line is left unfinished: the client sees the close */
+		report_log(LOG_WARNING, "a reply could not be completed: its client is closed");
+	} else if (c->held.len) { /* stream lines that waited for the reply */
+		if (!buffer_append(&c->out, c->held.data, c->held.len, false))
+			c->closing = c->dropped = true;
+		c->held.len = 0;
+	}
+	serve_input(c);
+	if (finished(c))
+		client_free(c);
+}
+
+/* Whether uid's user belongs to group: its primary group or any other,
+ * however many groups it has. */
 static bool in_group(uid_t uid, const char *group)
 {
 	struct group *g = getgrnam(group);
 	struct passwd *pw = getpwuid(uid);
 	if (!g || !pw)
 		return false;
-	gid_t groups[64];
+	gid_t want = g->gr_gid;
 	int n = 64;
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (groups[i] == g->gr_gid)
-			return true;
-	return false;
+	for (;;) {
+		gid_t *groups = malloc((size_t)n * sizeof *groups);
+		if (!groups)
+			return false;
+		int got = n;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &got) >= 0) {
+			bool found = false;
+			for (int i = 0; i < got && !found; i++)
+				found = groups[i] == want;
+			free(groups);
+			return found;
+		}
+		free(groups);
+		/* got is now the number needed (glibc); grow at least twofold */
+		if (n >= 1 << 20)
+			return false;
+		n = got > n ? got : n * 2;
+	}
+}
+
+/* Slots held, regular and reserved; a client being closed holds none. */
+static void count_slots(const struct server *srv, unsigned *regular, unsigned *reserved)
+{
+	*regular = *reserved = 0;
+	for (const struct api_client *c = srv->clients; c; c = c->next)
+		if (!c->closing)
+			*(c->reserved ? reserved : regular) += 1;
 }
 
 static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *user)
 {
 	struct server *srv = user;
-	const struct config *cfg = srv->env.cfg;
 	(void)s, (void)revents;
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0)
 		return 0;
 	struct ucred cred;
 	socklen_t len = sizeof cred;
-	bool control = false, readable = false;
+	bool control = false, readable = false, root = false;
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		control = cred.uid == 0 || cred.uid == geteuid() || in_group(cred.uid, cfg->socket_group);
-		readable = control || cfg->read_only_others;
+		root = cred.uid == 0 || cred.uid == geteuid();
+		control = root || in_group(cred.uid, srv->env.cfg->socket_group);
+		readable = control || srv->env.cfg->read_only_others;
 	}
 	struct api_client *c = calloc(1, sizeof *c);
-	if (!c || !(c->in = malloc(cfg->max_message_bytes + 1))) {
+	if (!c || !(c->in = malloc(srv->env.cfg->max_message_bytes + 1))) {
 		free(c);
 		close(cfd);
 		return 0;
@@ -220,24 +485,48 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *user)
 	c->fd = cfd;
 	c->control = control;
 	c->last_active = clock_wall();
-	if (sd_event_add_io(srv->event, &c->src, cfd, EPOLLIN, on_client, c) < 0) {
+	if (sd_event_add_io(srv->event, &c->src, cfd, EPOLLIN, on_client, c) < 0 ||
+	    sd_event_source_set_priority(c->src, API_PRIORITY_CLIENT) < 0) {
+		sd_event_source_unref(c->src);
 		free(c->in);
 		free(c);
 		close(cfd);
 		return 0;
+	}
+	/* the regular slots first; beyond them, the control slots */
+	unsigned regular, reserved;
+	count_slots(srv, &regular, &reserved);
+	bool busy = false;
+	if (regular >= srv->env.cfg->max_clients) {
+		busy = !control || reserved >= API_CONTROL_SLOTS || (reserved == API_CONTROL_SLOTS - 1 && !root);
+		c->reserved = !busy;
 	}
 	c->next = srv->clients;
 	srv->clients = c;
 	srv->nclients++;
 	if (!readable) {
 		server_error(c, NULL, API_ERR_NOT_PERMITTED, "only root and members of group '%s' may use thermopad",
-			     cfg->socket_group);
+			  srv->env.cfg->socket_group);
 		c->closing = true;
-	} else if ((unsigned)srv->nclients > cfg->max_clients) {
-		server_error(c, NULL, API_ERR_BUSY, "too many clients (%u)", cfg->max_clients);
+	} else if (busy) {
+		server_error(c, NULL, API_ERR_BUSY, "too many clients (%u)", srv->env.cfg->max_clients);
 		c->closing = true;
 	}
 	return 0;
+}
+
+bool server_send_stream_text(struct api_client *c, const char *text, size_t n)
+{
+	struct api_buffer *b = c->job.step ? &c->held : &c->out;
+	if (b->len + n + 1 > c->srv->env.cfg->max_output_bytes || !buffer_append(b, text, n, true)) {
+		if (!c->closing)
+			report_log(LOG_WARNING, "a subscriber that does not read was dropped (%zu bytes unsent, max_output_bytes %u)",
+				   c->out.len + c->held.len, c->srv->env.cfg->max_output_bytes);
+		c->closing = c->dropped = true;
+		return false;
+	}
+	update_events(c);
+	return true;
 }
 
 /* Under systemd the socket unit listens and hands the socket over, so a
@@ -289,8 +578,25 @@ static int listen_on(struct server *srv, char *err, size_t errlen)
 	struct group *g = getgrnam(srv->env.cfg->socket_group);
 	if (g && chown(srv->socket_path, (uid_t)-1, g->gr_gid) != 0)
 		report_log(LOG_WARNING, "socket %s: cannot give it to group %s", srv->socket_path, srv->env.cfg->socket_group);
-	chmod(srv->socket_path, 0660);
 	return 0;
+}
+
+/* The socket's mode is what [socket] read_only_others needs: others must
+ * be able to connect (0666) for the daemon to let them read; else only the
+ * owner and the group reach it (0660). Who may do what is decided at
+ * connection either way. */
+static void socket_mode(struct server *srv)
+{
+	bool others = srv->env.cfg->read_only_others;
+	mode_t mode = others ? 0666 : 0660;
+	struct stat st;
+	if (!srv->socket_path[0] || (stat(srv->socket_path, &st) == 0 && (st.st_mode & 07777) == mode))
+		return;
+	if (chmod(srv->socket_path, mode) != 0)
+		report_log(others ? LOG_ERR : LOG_WARNING,
+			   "socket %s: cannot set mode %04o (%s): read_only_others = %s needs it; the socket unit's "
+			   "SocketUser must be the daemon's user",
+			   srv->socket_path, (unsigned)mode, strerror(errno), others ? "yes" : "no");
 }
 
 /* Once a second of wall time: a client that has asked nothing for
@@ -303,10 +609,12 @@ static int on_sweep(sd_event_source *s, uint64_t usec, void *user)
 	unsigned idle_s = srv->env.cfg->idle_timeout_s;
 	for (struct api_client *c = srv->clients, *next; c; c = next) {
 		next = c->next;
-		if (!c->subscribed && !c->closing && now - c->last_active > idle_s) {
+		if (c->closing && now - c->last_active > 2.0 * idle_s) {
+			client_free(c); /* its last words were never read */
+		} else if (!c->subscribed && !c->closing && !c->job.step && now - c->last_active > idle_s) {
 			server_error(c, NULL, API_ERR_IDLE, "no request for %u s: closing", idle_s);
 			c->closing = true;
-			if (!c->out_len)
+			if (!c->out.len)
 				client_free(c);
 		}
 	}
@@ -327,8 +635,11 @@ int server_start(struct server *srv, sd_event *ev, const struct server_env *env,
 		return -1;
 	uint64_t now;
 	sd_event_now(srv->event, CLOCK_MONOTONIC, &now);
+	socket_mode(srv);
 	if (sd_event_add_io(srv->event, &srv->listen_src, srv->listen_fd, EPOLLIN, on_accept, srv) < 0 ||
+	    sd_event_source_set_priority(srv->listen_src, API_PRIORITY_CLIENT) < 0 ||
 	    sd_event_add_time(srv->event, &srv->sweep_src, CLOCK_MONOTONIC, now + 1000000, 100000, on_sweep, srv) < 0 ||
+	    sd_event_source_set_priority(srv->sweep_src, API_PRIORITY_CLIENT) < 0 ||
 	    sd_event_source_set_enabled(srv->sweep_src, SD_EVENT_ON) < 0) {
 		snprintf(err, errlen, "event loop: cannot watch the socket");
 		return -1;
@@ -342,6 +653,7 @@ void server_stop(struct server *srv)
 		client_free(srv->clients);
 	srv->listen_src = sd_event_source_unref(srv->listen_src);
 	srv->sweep_src = sd_event_source_unref(srv->sweep_src);
+	srv->resume_src = sd_event_source_unref(srv->resume_src);
 	if (srv->listen_fd >= 0)
 		close(srv->listen_fd);
 	srv->listen_fd = -1;

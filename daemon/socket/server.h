@@ -39,16 +39,39 @@ struct server_env {
 	void *reload_ctx;
 };
 
+/* A reply too large to build at once (a stored session's samples): the
+ * server calls step while the client's queue is short, in turn with the
+ * other clients and after the tick by loop priority, so that each call is
+ * a bounded slice of work. step appends with server_send_bytes and returns
+ * 1 while there is more, 0 when the reply is whole, -1 when it cannot go
+ * on (the connection is then closed: a cut reply never looks whole). */
+struct api_client;
+
+struct api_job {
+	int (*step)(struct api_client *c, void *state);
+	void (*free)(void *state);
+	void *state;
+};
+
+struct api_buffer {
+	char *data;
+	size_t len, cap;
+};
+
 struct api_client {
 	struct api_client *next;
 	struct server *srv;
 	int fd;
 	sd_event_source *src;
+	sd_event_source *job_src; /* runs job's slices */
 	char *in;
-	size_t in_len;
-	char *out;
-	size_t out_len, out_cap;
+	size_t in_len; /* received, not yet handled: up to max_message_bytes + newline */
+	struct api_buffer out; /* queued for the socket */
+	struct api_buffer held; /* stream lines that fall due while a job's reply is on its way */
+	struct api_job job; /* job.step is NULL when none runs */
 	bool control; /* may change the pad; else read-only */
+	bool reserved; /* in a slot kept for control clients: may not subscribe */
+	bool eof; /* the client sent its last byte: its replies still go out */
 	bool subscribed;
 	double sub_period;
 	double sub_due[PAD_MAX]; /* per pad: when the next line is due */
@@ -71,6 +94,10 @@ struct server {
 		json_t *id;
 	} clear_waiter[PAD_MAX];
 	char socket_path[512];
+	/* the share of the loop clients may use: its window, and a pause */
+	double window_start, window_used_s;
+	bool paused;
+	sd_event_source *resume_src;
 };
 
 /* Listens on socket_path (or takes systemd's socket, whose path then
@@ -79,8 +106,20 @@ int server_start(struct server *s, sd_event *ev, const struct server_env *env, c
 		 size_t errlen);
 void server_stop(struct server *s);
 
-/* Queue a line; false when the client was dropped for its backlog. */
+/* Queue a reply (taking msg): a reply is never dropped; a client with more
+ * than max_output_bytes unsent is not read from until it reads. Returns
+ * false only when the reply could not be made (an error reply is sent in
+ * its place) or memory ran out (the client is then closed). */
 bool server_send(struct api_client *c, json_t *msg);
+/* Queue a stream line (taking msg); false when the client's backlog passed
+ * max_output_bytes and it was dropped (then server_drop it). */
+bool server_send_stream(struct api_client *c, json_t *msg);
+/* The same stream line, made once, for each subscriber it is due to. */
+bool server_send_stream_text(struct api_client *c, const char *text, size_t n);
+/* A job's bytes, appended as they are (no newline added). */
+bool server_send_bytes(struct api_client *c, const char *bytes, size_t n);
+/* Hands the rest of the reply to a job; the client's input waits. */
+void server_start_job(struct api_client *c, const struct api_job *job);
 json_t *server_reply(json_t *id, bool ok);
 void server_ok(struct api_client *c, json_t *id);
 void server_error(struct api_client *c, json_t *id, const char *code, const char *fmt, ...)

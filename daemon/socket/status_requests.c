@@ -21,6 +21,12 @@ void handle_version(struct api_client *c, const struct request *r)
 
 void handle_subscribe(struct api_client *c, const struct request *r)
 {
+	if (c->reserved) {
+		server_error(c, r->id, API_ERR_BUSY,
+			     "every slot for subscribers is taken (max_clients %u); this connection is kept for control",
+			     c->srv->env.cfg->max_clients);
+		return;
+	}
 	c->subscribed = true;
 	c->sub_period = 1.0 / r->rate_hz;
 	for (int i = 0; i < PAD_MAX; i++)
@@ -38,9 +44,6 @@ void handle_status(struct api_client *c, const struct request *r)
 		if (!p->used || !p->serial[0] || (r->pad && strcmp(r->pad, p->serial)))
 			continue;
 		json_t *pj = view_pad(p, env->log ? session_log_path(env->log, p) : NULL);
-		json_object_set_new(pj, "frames", json_integer((json_int_t)p->frames));
-		json_object_set_new(pj, "gaps", json_integer((json_int_t)p->gaps));
-		json_object_set_new(pj, "rejected", json_integer((json_int_t)p->rejected));
 		const struct plan_run *run = pad_plan(p);
 		if (run) /* the steps as they run, for a timeline */
 			json_object_set_new(pj, "plan", view_plan_run(run));

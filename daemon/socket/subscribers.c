@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Subscribers (subscribers.h). */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "socket/handlers.h"
 #include "socket/server.h"
@@ -22,15 +24,27 @@ bool subscribers_due(double *due, double period_s, double now)
 static void telemetry(struct server *srv, const struct pad_slot *p, double now)
 {
 	size_t slot = (size_t)(p - p->table->slots);
+	char *text = NULL; /* the same line for all: made once, when first due */
+	size_t n = 0;
 	for (struct api_client *c = srv->clients, *next; c; c = next) {
 		next = c->next;
 		if (!c->subscribed || c->closing || !subscribers_due(&c->sub_due[slot], c->sub_period, now))
 			continue;
-		json_t *m = json_pack("{s:i, s:s, s:f}", "v", API_VERSION, "event", "telemetry", "t", now);
-		json_object_set_new(m, "pad", view_pad(p, srv->env.log ? session_log_path(srv->env.log, p) : NULL));
-		if (!server_send(c, m))
+		if (!text) {
+			json_t *m = json_pack("{s:i, s:s, s:f}", "v", API_VERSION, "event", "telemetry", "t", now);
+			if (m)
+				json_object_set_new(m, "pad",
+						    view_pad(p, srv->env.log ? session_log_path(srv->env.log, p) : NULL));
+			text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+			json_decref(m);
+			if (!text)
+				return; /* a line is skipped, the subscribers stay */
+			n = strlen(text);
+		}
+		if (!server_send_stream_text(c, text, n))
 			server_drop(c);
 	}
+	free(text);
 }
 
 static void event(struct server *srv, const struct pad_slot *p, const struct core_event *e)
@@ -40,7 +54,7 @@ static void event(struct server *srv, const struct pad_slot *p, const struct cor
 		next = c->next;
 		if (!c->subscribed || c->closing)
 			continue;
-		if (!server_send(c, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "v", API_VERSION, "event", "event", "pad",
+		if (!server_send_stream(c, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s}", "v", API_VERSION, "event", "event", "pad",
 					      p->serial, "severity", sev[e->severity], "code", e->code, "message",
 					      e->message)))
 			server_drop(c);

@@ -48,6 +48,9 @@ json_t *view_pad(const struct pad_slot *p, const char *log_path)
 	json_object_set_new(o, "outcome", json_string(st.outcome));
 	if (log_path)
 		json_object_set_new(o, "log", json_string(log_path));
+	json_object_set_new(o, "frames", json_integer((json_int_t)p->frames));
+	json_object_set_new(o, "gaps", json_integer((json_int_t)p->gaps));
+	json_object_set_new(o, "rejected", json_integer((json_int_t)p->rejected));
 	return o;
 }
 

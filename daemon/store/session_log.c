@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The session log (session_log.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "io/logsync.h"
 #include "io/report.h"
@@ -49,7 +51,8 @@ int session_log_format_row(char *buf, size_t len, double t, const struct core_st
 			   const struct pad_reading *r)
 {
 	size_t used = 0;
-	int w = snprintf(buf, len, "%.1f,%s", t, st->phase_kind ? st->phase_kind : st->state_name);
+	/* to the millisecond: samples come every 100 ms */
+	int w = snprintf(buf, len, "%.3f,%s", t, st->phase_kind ? st->phase_kind : st->state_name);
 	const struct {
 		int decimals;
 		double v;
@@ -60,13 +63,15 @@ int session_log_format_row(char *buf, size_t len, double t, const struct core_st
 		w = field(buf + used, len - used, cols[i].decimals, cols[i].v);
 	if (w < 0 || used >= len)
 		return -1;
-	w = snprintf(buf + used, len - used, ",0x%x", r->fw_faults);
+	/* and the pad's own clock, by which a gap is judged */
+	w = snprintf(buf + used, len - used, ",0x%x,%u.%03u", r->fw_faults, (unsigned)(r->device_time_ms / 1000u),
+		     (unsigned)(r->device_time_ms % 1000u));
 	return w < 0 || used + (size_t)w >= len ? -1 : 0;
 }
 
 static void write_meta(struct session_log *l, const struct pad_slot *p, const char *outcome, double duration_s)
 {
-	struct session_meta m = {.id = p->session_name, .pad = p->serial, .profile = p->profile,
+	struct session_meta m = {.id = l->slots[slot_of(p)].id, .pad = p->serial, .profile = p->profile,
 				 .started = p->session_wall, .outcome = outcome, .duration_s = duration_s,
 				 .samples = l->slots[slot_of(p)].samples};
 	if (sessions_write_meta(l->store, &m) != 0)
@@ -81,15 +86,30 @@ static void open_log(struct session_log *l, const struct pad_slot *p)
 	mkdir(l->store->state_dir, 0750);
 	mkdir(dir, 0750);
 	s->samples = 0;
-	snprintf(s->id, sizeof s->id, "%s", p->session_name);
-	snprintf(s->path, sizeof s->path, "%s/%s.csv", dir, p->session_name);
-	s->f = fopen(s->path, "w");
-	if (!s->f) {
+	/* a new file only: never through a link planted at the predictable
+	 * name, nor over an earlier file (a second session in the same second
+	 * gets the next free suffix) */
+	int fd = -1;
+	for (int k = 1; fd < 0 && k <= 9; k++) {
+		char id[sizeof s->id];
+		snprintf(id, sizeof id, k > 1 ? "%s-%d" : "%s", p->session_name, k);
+		snprintf(s->id, sizeof s->id, "%s", id);
+		snprintf(s->path, sizeof s->path, "%s/%s.csv", dir, id);
+		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+		if (fd < 0 && errno != EEXIST)
+			break;
+		if (fd < 0)
+			report_log(LOG_WARNING, "session log %s: a file or a link is there already: not written to", s->path);
+	}
+	if (fd < 0 || !(s->f = fdopen(fd, "w"))) {
 		report_log(LOG_ERR, "session log %s: %s", s->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		s->path[0] = '\0';
 		return;
 	}
 	fprintf(s->f, "# thermopad session %s, pad %s, profile %s\n", p->session_id, p->serial, p->profile);
-	fprintf(s->f, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults\n");
+	fprintf(s->f, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults,device_time_s\n");
 	fflush(s->f);
 	s->sync_slot = l->sync ? logsync_add(l->sync, fileno(s->f)) : -1;
 	write_meta(l, p, NULL, 0.0);

@@ -2,6 +2,7 @@
 /* The stored sessions (sessions.h). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,10 +30,19 @@ int sessions_write_meta(const struct sessions_store *s, const struct session_met
 	json_t *meta = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?, s:f, s:I}", "id", m->id, "pad", m->pad, "profile",
 				 m->profile, "started", started, "started_unix", (json_int_t)m->started, "outcome",
 				 m->outcome, "duration_s", m->duration_s, "samples", (json_int_t)m->samples);
-	/* written whole then renamed: a reader never sees half a file */
-	int rc = json_dump_file(meta, tmp, JSON_INDENT(1)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+	/* written whole then renamed: a reader never sees half a file. The
+	 * temporary is a new file (a link at its name is removed, not
+	 * followed), and rename replaces a link at the final name. */
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	bool ok = fd >= 0 && json_dumpfd(meta, fd, JSON_INDENT(1)) == 0;
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok && fd >= 0)
+		unlink(tmp);
 	json_decref(meta);
-	return rc;
+	return ok ? 0 : -1;
 }
 
 /* A CSV field: a number, a string (the phase, the fault bits), or null
@@ -112,38 +122,75 @@ json_t *sessions_list(const struct sessions_store *s)
 	return arr;
 }
 
-int sessions_samples(const struct sessions_store *s, const char *id, long offset, long limit, json_t **out, char *err,
-		     size_t errlen)
+struct sessions_reader {
+	FILE *f;
+	char *line;
+	size_t cap;
+	json_t *columns;
+};
+
+/* The next line that is not a comment, or NULL at the end. */
+static char *next_line(struct sessions_reader *r)
 {
-	char path[600], line[512];
+	while (getline(&r->line, &r->cap, r->f) >= 0) {
+		r->line[strcspn(r->line, "\n")] = '\0';
+		if (r->line[0] != '#')
+			return r->line;
+	}
+	return NULL;
+}
+
+struct sessions_reader *sessions_read_open(const struct sessions_store *s, const char *id, char *err, size_t errlen)
+{
+	char path[600];
 	path_of(s, id, "csv", path, sizeof path);
-	FILE *f = fopen(path, "r");
-	if (!f) {
+	struct sessions_reader *r = calloc(1, sizeof *r);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (!r || fd < 0 || !(r->f = fdopen(fd, "r")) || !(r->columns = json_array())) {
 		snprintf(err, errlen, "no session %s", id);
-		return -1;
+		if (fd >= 0 && (!r || !r->f))
+			close(fd);
+		sessions_read_close(r);
+		return NULL;
 	}
-	json_t *rows = json_array(), *columns = json_array();
-	long index = 0;
-	while (fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#')
-			continue;
-		if (!json_array_size(columns) && !(line[0] >= '0' && line[0] <= '9') && line[0] != '-') {
-			for (char *save, *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-				json_array_append_new(columns, json_string(tok));
-			continue;
-		}
-		if (index++ < offset || (long)json_array_size(rows) >= limit)
-			continue;
-		json_t *row = json_array();
+	/* the header names the columns; a file cut before it has none */
+	long at = ftell(r->f);
+	char *line = next_line(r);
+	if (line && ((line[0] >= '0' && line[0] <= '9') || line[0] == '-'))
+		fseek(r->f, at, SEEK_SET);
+	else if (line)
+		for (char *save, *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			json_array_append_new(r->columns, json_string(tok));
+	return r;
+}
+
+const json_t *sessions_read_columns(const struct sessions_reader *r)
+{
+	return r->columns;
+}
+
+int sessions_read_row(struct sessions_reader *r, json_t **row)
+{
+	char *line = next_line(r);
+	if (!line)
+		return 0;
+	if (row) {
+		*row = json_array();
 		for (char *rest = line, *tok; (tok = strsep(&rest, ","));)
-			json_array_append_new(row, cell_json(tok));
-		json_array_append_new(rows, row);
+			json_array_append_new(*row, cell_json(tok));
 	}
-	fclose(f);
-	*out = json_pack("{s:s, s:o, s:o, s:I, s:I}", "session", id, "columns", columns, "samples", rows, "offset",
-			 (json_int_t)offset, "total", (json_int_t)index);
-	return 0;
+	return 1;
+}
+
+void sessions_read_close(struct sessions_reader *r)
+{
+	if (!r)
+		return;
+	if (r->f)
+		fclose(r->f);
+	free(r->line);
+	json_decref(r->columns);
+	free(r);
 }
 
 static bool in_use(const struct sessions_store *s, const char *id)

@@ -31,10 +31,16 @@ struct session_meta {
 
 int sessions_write_meta(const struct sessions_store *s, const struct session_meta *m);
 json_t *sessions_list(const struct sessions_store *s);
-/* Rows from offset, at most limit; an empty field (a sensor not read) is
- * null, never 0. */
-int sessions_samples(const struct sessions_store *s, const char *id, long offset, long limit, json_t **out, char *err,
-		     size_t errlen);
+/* A stored session's samples, read a row at a time so that a reply is made
+ * in bounded slices: open gives NULL with err filled when there is no such
+ * session (or a link at its name); read_row gives 1 and the row (a new
+ * array, in which an empty field, a sensor not read, is null, never 0; or
+ * pass NULL to skip it), or 0 at the end. */
+struct sessions_reader;
+struct sessions_reader *sessions_read_open(const struct sessions_store *s, const char *id, char *err, size_t errlen);
+const json_t *sessions_read_columns(const struct sessions_reader *r);
+int sessions_read_row(struct sessions_reader *r, json_t **row);
+void sessions_read_close(struct sessions_reader *r);
 /* Removes sessions past the age or size limit, oldest first, never one in
  * use; returns how many. */
 int sessions_prune(const struct sessions_store *s, time_t now);
