@@ -336,6 +336,9 @@ static bool finished(const struct api_client *c)
 		return true;
 	if (c->out.len || c->job.step)
 		return false;
+	for (int i = 0; i < PAD_MAX; i++) /* a clear-faults answered when the pad has judged it */
+		if (c->srv->clear_waiter[i].client == c)
+			return false;
 	return c->closing || (c->eof && !memchr(c->in, '\n', c->in_len));
 }
 
