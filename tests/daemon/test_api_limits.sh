@@ -121,7 +121,7 @@ check "and to clients that half-close after asking (three at once)" \
 check "a half-closing client gets a reply larger than the socket's buffer (5000 rows)" "whole '$work/page.txt' 5000"
 # five such replies cost the old loop over a second of blocking
 check "while they are served the control tick is never 150 ms late" \
-	"awk '/^after/ { split(\$2, a, \":\"); exit !(a[2] < 150) }' '$work/out' && grep -q 'still running' '$work/out'"
+	"awk '/^after/ { split(\$2, a, \":\"); exit !(a[2] < 150) }' '$work/out'"
 
 # --- message size, character boundaries, ids, the stream's counters --------
 scenario $S '
