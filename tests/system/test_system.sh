@@ -137,7 +137,8 @@ check "thermopadd.socket listens (mode 0660, group thermopad) while the service 
 in_sh 'thermopad status' >"$work/status1.txt" 2>&1
 status_rc=$?
 check "the first thermopad status is answered (exit $status_rc) and started the service (socket activation)" \
-	"[ $status_rc = 0 ] && in_sh 'systemctl is-active -q thermopadd.service' && grep -qi 'no pad' '$work/status1.txt'"
+	"[ $status_rc = 0 ] && in_sh 'systemctl is-active -q thermopadd.service' && grep -qi 'no pad' '$work/status1.txt'" ||
+	{ sed 's/^/# /' "$work/status1.txt"; in_sh 'journalctl -u thermopadd.service -u thermopadd.socket -n 15 --no-pager -o cat' | sed 's/^/# /'; }
 check "Type=notify: the service is running with the daemon's own STATUS" \
 	"in_sh '[ \"\$(systemctl show -P Type thermopadd.service)\" = notify ] && [ \"\$(systemctl show -P SubState thermopadd.service)\" = running ] &&
 		[ -n \"\$(systemctl show -P StatusText thermopadd.service)\" ]'"
