@@ -149,7 +149,9 @@ static bool info_ok(const struct tp_info *in)
 {
 	return in->sensor_count >= 1 && limits_ok(&in->hard_limits) && in->watchdog_min_ms > 0 &&
 	       in->watchdog_min_ms <= in->watchdog_default_ms &&
-	       in->watchdog_default_ms <= in->watchdog_max_ms && in->telemetry_period_ms > 0;
+	       in->watchdog_default_ms <= in->watchdog_max_ms && in->telemetry_period_ms > 0 &&
+	       in->dose_max_cmin > 0 && in->cold_max_s > 0 && in->cold_below_cc >= TP_TEMP_MIN_CC &&
+	       in->cold_below_cc <= TP_TEMP_MAX_CC && in->clear_interval_ms > 0;
 }
 
 size_t proto_encode_info(const struct tp_info *in, uint8_t *buf, size_t cap)
@@ -174,6 +176,12 @@ size_t proto_encode_info(const struct tp_info *in, uint8_t *buf, size_t cap)
 	put_u16(buf, 46, in->polarity_rest_ms);
 	put_u16(buf, 48, in->telemetry_period_ms);
 	put_u16(buf, 50, in->supply_mv);
+	put_u16(buf, 52, in->dose_max_cmin);
+	put_i16(buf, 54, in->cold_below_cc);
+	put_u16(buf, 56, in->cold_max_s);
+	put_u16(buf, 58, in->sensor_lag_max_ms);
+	put_u16(buf, 60, in->clear_holdoff_ms);
+	put_u16(buf, 62, in->clear_interval_ms);
 	return TP_INFO_LEN;
 }
 
@@ -182,7 +190,7 @@ enum proto_err proto_decode_info(const uint8_t *buf, size_t len, struct tp_info 
 	enum proto_err e = check_header(buf, len, TP_FRAME_INFO, TP_INFO_LEN);
 	if (e)
 		return e;
-	if (!all_zero(buf, 13, 16) || !all_zero(buf, 52, TP_INFO_LEN))
+	if (!all_zero(buf, 13, 16))
 		return PROTO_ERR_RESERVED;
 	memset(out, 0, sizeof *out);
 	out->fw_major = buf[4];
@@ -201,6 +209,12 @@ enum proto_err proto_decode_info(const uint8_t *buf, size_t len, struct tp_info 
 	out->polarity_rest_ms = get_u16(buf, 46);
 	out->telemetry_period_ms = get_u16(buf, 48);
 	out->supply_mv = get_u16(buf, 50);
+	out->dose_max_cmin = get_u16(buf, 52);
+	out->cold_below_cc = get_i16(buf, 54);
+	out->cold_max_s = get_u16(buf, 56);
+	out->sensor_lag_max_ms = get_u16(buf, 58);
+	out->clear_holdoff_ms = get_u16(buf, 60);
+	out->clear_interval_ms = get_u16(buf, 62);
 	return info_ok(out) ? PROTO_OK : PROTO_ERR_RANGE;
 }
 
@@ -209,7 +223,7 @@ enum proto_err proto_decode_info(const uint8_t *buf, size_t len, struct tp_info 
 static bool status_ok(const struct tp_status *s)
 {
 	return s->state <= TP_STATE_MAX && limits_ok(&s->limits) && drive_ok(s->drive_applied) &&
-	       s->last_request_error <= TP_REQERR_UNKNOWN;
+	       s->last_request_error <= TP_REQERR_MAX && !(s->faults_held & ~s->faults);
 }
 
 size_t proto_encode_status(const struct tp_status *in, uint8_t *buf, size_t cap)
@@ -225,6 +239,9 @@ size_t proto_encode_status(const struct tp_status *in, uint8_t *buf, size_t cap)
 	put_i16(buf, 22, in->drive_applied);
 	put_u32(buf, 24, in->uptime_ms);
 	put_u8(buf, 28, in->last_request_error);
+	put_u16(buf, 30, in->dose_cmin);
+	put_u16(buf, 32, in->cold_s);
+	put_u32(buf, 36, in->faults_held);
 	return TP_STATUS_LEN;
 }
 
@@ -233,7 +250,7 @@ enum proto_err proto_decode_status(const uint8_t *buf, size_t len, struct tp_sta
 	enum proto_err e = check_header(buf, len, TP_FRAME_STATUS, TP_STATUS_LEN);
 	if (e)
 		return e;
-	if (!all_zero(buf, 29, TP_STATUS_LEN))
+	if (!all_zero(buf, 29, 30) || !all_zero(buf, 34, 36))
 		return PROTO_ERR_RESERVED;
 	memset(out, 0, sizeof *out);
 	out->state = buf[4];
@@ -245,6 +262,9 @@ enum proto_err proto_decode_status(const uint8_t *buf, size_t len, struct tp_sta
 	out->drive_applied = get_i16(buf, 22);
 	out->uptime_ms = get_u32(buf, 24);
 	out->last_request_error = buf[28];
+	out->dose_cmin = get_u16(buf, 30);
+	out->cold_s = get_u16(buf, 32);
+	out->faults_held = get_u32(buf, 36);
 	return status_ok(out) ? PROTO_OK : PROTO_ERR_RANGE;
 }
 
@@ -393,7 +413,8 @@ const char *proto_strerror(enum proto_err err)
 static const char *const fault_names[] = {
 	"watchdog", "plate-over", "plate-under", "sink-over", "sensor-a-open",
 	"sensor-a-short", "sensor-b-open", "sensor-b-short", "sink-sensor-open",
-	"sink-sensor-short", "overcurrent", "supply", "fuse",
+	"sink-sensor-short", "overcurrent", "supply", "fuse", "heat-dose",
+	"cold-exposure", "bridge",
 };
 
 const char *proto_fault_name(uint32_t single_bit)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * thermopad wire protocol, version 1: the one header that the pad's firmware
+ * thermopad wire protocol, version 2: the one header that the pad's firmware
  * and every host program compile. PROTOCOL.md beside this file is the
  * normative text; this header is its machine-readable half.
  *
@@ -26,7 +26,7 @@
 #define TP_USB_VID 0x1209
 #define TP_USB_PID 0x0001
 
-#define TP_PROTO_VERSION 1
+#define TP_PROTO_VERSION 2
 
 /* One vendor-specific interface (class 0xff) with one interrupt-IN endpoint
  * for telemetry; commands travel as control transfers on endpoint 0. */
@@ -62,7 +62,7 @@ enum tp_frame_type {
 /* Exact total length of each frame type, header included. */
 #define TP_HEADER_LEN 4
 #define TP_INFO_LEN 64
-#define TP_STATUS_LEN 32
+#define TP_STATUS_LEN 40
 #define TP_SET_OUTPUT_LEN 8
 #define TP_SET_WATCHDOG_LEN 8
 #define TP_SET_LIMITS_LEN 12
@@ -100,7 +100,9 @@ enum tp_state {
 #define TP_FLAG_POLARITY_REST (1u << 1)
 #define TP_FLAG_LIMITING (1u << 2) /* firmware reduced the drive (limit) */
 #define TP_FLAG_CURRENT_LIMIT (1u << 3) /* current limiter active */
-#define TP_FLAG_KNOWN_MASK 0x0fu
+#define TP_FLAG_BOOT (1u << 4) /* restarted; until a CLEAR_FAULTS acknowledges it */
+#define TP_FLAG_SUPPLY_LOW (1u << 5) /* supply out of range, drive withheld (no fault at zero) */
+#define TP_FLAG_KNOWN_MASK 0x3fu
 
 /* Fault bits: latched by the firmware until CLEAR_FAULTS; while any is
  * latched the output is zero. A host treats EVERY set bit, known or not,
@@ -118,17 +120,25 @@ enum tp_state {
 #define TP_FAULT_OVERCURRENT (1u << 10)
 #define TP_FAULT_SUPPLY (1u << 11) /* supply out of range */
 #define TP_FAULT_FUSE (1u << 12) /* hardware thermal fuse open */
-#define TP_FAULT_KNOWN_MASK 0x1fffu
+#define TP_FAULT_HEAT_DOSE (1u << 13) /* the plate's thermal dose reached its bound */
+#define TP_FAULT_COLD_EXPOSURE (1u << 14) /* time below the cold threshold reached its bound */
+#define TP_FAULT_BRIDGE (1u << 15) /* current disagrees with the drive: load switch opened */
+#define TP_FAULT_KNOWN_MASK 0xffffu
+/* Bits that only a power cycle clears (CLEAR_FAULTS leaves them set);
+ * OVERCURRENT joins them when it latches again soon after a clear. */
+#define TP_FAULT_HELD_MASK (TP_FAULT_FUSE | TP_FAULT_HEAT_DOSE | TP_FAULT_COLD_EXPOSURE | TP_FAULT_BRIDGE)
 
 /* Why a control request was refused (STALLed); read back in GET_STATUS. */
 enum tp_request_error {
 	TP_REQERR_NONE = 0,
 	TP_REQERR_MALFORMED = 1, /* frame failed to decode */
 	TP_REQERR_RANGE = 2, /* a value outside what the firmware accepts */
-	TP_REQERR_WIDEN = 3, /* SET_LIMITS would widen a hard limit */
+	TP_REQERR_WIDEN = 3, /* SET_LIMITS would widen a limit in force */
 	TP_REQERR_FAULTED = 4, /* non-zero drive while a fault is latched */
 	TP_REQERR_UNKNOWN = 5, /* unknown request */
+	TP_REQERR_RATE = 6, /* CLEAR_FAULTS sooner than clear_interval_ms after the last */
 };
+#define TP_REQERR_MAX TP_REQERR_RATE
 
 struct tp_limits {
 	int16_t plate_max_cc;
@@ -147,7 +157,9 @@ struct tp_limits {
  * 38 u16 current_max_ma          (the firmware's hard limits)
  * 40 u16 watchdog_default_ms, 42 u16 watchdog_min_ms, 44 u16 watchdog_max_ms
  * 46 u16 polarity_rest_ms, 48 u16 telemetry_period_ms, 50 u16 supply_mv
- * 52..63 reserved (0) */
+ * 52 u16 dose_max_cmin (heat dose bound, CEM43 hundredths of a minute)
+ * 54 i16 cold_below_cc, 56 u16 cold_max_s (time below it, bound)
+ * 58 u16 sensor_lag_max_ms, 60 u16 clear_holdoff_ms, 62 u16 clear_interval_ms */
 struct tp_info {
 	uint8_t fw_major;
 	uint8_t fw_minor;
@@ -162,17 +174,25 @@ struct tp_info {
 	uint16_t polarity_rest_ms;
 	uint16_t telemetry_period_ms;
 	uint16_t supply_mv;
+	uint16_t dose_max_cmin; /* the firmware's own exposure bounds */
+	int16_t cold_below_cc;
+	uint16_t cold_max_s;
+	uint16_t sensor_lag_max_ms; /* the slowest plate sensor it is made for */
+	uint16_t clear_holdoff_ms; /* a cause absent this long before a clear */
+	uint16_t clear_interval_ms; /* CLEAR_FAULTS at most this often */
 };
 
 /* GET_STATUS reply. Layout:
- *  0 header (=32)
+ *  0 header (=40)
  *  4 u8 state, 5 u8 flags, 6 u16 watchdog_ms
  *  8 u32 faults
  * 12 i16 plate_max_cc, 14 i16 plate_min_cc, 16 i16 sink_max_cc,
  * 18 u16 current_max_ma          (the limits in force now)
  * 20 u16 last_cmd_seq, 22 i16 drive_applied
  * 24 u32 uptime_ms
- * 28 u8 last_request_error, 29..31 reserved (0) */
+ * 28 u8 last_request_error, 29 reserved (0)
+ * 30 u16 dose_cmin (heat dose so far), 32 u16 cold_s (cold exposure so far)
+ * 34 u16 reserved (0), 36 u32 faults_held (set bits only a power cycle clears) */
 struct tp_status {
 	uint8_t state;
 	uint8_t flags;
@@ -181,8 +201,11 @@ struct tp_status {
 	struct tp_limits limits;
 	uint16_t last_cmd_seq;
 	int16_t drive_applied;
-	uint32_t uptime_ms;
+	uint32_t uptime_ms; /* restarts at every boot */
 	uint8_t last_request_error;
+	uint16_t dose_cmin;
+	uint16_t cold_s;
+	uint32_t faults_held;
 };
 
 /* SET_OUTPUT: 0 header (=8), 4 u16 seq, 6 i16 drive */
@@ -210,7 +233,7 @@ struct tp_clear_faults {
 /* Telemetry report, interrupt IN, every telemetry_period_ms (100 ms). Layout:
  *  0 header (=32)
  *  4 u16 seq, 6 u16 last_cmd_seq
- *  8 u32 device_time_ms
+ *  8 u32 device_time_ms (since boot: it restarts when the firmware does)
  * 12 i16 plate_a_cc, 14 i16 plate_b_cc, 16 i16 sink_cc
  * 18 i16 current_ma, 20 i16 voltage_mv, 22 i16 drive_applied
  * 24 u32 faults

@@ -2,31 +2,56 @@
 /*
  * Reference firmware core: the normative duties of PROTOCOL.md. Whatever the
  * host sends, the drive reaching the module is decided here last: faults
- * latch and zero it, the watchdog zeroes it when the host falls silent, and
- * a polarity change always passes through a rest at zero.
+ * latch and zero it, the watchdog zeroes it when the host falls silent, a
+ * polarity change always passes through a rest at zero, the plate is held
+ * inside its limits on a bound of the TRUE plate (the sensor lags), the
+ * exposure is integrated and bounded, and a current that disagrees with the
+ * drive opens the load switch.
+ *
+ * Everything happens at a tick: requests only record what they ask for, and
+ * a tick takes it into account, so that a report is one moment's state.
  */
 #include "fw_core.h"
 
+#include <math.h>
 #include <string.h>
 
-/* Heating stops this close to the plate maximum (and cooling this close to
- * the minimum), so that a host overshooting never reaches the hard trip. */
+/* Heating is withheld entirely this close to the plate maximum (and
+ * cooling this close to the minimum), on the bound of the true plate. */
 #define FW_LIMIT_MARGIN_CC 100
+/* ... and reduced in proportion over this band before it: the plate then
+ * approaches the limit slowly, where a lagging sensor is least wrong. */
+#define FW_HEAT_BAND_C 1.5
+#define FW_COLD_BAND_C 1.0
 /* Cooling is inhibited this close to the heat-sink maximum: a hot sink is
  * how a cooler turns into a heater. */
 #define FW_SINK_MARGIN_CC 500
+/* The current may differ from what the drive should give by this much
+ * before it counts as a disagreement (measurement, module tolerance), plus
+ * what the sensors' lag leaves unknown of the temperature difference. */
+#define FW_MISMATCH_BASE_A 0.30
+#define FW_MISMATCH_REL 0.15
+#define FW_MISMATCH_TEMP_C 1.0
+/* The drive is held so that the current the module should draw stays this
+ * far inside the limit in force. */
+#define FW_CURRENT_HEADROOM 0.95
+/* No plausible plate moves faster than this (a light one: 3.9 C/s): a
+ * steeper slope is noise or a step, and is not extrapolated. */
+#define FW_PLATE_RATE_MAX_C_PER_S 6.0
+/* The heat dose is forgotten only below this. */
+#define FW_DOSE_RECOVERY_C 39.0
 
 void fw_config_reference(struct fw_config *cfg, const char *serial)
 {
 	memset(cfg, 0, sizeof *cfg);
 	strncpy(cfg->serial, serial, TP_SERIAL_LEN);
-	cfg->fw_major = 1;
+	cfg->fw_major = 2;
 	cfg->fw_minor = 0;
 	cfg->fw_patch = 0;
 	cfg->capabilities = TP_CAP_HEAT | TP_CAP_COOL | TP_CAP_CURRENT_SENSE | TP_CAP_VOLTAGE_SENSE |
 			    TP_CAP_THERMAL_FUSE;
 	cfg->hard_limits = (struct tp_limits){
-		.plate_max_cc = 4500, .plate_min_cc = 500, .sink_max_cc = 7000, .current_max_ma = 6000};
+		.plate_max_cc = 4400, .plate_min_cc = 800, .sink_max_cc = 7000, .current_max_ma = 6000};
 	cfg->watchdog_default_ms = 1000;
 	cfg->watchdog_min_ms = 100;
 	cfg->watchdog_max_ms = 5000;
@@ -35,7 +60,19 @@ void fw_config_reference(struct fw_config *cfg, const char *serial)
 	cfg->supply_mv = 12000;
 	cfg->supply_min_mv = 10000;
 	cfg->supply_max_mv = 14000;
+	cfg->supply_fault_ms = 500;
 	cfg->overcurrent_ms = 50;
+	cfg->overcurrent_repeat_ms = 60000;
+	cfg->module_seebeck_uv_per_k = 53000;
+	cfg->module_resistance_mohm = 2100;
+	cfg->mismatch_ms = 200;
+	cfg->sensor_lag_max_ms = 3500;
+	cfg->dose_max_cmin = 500;
+	cfg->cold_below_cc = 1500;
+	cfg->cold_max_s = 1500;
+	cfg->exposure_half_life_s = 1800;
+	cfg->clear_holdoff_ms = 2000;
+	cfg->clear_interval_ms = 1000;
 }
 
 void fw_init(struct fw *fw, const struct fw_config *cfg, uint32_t now_ms)
@@ -44,11 +81,20 @@ void fw_init(struct fw *fw, const struct fw_config *cfg, uint32_t now_ms)
 	fw->cfg = *cfg;
 	fw->limits = cfg->hard_limits;
 	fw->watchdog_ms = cfg->watchdog_default_ms;
+	fw->boot_ms = now_ms;
 	fw->now_ms = now_ms;
 	fw->state = TP_STATE_IDLE;
+	fw->booted = true;
+	/* no memory of the last polarity: rest before any drive */
+	fw->boot_rest = true;
+	fw->rest_until_ms = now_ms + cfg->polarity_rest_ms;
+	fw->load_switch_closed = true;
 	fw->next_report_ms = now_ms + cfg->telemetry_period_ms;
 	for (int i = 0; i < FW_SENSOR_COUNT; i++)
 		fw->temp_cc[i] = TP_TEMP_INVALID;
+	fw->snap.state = TP_STATE_IDLE;
+	fw->snap.flags = TP_FLAG_BOOT;
+	memcpy(fw->snap.temp_cc, fw->temp_cc, sizeof fw->snap.temp_cc);
 }
 
 static int sign(int v)
@@ -61,8 +107,60 @@ static bool elapsed(uint32_t now, uint32_t since, uint32_t span)
 	return (uint32_t)(now - since) >= span; /* wrap-safe */
 }
 
-/* Convert the sensors and latch every fault whose condition holds now. */
-static void check_faults(struct fw *fw, const struct fw_inputs *in)
+static bool before(uint32_t now, uint32_t until)
+{
+	return (int32_t)(now - until) < 0;
+}
+
+static int bit_index(uint32_t bit)
+{
+	for (int i = 0; i < FW_FAULT_BITS; i++)
+		if (bit == (1u << i))
+			return i;
+	return 0;
+}
+
+/* The cause of a fault is present now: latch it, and remember when. */
+static void latch(struct fw *fw, uint32_t bit)
+{
+	fw->cause_ms[bit_index(bit)] = fw->now_ms;
+	if (bit == TP_FAULT_OVERCURRENT && !(fw->faults & bit) && fw->overcurrent_was_cleared &&
+	    !elapsed(fw->now_ms, fw->overcurrent_cleared_ms, fw->cfg.overcurrent_repeat_ms))
+		fw->held |= bit; /* the same over-current soon after a clear: a power cycle */
+	fw->faults |= bit;
+	fw->held |= bit & TP_FAULT_HELD_MASK;
+}
+
+/* ---- the sensors and the true plate -------------------------------- */
+
+static void track_push(struct fw_track *tr, uint32_t t_ms, double c)
+{
+	tr->t_ms[tr->next] = t_ms;
+	tr->c[tr->next] = (float)c;
+	tr->next = (tr->next + 1) % FW_TRACK_LEN;
+	if (tr->n < FW_TRACK_LEN)
+		tr->n++;
+	/* least squares over the window, times relative to the newest */
+	double st = 0, sc = 0;
+	for (int i = 0; i < tr->n; i++) {
+		st += -(double)(uint32_t)(t_ms - tr->t_ms[i]) / 1000.0;
+		sc += tr->c[i];
+	}
+	double mt = st / tr->n, mc = sc / tr->n, stt = 0, stc = 0;
+	for (int i = 0; i < tr->n; i++) {
+		double dt = -(double)(uint32_t)(t_ms - tr->t_ms[i]) / 1000.0 - mt;
+		stt += dt * dt;
+		stc += dt * (tr->c[i] - mc);
+	}
+	double slope = tr->n >= 5 && stt > 0 ? stc / stt : 0.0;
+	tr->slope_c_per_s = fmax(-FW_PLATE_RATE_MAX_C_PER_S, fmin(FW_PLATE_RATE_MAX_C_PER_S, slope));
+	tr->level_c = tr->n >= 5 ? mc - tr->slope_c_per_s * mt : c;
+}
+
+/* Convert every sensor; any reading that is not a valid temperature is a
+ * fault of that sensor: the protections never run on a reading the
+ * firmware cannot trust. */
+static void read_sensors(struct fw *fw, const struct fw_inputs *in)
 {
 	static const uint32_t open_bit[FW_SENSOR_COUNT] = {
 		TP_FAULT_SENSOR_A_OPEN, TP_FAULT_SENSOR_B_OPEN, TP_FAULT_SINK_SENSOR_OPEN};
@@ -71,79 +169,274 @@ static void check_faults(struct fw *fw, const struct fw_inputs *in)
 
 	for (int i = 0; i < FW_SENSOR_COUNT; i++) {
 		uint16_t code = in->adc[i];
-		if (code > FW_ADC_OPEN_ABOVE)
-			fw->faults |= open_bit[i];
-		else if (code < FW_ADC_SHORT_BELOW)
-			fw->faults |= short_bit[i];
-		fw->temp_cc[i] = fw_ntc_code_to_cc(code);
+		int16_t t = fw_ntc_code_to_cc(code);
+		fw->temp_cc[i] = t;
+		if (t == TP_TEMP_INVALID) /* low codes are hot (a short), high ones cold (open) */
+			latch(fw, code < FW_ADC_MAX / 2 ? short_bit[i] : open_bit[i]);
+		else
+			track_push(&fw->track[i], fw->now_ms, t / 100.0);
 	}
+	/* The true plate lies between the reading and where a first-order lag
+	 * of at most sensor_lag_max says it is heading: T = Ts + tau * dTs/dt
+	 * for a lag tau, so with tau unknown in [0, tau_max] the true plate is
+	 * at most Ts + tau_max * slope while rising, at least that while
+	 * falling. */
+	double lag_s = fw->cfg.sensor_lag_max_ms / 1000.0;
+	double hi = -1e9, lo = 1e9;
+	for (int i = FW_SENSOR_PLATE_A; i <= FW_SENSOR_PLATE_B; i++) {
+		const struct fw_track *tr = &fw->track[i];
+		if (fw->temp_cc[i] == TP_TEMP_INVALID)
+			continue;
+		double up = tr->level_c + lag_s * fmax(0.0, tr->slope_c_per_s);
+		double down = tr->level_c + lag_s * fmin(0.0, tr->slope_c_per_s);
+		hi = fmax(hi, up);
+		lo = fmin(lo, down);
+	}
+	fw->plate_hi_c = hi;
+	fw->plate_lo_c = lo;
+}
+
+static void check_limits(struct fw *fw)
+{
 	for (int i = FW_SENSOR_PLATE_A; i <= FW_SENSOR_PLATE_B; i++) {
 		int16_t t = fw->temp_cc[i];
 		if (t == TP_TEMP_INVALID)
 			continue;
 		if (t > fw->limits.plate_max_cc)
-			fw->faults |= TP_FAULT_PLATE_OVER;
+			latch(fw, TP_FAULT_PLATE_OVER);
 		if (t < fw->limits.plate_min_cc)
-			fw->faults |= TP_FAULT_PLATE_UNDER;
+			latch(fw, TP_FAULT_PLATE_UNDER);
 	}
 	int16_t sink = fw->temp_cc[FW_SENSOR_SINK];
 	if (sink != TP_TEMP_INVALID && sink > fw->limits.sink_max_cc)
-		fw->faults |= TP_FAULT_SINK_OVER;
-	if (in->supply_mv < fw->cfg.supply_min_mv || in->supply_mv > fw->cfg.supply_max_mv)
-		fw->faults |= TP_FAULT_SUPPLY;
-	if (in->fuse_open)
-		fw->faults |= TP_FAULT_FUSE;
+		latch(fw, TP_FAULT_SINK_OVER);
+}
 
-	int32_t amps = in->current_ma < 0 ? -(int32_t)in->current_ma : in->current_ma;
-	if (amps > fw->limits.current_max_ma) {
+/* ---- current: over-current, and a current the drive does not explain */
+
+static double module_seebeck(const struct fw *fw)
+{
+	return fw->cfg.module_seebeck_uv_per_k / 1e6;
+}
+
+static double module_ohm(const struct fw *fw)
+{
+	return fw->cfg.module_resistance_mohm / 1000.0;
+}
+
+/* The temperature difference across the module, plate minus sink. */
+static double module_dt(const struct fw *fw)
+{
+	const struct fw_track *a = &fw->track[FW_SENSOR_PLATE_A], *b = &fw->track[FW_SENSOR_PLATE_B];
+	return (a->level_c + b->level_c) / 2.0 - fw->track[FW_SENSOR_SINK].level_c;
+}
+
+/* What the module draws at a drive: the bridge's voltage against the
+ * Seebeck voltage of the temperature difference, clamped by the bridge. */
+static double expected_current_a(const struct fw *fw, double drive, double supply_v)
+{
+	double i = (drive * supply_v - module_seebeck(fw) * module_dt(fw)) / module_ohm(fw);
+	double imax = fw->cfg.hard_limits.current_max_ma / 1000.0;
+	return fmax(-imax, fmin(imax, i));
+}
+
+static bool sensors_valid(const struct fw *fw)
+{
+	for (int i = 0; i < FW_SENSOR_COUNT; i++)
+		if (fw->temp_cc[i] == TP_TEMP_INVALID)
+			return false;
+	return true;
+}
+
+static void check_current(struct fw *fw, const struct fw_inputs *in)
+{
+	double amps = fabs(in->current_ma / 1000.0);
+	if (amps > fw->limits.current_max_ma / 1000.0) {
 		if (!fw->overcurrent_timing) {
 			fw->overcurrent_timing = true;
 			fw->overcurrent_since_ms = fw->now_ms;
 		} else if (elapsed(fw->now_ms, fw->overcurrent_since_ms, fw->cfg.overcurrent_ms)) {
-			fw->faults |= TP_FAULT_OVERCURRENT;
+			latch(fw, TP_FAULT_OVERCURRENT);
 		}
 	} else {
 		fw->overcurrent_timing = false;
 	}
-	if (fw->heartbeat_seen && elapsed(fw->now_ms, fw->last_heartbeat_ms, fw->watchdog_ms))
-		fw->faults |= TP_FAULT_WATCHDOG;
-}
 
-/* Heating near the plate maximum, cooling near the minimum or with a hot
- * heat sink: the firmware withholds the drive before a hard trip. */
-static int16_t limit_drive(struct fw *fw, int16_t drive)
-{
-	int16_t a = fw->temp_cc[FW_SENSOR_PLATE_A], b = fw->temp_cc[FW_SENSOR_PLATE_B];
-	int16_t sink = fw->temp_cc[FW_SENSOR_SINK];
-	int16_t hot = a > b ? a : b, cold = a < b ? a : b;
-	if (a == TP_TEMP_INVALID || b == TP_TEMP_INVALID)
-		return 0;
-	if (drive > 0 && hot >= fw->limits.plate_max_cc - FW_LIMIT_MARGIN_CC)
-		drive = 0;
-	if (drive < 0 && (cold <= fw->limits.plate_min_cc + FW_LIMIT_MARGIN_CC ||
-			  (sink != TP_TEMP_INVALID && sink >= fw->limits.sink_max_cc - FW_SINK_MARGIN_CC)))
-		drive = 0;
-	return drive;
-}
-
-static void schedule_reports(struct fw *fw)
-{
-	/* A due report overwrites one the host has not taken: seq moves on. */
-	while ((int32_t)(fw->now_ms - fw->next_report_ms) >= 0) {
-		fw->report_seq++;
-		fw->report_ready = true;
-		fw->next_report_ms += fw->cfg.telemetry_period_ms;
+	/* The current measured now flows from the drive applied at the tick
+	 * before. At zero it can only be the Seebeck current of the
+	 * temperature difference; anything more is a bridge that conducts on
+	 * its own, and only the load switch can stop it. */
+	if (!fw->load_switch_closed || !sensors_valid(fw) || fw->track[FW_SENSOR_SINK].n < 5)
+		return;
+	double d = fw->prev_applied / (double)TP_DRIVE_FULL, supply_v = in->supply_mv / 1000.0;
+	double want = expected_current_a(fw, d, supply_v);
+	double lag_s = fw->cfg.sensor_lag_max_ms / 1000.0;
+	double plate_slope = fmax(fabs(fw->track[FW_SENSOR_PLATE_A].slope_c_per_s),
+				  fabs(fw->track[FW_SENSOR_PLATE_B].slope_c_per_s));
+	double dt_unknown_c = FW_MISMATCH_TEMP_C + lag_s * (plate_slope + fabs(fw->track[FW_SENSOR_SINK].slope_c_per_s));
+	double tol = FW_MISMATCH_BASE_A + FW_MISMATCH_REL * fabs(want) +
+		     module_seebeck(fw) * dt_unknown_c / module_ohm(fw);
+	if (fabs(in->current_ma / 1000.0 - want) > tol) {
+		if (!fw->mismatch_timing) {
+			fw->mismatch_timing = true;
+			fw->mismatch_since_ms = fw->now_ms;
+		} else if (elapsed(fw->now_ms, fw->mismatch_since_ms, fw->cfg.mismatch_ms)) {
+			latch(fw, TP_FAULT_BRIDGE);
+			fw->load_switch_closed = false;
+		}
+	} else {
+		fw->mismatch_timing = false;
 	}
 }
 
-void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct fw_outputs *out)
+static bool supply_ok(const struct fw *fw, const struct fw_inputs *in)
 {
-	fw->now_ms = now_ms;
-	fw->last_in = *in;
-	check_faults(fw, in);
+	return in->supply_mv >= fw->cfg.supply_min_mv && in->supply_mv <= fw->cfg.supply_max_mv;
+}
 
+/* A supply out of range is a fault only while drive is wanted from it;
+ * at zero (an open interlock relay) it is a state, flagged. */
+static void check_supply(struct fw *fw, const struct fw_inputs *in)
+{
+	bool bad = !supply_ok(fw, in) && fw->heartbeat_seen && fw->requested != 0;
+	if (!bad) {
+		fw->supply_bad_timing = false;
+		return;
+	}
+	if (!fw->supply_bad_timing) {
+		fw->supply_bad_timing = true;
+		fw->supply_bad_since_ms = fw->now_ms;
+	} else if (elapsed(fw->now_ms, fw->supply_bad_since_ms, fw->cfg.supply_fault_ms)) {
+		latch(fw, TP_FAULT_SUPPLY);
+	}
+}
+
+/* ---- exposure ------------------------------------------------------ */
+
+/* CEM43 minutes per minute at a temperature (Sapareto and Dewey: R = 0.5
+ * above 43 C, 0.25 below); negligible below 37 C. */
+static double cem43_rate(double c)
+{
+	if (c < 37.0)
+		return 0.0;
+	return c >= 43.0 ? pow(2.0, c - 43.0) : pow(4.0, c - 43.0);
+}
+
+/* Exposure is integrated on the bounds of the true plate (the hot one for
+ * heat, the cold one for cold), and forgotten with a half-life only while
+ * the plate is out of it (below 39 C, where the dose rate is under 1/256;
+ * at or above the cold threshold), so that sessions spread over a day do
+ * not add up as one, while an exposure that never ends is bounded. */
+static void integrate_exposure(struct fw *fw, uint32_t dt_ms)
+{
+	if (fw->plate_hi_c < -1e8 || dt_ms == 0)
+		return;
+	double dt_s = dt_ms / 1000.0;
+	double keep = exp2(-dt_s / fw->cfg.exposure_half_life_s);
+	if (fw->plate_hi_c < FW_DOSE_RECOVERY_C)
+		fw->dose_cem43_min *= keep;
+	fw->dose_cem43_min += cem43_rate(fw->plate_hi_c) * dt_s / 60.0;
+	if (fw->plate_lo_c * 100.0 < fw->cfg.cold_below_cc)
+		fw->cold_s += dt_s;
+	else
+		fw->cold_s *= keep;
+	if (fw->dose_cem43_min * 100.0 >= fw->cfg.dose_max_cmin)
+		latch(fw, TP_FAULT_HEAT_DOSE);
+	if (fw->cold_s >= fw->cfg.cold_max_s)
+		latch(fw, TP_FAULT_COLD_EXPOSURE);
+}
+
+/* ---- faults cleared at a tick ---------------------------------------- */
+
+static void apply_clear(struct fw *fw)
+{
+	if (!fw->clear_pending)
+		return;
+	fw->clear_pending = false;
+	fw->booted = false; /* any CLEAR_FAULTS acknowledges the boot */
+	uint32_t cleared = 0;
+	for (int i = 0; i < FW_FAULT_BITS; i++) {
+		uint32_t bit = 1u << i;
+		if (!(fw->pending_clear & fw->faults & bit) || (fw->held & bit))
+			continue;
+		if (!elapsed(fw->now_ms, fw->cause_ms[i], fw->cfg.clear_holdoff_ms))
+			continue; /* the cause has not been gone long enough */
+		fw->faults &= ~bit;
+		cleared |= bit;
+	}
+	if (cleared & TP_FAULT_OVERCURRENT) {
+		fw->overcurrent_was_cleared = true;
+		fw->overcurrent_cleared_ms = fw->now_ms;
+	}
+	if (cleared && !fw->faults) {
+		/* start over from IDLE: the host must heartbeat again */
+		fw->heartbeat_seen = false;
+		fw->requested = 0;
+		fw->overcurrent_timing = false;
+		fw->supply_bad_timing = false;
+	}
+}
+
+static void check_watchdog(struct fw *fw)
+{
+	if (fw->heartbeat_seen && elapsed(fw->now_ms, fw->last_heartbeat_ms, fw->watchdog_ms)) {
+		latch(fw, TP_FAULT_WATCHDOG);
+		fw->heartbeat_seen = false; /* the cause is over once it has acted */
+	}
+}
+
+/* ---- the drive ------------------------------------------------------- */
+
+static int16_t clamp_drive(double v)
+{
+	if (v >= TP_DRIVE_FULL)
+		return TP_DRIVE_FULL;
+	if (v <= -TP_DRIVE_FULL)
+		return -TP_DRIVE_FULL;
+	return (int16_t)lround(v);
+}
+
+/* Near the plate's limits, on the bounds of the true plate, and with a hot
+ * heat sink, the firmware withholds drive before a hard trip; and it keeps
+ * the current the drive should give inside the limit in force. */
+static int16_t limit_drive(struct fw *fw, int16_t drive, const struct fw_inputs *in)
+{
+	int16_t sink = fw->temp_cc[FW_SENSOR_SINK];
+	if (drive > 0) {
+		double ceiling = (fw->limits.plate_max_cc - FW_LIMIT_MARGIN_CC) / 100.0;
+		double room = fmax(0.0, fmin(1.0, (ceiling - fw->plate_hi_c) / FW_HEAT_BAND_C));
+		if (drive > room * TP_DRIVE_FULL) {
+			drive = clamp_drive(room * TP_DRIVE_FULL);
+			fw->flags |= TP_FLAG_LIMITING;
+		}
+	} else if (drive < 0) {
+		double floor_c = (fw->limits.plate_min_cc + FW_LIMIT_MARGIN_CC) / 100.0;
+		double room = fmax(0.0, fmin(1.0, (fw->plate_lo_c - floor_c) / FW_COLD_BAND_C));
+		if (sink >= fw->limits.sink_max_cc - FW_SINK_MARGIN_CC)
+			room = 0.0;
+		if (-drive > room * TP_DRIVE_FULL) {
+			drive = clamp_drive(-room * TP_DRIVE_FULL);
+			fw->flags |= TP_FLAG_LIMITING;
+		}
+	}
+	/* below the bridge's own limit (the hard one), the firmware limits */
+	double supply_v = in->supply_mv / 1000.0;
+	if (drive != 0 && supply_v > 1.0 && fw->limits.current_max_ma < fw->cfg.hard_limits.current_max_ma) {
+		double imax = FW_CURRENT_HEADROOM * fw->limits.current_max_ma / 1000.0;
+		double seebeck_v = module_seebeck(fw) * module_dt(fw), r = module_ohm(fw);
+		double top = (imax * r + seebeck_v) / supply_v * TP_DRIVE_FULL;
+		double bottom = (-imax * r + seebeck_v) / supply_v * TP_DRIVE_FULL;
+		if (drive > top || drive < bottom) {
+			drive = clamp_drive(drive > top ? fmax(0.0, top) : fmin(0.0, bottom));
+			fw->flags |= TP_FLAG_CURRENT_LIMIT;
+		}
+	}
+	return drive;
+}
+
+static void decide_drive(struct fw *fw, const struct fw_inputs *in)
+{
 	int16_t applied = 0;
-	fw->flags = 0;
 	if (fw->faults) {
 		fw->state = TP_STATE_FAULT;
 		fw->requested = 0;
@@ -151,31 +444,94 @@ void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct 
 		fw->state = TP_STATE_IDLE;
 	} else {
 		fw->flags |= TP_FLAG_WATCHDOG_ARMED;
-		int16_t want = limit_drive(fw, fw->requested);
-		if (want != fw->requested)
+		int16_t want = fw->requested;
+		if (want != 0 && !supply_ok(fw, in)) {
+			want = 0;
 			fw->flags |= TP_FLAG_LIMITING;
+		}
+		want = limit_drive(fw, want, in);
 		int s = sign(want);
-		bool reversing = s != 0 && fw->last_polarity != 0 && s != fw->last_polarity;
-		if (reversing && (int32_t)(now_ms - fw->rest_until_ms) < 0) {
-			fw->resting = true;
+		bool rest_due = fw->boot_rest || (fw->last_polarity != 0 && s != fw->last_polarity);
+		if (s != 0 && rest_due && before(fw->now_ms, fw->rest_until_ms)) {
 			fw->state = TP_STATE_REST;
 			fw->flags |= TP_FLAG_POLARITY_REST;
 		} else {
-			fw->resting = false;
 			fw->state = TP_STATE_RUN;
 			applied = want;
 		}
 	}
+	if (!before(fw->now_ms, fw->rest_until_ms))
+		fw->boot_rest = false;
 	if (applied != 0) {
 		fw->last_polarity = (int8_t)sign(applied);
 		/* the rest counts from the last moment current flowed */
-		fw->rest_until_ms = now_ms + fw->cfg.polarity_rest_ms;
+		fw->rest_until_ms = fw->now_ms + fw->cfg.polarity_rest_ms;
 	}
+	fw->prev_applied = fw->applied;
 	fw->applied = applied;
-	out->drive = applied;
-	out->load_switch_closed = true;
+	/* the command in force is the one this tick applied */
+	fw->acked_seq = fw->pending_seq;
+}
+
+static void take_snapshot(struct fw *fw)
+{
+	struct fw_snapshot *s = &fw->snap;
+	s->device_time_ms = fw->now_ms - fw->boot_ms;
+	s->acked_seq = fw->acked_seq;
+	s->applied = fw->applied;
+	memcpy(s->temp_cc, fw->temp_cc, sizeof s->temp_cc);
+	s->current_ma = fw->last_in.current_ma;
+	s->voltage_mv = fw->last_in.voltage_mv;
+	s->faults = fw->faults;
+	s->faults_held = fw->held & fw->faults;
+	s->state = fw->state;
+	s->flags = fw->flags;
+	double dose = fw->dose_cem43_min * 100.0;
+	s->dose_cmin = dose >= 65535.0 ? 65535 : (uint16_t)lround(dose);
+	s->cold_s = fw->cold_s >= 65535.0 ? 65535 : (uint16_t)lround(fw->cold_s);
+}
+
+static void schedule_reports(struct fw *fw)
+{
+	/* A due report overwrites one the host has not taken: seq moves on. */
+	while (!before(fw->now_ms, fw->next_report_ms)) {
+		fw->report_seq++;
+		fw->report = fw->snap;
+		fw->report.device_time_ms = fw->next_report_ms - fw->boot_ms;
+		fw->report_ready = true;
+		fw->next_report_ms += fw->cfg.telemetry_period_ms;
+	}
+}
+
+void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct fw_outputs *out)
+{
+	uint32_t dt_ms = now_ms - fw->now_ms;
+	fw->now_ms = now_ms;
+	fw->last_in = *in;
+	fw->flags = 0;
+	if (fw->booted)
+		fw->flags |= TP_FLAG_BOOT;
+	if (!supply_ok(fw, in))
+		fw->flags |= TP_FLAG_SUPPLY_LOW;
+
+	read_sensors(fw, in);
+	check_limits(fw);
+	check_current(fw, in);
+	check_supply(fw, in);
+	if (in->fuse_open)
+		latch(fw, TP_FAULT_FUSE);
+	check_watchdog(fw);
+	integrate_exposure(fw, dt_ms);
+	apply_clear(fw);
+	decide_drive(fw, in);
+
+	out->drive = fw->applied;
+	out->load_switch_closed = fw->load_switch_closed;
+	take_snapshot(fw);
 	schedule_reports(fw);
 }
+
+/* ---- control requests ----------------------------------------------- */
 
 static int refuse(struct fw *fw, enum tp_request_error why)
 {
@@ -205,6 +561,12 @@ static void fill_info(const struct fw *fw, struct tp_info *info)
 	info->polarity_rest_ms = fw->cfg.polarity_rest_ms;
 	info->telemetry_period_ms = fw->cfg.telemetry_period_ms;
 	info->supply_mv = fw->cfg.supply_mv;
+	info->dose_max_cmin = fw->cfg.dose_max_cmin;
+	info->cold_below_cc = fw->cfg.cold_below_cc;
+	info->cold_max_s = fw->cfg.cold_max_s;
+	info->sensor_lag_max_ms = fw->cfg.sensor_lag_max_ms;
+	info->clear_holdoff_ms = fw->cfg.clear_holdoff_ms;
+	info->clear_interval_ms = fw->cfg.clear_interval_ms;
 }
 
 int fw_control_in(struct fw *fw, uint8_t request, uint8_t *buf, size_t cap)
@@ -215,16 +577,20 @@ int fw_control_in(struct fw *fw, uint8_t request, uint8_t *buf, size_t cap)
 		fill_info(fw, &info);
 		n = proto_encode_info(&info, buf, cap);
 	} else if (request == TP_REQ_GET_STATUS) {
+		const struct fw_snapshot *s = &fw->snap;
 		struct tp_status st = {
-			.state = fw->state,
-			.flags = fw->flags,
+			.state = s->state,
+			.flags = s->flags,
 			.watchdog_ms = fw->watchdog_ms,
-			.faults = fw->faults,
+			.faults = s->faults,
 			.limits = fw->limits,
-			.last_cmd_seq = fw->last_cmd_seq,
-			.drive_applied = fw->applied,
-			.uptime_ms = fw->now_ms,
+			.last_cmd_seq = s->acked_seq,
+			.drive_applied = s->applied,
+			.uptime_ms = s->device_time_ms,
 			.last_request_error = fw->last_request_error,
+			.dose_cmin = s->dose_cmin,
+			.cold_s = s->cold_s,
+			.faults_held = s->faults_held,
 		};
 		n = proto_encode_status(&st, buf, cap);
 	} else {
@@ -234,10 +600,13 @@ int fw_control_in(struct fw *fw, uint8_t request, uint8_t *buf, size_t cap)
 	return n ? (int)n : refuse(fw, TP_REQERR_MALFORMED);
 }
 
-static bool narrows(const struct tp_limits *want, const struct tp_limits *hard)
+/* Narrowing only, relative to the limits in force: a host can tighten
+ * what it set, never loosen it again (a power cycle restores the hard
+ * limits). */
+static bool narrows(const struct tp_limits *want, const struct tp_limits *now)
 {
-	return want->plate_max_cc <= hard->plate_max_cc && want->plate_min_cc >= hard->plate_min_cc &&
-	       want->sink_max_cc <= hard->sink_max_cc && want->current_max_ma <= hard->current_max_ma;
+	return want->plate_max_cc <= now->plate_max_cc && want->plate_min_cc >= now->plate_min_cc &&
+	       want->sink_max_cc <= now->sink_max_cc && want->current_max_ma <= now->current_max_ma;
 }
 
 int fw_control_out(struct fw *fw, uint8_t request, const uint8_t *data, size_t len)
@@ -250,7 +619,7 @@ int fw_control_out(struct fw *fw, uint8_t request, const uint8_t *data, size_t l
 		if (fw->faults && cmd.drive != 0)
 			return refuse(fw, TP_REQERR_FAULTED);
 		fw->requested = cmd.drive;
-		fw->last_cmd_seq = cmd.seq;
+		fw->pending_seq = cmd.seq;
 		fw->last_heartbeat_ms = fw->now_ms;
 		fw->heartbeat_seen = true;
 		return accept(fw, 0);
@@ -268,7 +637,7 @@ int fw_control_out(struct fw *fw, uint8_t request, const uint8_t *data, size_t l
 		struct tp_set_limits cmd;
 		if (proto_decode_set_limits(data, len, &cmd) != PROTO_OK)
 			return refuse(fw, TP_REQERR_MALFORMED);
-		if (!narrows(&cmd.limits, &fw->cfg.hard_limits))
+		if (!narrows(&cmd.limits, &fw->limits))
 			return refuse(fw, TP_REQERR_WIDEN);
 		fw->limits = cmd.limits;
 		return accept(fw, 0);
@@ -277,14 +646,13 @@ int fw_control_out(struct fw *fw, uint8_t request, const uint8_t *data, size_t l
 		struct tp_clear_faults cmd;
 		if (proto_decode_clear_faults(data, len, &cmd) != PROTO_OK)
 			return refuse(fw, TP_REQERR_MALFORMED);
-		/* a condition still present latches again at the next tick */
-		fw->faults &= ~cmd.mask;
-		if (!fw->faults) {
-			/* start over from IDLE: the host must heartbeat again */
-			fw->heartbeat_seen = false;
-			fw->requested = 0;
-			fw->overcurrent_timing = false;
-		}
+		if (fw->cleared_once && !elapsed(fw->now_ms, fw->last_clear_ms, fw->cfg.clear_interval_ms))
+			return refuse(fw, TP_REQERR_RATE);
+		fw->cleared_once = true;
+		fw->last_clear_ms = fw->now_ms;
+		/* judged at the next tick, against the causes as they are then */
+		fw->pending_clear = cmd.mask;
+		fw->clear_pending = true;
 		return accept(fw, 0);
 	}
 	default:
@@ -296,19 +664,20 @@ size_t fw_take_report(struct fw *fw, uint8_t *buf, size_t cap)
 {
 	if (!fw->report_ready)
 		return 0;
+	const struct fw_snapshot *s = &fw->report;
 	struct tp_telemetry t = {
 		.seq = fw->report_seq,
-		.last_cmd_seq = fw->last_cmd_seq,
-		.device_time_ms = fw->next_report_ms - fw->cfg.telemetry_period_ms,
-		.plate_a_cc = fw->temp_cc[FW_SENSOR_PLATE_A],
-		.plate_b_cc = fw->temp_cc[FW_SENSOR_PLATE_B],
-		.sink_cc = fw->temp_cc[FW_SENSOR_SINK],
-		.current_ma = fw->last_in.current_ma,
-		.voltage_mv = fw->last_in.voltage_mv,
-		.drive_applied = fw->applied,
-		.faults = fw->faults,
-		.state = fw->state,
-		.flags = fw->flags,
+		.last_cmd_seq = s->acked_seq,
+		.device_time_ms = s->device_time_ms,
+		.plate_a_cc = s->temp_cc[FW_SENSOR_PLATE_A],
+		.plate_b_cc = s->temp_cc[FW_SENSOR_PLATE_B],
+		.sink_cc = s->temp_cc[FW_SENSOR_SINK],
+		.current_ma = s->current_ma,
+		.voltage_mv = s->voltage_mv,
+		.drive_applied = s->applied,
+		.faults = s->faults,
+		.state = s->state,
+		.flags = s->flags,
 	};
 	size_t n = proto_encode_telemetry(&t, buf, cap);
 	if (n)

@@ -22,6 +22,9 @@
 #define FW_ADC_MAX 65535u
 #define FW_ADC_SHORT_BELOW 600u /* < this: sensor shorted */
 #define FW_ADC_OPEN_ABOVE 64900u /* > this: sensor open */
+/* Between the rails and the codes of the protocol's temperature range, a
+ * code converts to no valid temperature either: that too is a sensor
+ * fault (SHORT on the hot side, OPEN on the cold side). */
 
 enum fw_sensor { FW_SENSOR_PLATE_A = 0, FW_SENSOR_PLATE_B = 1, FW_SENSOR_SINK = 2, FW_SENSOR_COUNT = 3 };
 
@@ -48,34 +51,98 @@ struct fw_config {
 	uint16_t polarity_rest_ms;
 	uint16_t telemetry_period_ms;
 	uint16_t supply_mv; /* nominal */
-	uint16_t supply_min_mv, supply_max_mv; /* outside: TP_FAULT_SUPPLY */
+	uint16_t supply_min_mv, supply_max_mv; /* outside: drive withheld */
+	uint16_t supply_fault_ms; /* ... and a fault if drive is wanted this long */
 	uint16_t overcurrent_ms; /* |I| above the limit this long: fault */
+	uint32_t overcurrent_repeat_ms; /* again within this of a clear: held */
+	/* the module, for the current the drive should give */
+	uint32_t module_seebeck_uv_per_k;
+	uint16_t module_resistance_mohm;
+	uint16_t mismatch_ms; /* current disagreeing this long: load switch opens */
+	/* the plate estimate: the slowest sensor time constant it bounds */
+	uint16_t sensor_lag_max_ms;
+	/* exposure bounds, and how fast exposure is forgotten */
+	uint16_t dose_max_cmin; /* CEM43, hundredths of a minute */
+	int16_t cold_below_cc;
+	uint16_t cold_max_s;
+	uint16_t exposure_half_life_s;
+	/* clearing faults */
+	uint16_t clear_holdoff_ms, clear_interval_ms;
 };
 
 /* The reference pad's configuration (serial given by the caller). */
 void fw_config_reference(struct fw_config *cfg, const char *serial);
 
+/* What the firmware knows of one plate sensor's recent past: a short
+ * window of conversions, from which its level and slope are fitted. */
+#define FW_TRACK_LEN 40
+struct fw_track {
+	uint32_t t_ms[FW_TRACK_LEN];
+	float c[FW_TRACK_LEN];
+	int n, next;
+	double level_c, slope_c_per_s; /* fitted at the newest sample */
+};
+
+/* Per fault bit: when its cause was last present (for the clear hold-off). */
+#define FW_FAULT_BITS 32
+
+/* The state of one tick, all of it taken at the same moment: reports and
+ * GET_STATUS are built from it, never from fields a request changed since. */
+struct fw_snapshot {
+	uint32_t device_time_ms;
+	uint16_t acked_seq;
+	int16_t applied;
+	int16_t temp_cc[FW_SENSOR_COUNT];
+	int16_t current_ma, voltage_mv;
+	uint32_t faults, faults_held;
+	uint8_t state, flags;
+	uint16_t dose_cmin, cold_s;
+};
+
 struct fw {
 	struct fw_config cfg;
-	struct tp_limits limits; /* in force: within cfg.hard_limits */
+	struct tp_limits limits; /* in force: within cfg.hard_limits, only ever narrowed */
 	uint16_t watchdog_ms;
+	uint32_t boot_ms; /* device time counts from here */
 	uint32_t now_ms;
+	bool ticked;
 	uint32_t last_heartbeat_ms;
 	bool heartbeat_seen;
-	uint16_t last_cmd_seq;
+	uint16_t pending_seq; /* seq of the last accepted SET_OUTPUT ... */
+	uint16_t acked_seq; /* ... and of the one whose drive a tick applied */
 	int16_t requested; /* drive the host asked for */
 	int16_t applied; /* drive applied at the last tick */
+	int16_t prev_applied; /* at the tick before: what the current measured now follows */
 	int8_t last_polarity; /* sign of the last non-zero applied drive */
-	uint32_t rest_until_ms;
-	bool resting;
+	uint32_t rest_until_ms; /* no drive of another sign (after boot: of any) before */
+	bool boot_rest; /* the rest after boot is not over */
 	uint32_t faults; /* latched */
+	uint32_t held; /* latched until a power cycle */
+	uint32_t cause_ms[FW_FAULT_BITS]; /* last tick each cause was present */
+	uint32_t pending_clear; /* CLEAR_FAULTS mask, applied at the next tick */
+	bool clear_pending;
+	uint32_t last_clear_ms;
+	bool cleared_once;
+	uint32_t overcurrent_cleared_ms;
+	bool overcurrent_was_cleared;
 	uint8_t state;
 	uint8_t flags;
+	bool booted; /* TP_FLAG_BOOT until acknowledged */
 	uint8_t last_request_error;
 	uint32_t overcurrent_since_ms;
 	bool overcurrent_timing;
+	uint32_t supply_bad_since_ms;
+	bool supply_bad_timing;
+	uint32_t mismatch_since_ms;
+	bool mismatch_timing;
+	bool load_switch_closed;
 	int16_t temp_cc[FW_SENSOR_COUNT]; /* last conversions, TP_TEMP_INVALID if broken */
+	struct fw_track track[FW_SENSOR_COUNT];
+	double plate_hi_c, plate_lo_c; /* bounds on the true plate */
+	double dose_cem43_min, cold_s;
 	struct fw_inputs last_in;
+	struct fw_snapshot snap; /* the last tick's */
+	struct fw_snapshot report; /* the report due, as of its tick */
 	uint16_t report_seq;
 	uint32_t next_report_ms;
 	bool report_ready;

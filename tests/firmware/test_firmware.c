@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The firmware core's duties: whatever the host sends, these must hold. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,47 +10,123 @@
 
 #include "fw_core.h"
 
+/* The module of the reference pad, for the current a healthy bridge draws. */
+#define SEEBECK_V_PER_K 0.053
+#define MODULE_OHM 2.1
+
 struct bench {
 	struct fw fw;
 	struct fw_inputs in;
 	uint32_t now;
 	int16_t drive;
+	bool switch_closed;
+	double temps[3];
+	bool current_fixed; /* the test sets in.current_ma itself */
+	uint16_t seq;
 };
 
 static void set_temps(struct bench *b, double a, double pb, double sink)
 {
-	b->in.adc[0] = fw_ntc_cc_to_code((int32_t)(a * 100));
-	b->in.adc[1] = fw_ntc_cc_to_code((int32_t)(pb * 100));
-	b->in.adc[2] = fw_ntc_cc_to_code((int32_t)(sink * 100));
+	b->temps[0] = a, b->temps[1] = pb, b->temps[2] = sink;
+	b->in.adc[0] = fw_ntc_cc_to_code((int32_t)lround(a * 100));
+	b->in.adc[1] = fw_ntc_cc_to_code((int32_t)lround(pb * 100));
+	b->in.adc[2] = fw_ntc_cc_to_code((int32_t)lround(sink * 100));
 }
 
-static void start(struct bench *b)
+/* What a healthy bridge and module draw at the applied drive. */
+static int16_t healthy_current_ma(const struct bench *b)
+{
+	if (!b->switch_closed)
+		return 0;
+	double dt = (b->temps[0] + b->temps[1]) / 2 - b->temps[2];
+	double i = (b->drive / 10000.0 * b->in.supply_mv / 1000.0 - SEEBECK_V_PER_K * dt) / MODULE_OHM;
+	return (int16_t)lround(fmax(-6.0, fmin(6.0, i)) * 1000);
+}
+
+static void tick(struct bench *b)
+{
+	b->now += 10;
+	if (!b->current_fixed)
+		b->in.current_ma = healthy_current_ma(b);
+	struct fw_outputs out;
+	fw_tick(&b->fw, b->now, &b->in, &out);
+	b->drive = out.drive;
+	b->switch_closed = out.load_switch_closed;
+}
+
+static void run(struct bench *b, uint32_t ms)
+{
+	for (uint32_t t = 0; t < ms; t += 10)
+		tick(b);
+}
+
+static int set_output(struct bench *b, int16_t drive)
+{
+	struct tp_set_output cmd = {.seq = ++b->seq, .drive = drive};
+	uint8_t buf[TP_SET_OUTPUT_LEN];
+	proto_encode_set_output(&cmd, buf, sizeof buf);
+	return fw_control_out(&b->fw, TP_REQ_SET_OUTPUT, buf, sizeof buf);
+}
+
+static int clear_faults(struct bench *b, uint32_t mask)
+{
+	struct tp_clear_faults c = {.mask = mask};
+	uint8_t buf[TP_CLEAR_FAULTS_LEN];
+	proto_encode_clear_faults(&c, buf, sizeof buf);
+	return fw_control_out(&b->fw, TP_REQ_CLEAR_FAULTS, buf, sizeof buf);
+}
+
+static int set_limits(struct bench *b, struct tp_limits l)
+{
+	struct tp_set_limits cmd = {l};
+	uint8_t buf[TP_SET_LIMITS_LEN];
+	proto_encode_set_limits(&cmd, buf, sizeof buf);
+	return fw_control_out(&b->fw, TP_REQ_SET_LIMITS, buf, sizeof buf);
+}
+
+static struct tp_status get_status(struct bench *b)
+{
+	uint8_t buf[TP_STATUS_LEN];
+	struct tp_status s;
+	assert_int_equal(fw_control_in(&b->fw, TP_REQ_GET_STATUS, buf, sizeof buf), TP_STATUS_LEN);
+	assert_int_equal(proto_decode_status(buf, sizeof buf, &s), PROTO_OK);
+	return s;
+}
+
+/* A pad just booted, at 32 C on skin, its supply on. */
+static void boot(struct bench *b)
 {
 	memset(b, 0, sizeof *b);
 	struct fw_config cfg;
 	fw_config_reference(&cfg, "TEST-1");
 	fw_init(&b->fw, &cfg, 0);
+	b->switch_closed = true;
 	set_temps(b, 32, 32, 22);
 	b->in.supply_mv = 12000;
 }
 
-static void run(struct bench *b, uint32_t ms)
+/* ... and past its boot: the rest after boot over, the boot acknowledged. */
+static void start(struct bench *b)
 {
-	for (uint32_t t = 0; t < ms; t += 10) {
-		b->now += 10;
-		struct fw_outputs out;
-		fw_tick(&b->fw, b->now, &b->in, &out);
-		b->drive = out.drive;
-	}
+	boot(b);
+	run(b, 2100);
+	assert_int_equal(clear_faults(b, 0), 0);
+	run(b, 1000); /* and the next CLEAR_FAULTS may come */
 }
 
-static int set_output(struct bench *b, int16_t drive)
+/* The sensors move there over ms (a step would be no plate's), while the
+ * host heartbeats drive at 10 Hz. */
+static void ramp_temps(struct bench *b, double a, double pb, double sink, uint32_t ms, int16_t drive)
 {
-	static uint16_t seq;
-	struct tp_set_output cmd = {.seq = ++seq, .drive = drive};
-	uint8_t buf[TP_SET_OUTPUT_LEN];
-	proto_encode_set_output(&cmd, buf, sizeof buf);
-	return fw_control_out(&b->fw, TP_REQ_SET_OUTPUT, buf, sizeof buf);
+	double from[3] = {b->temps[0], b->temps[1], b->temps[2]}, to[3] = {a, pb, sink};
+	for (uint32_t t = 0; t < ms; t += 10) {
+		double f = (t + 10.0) / ms;
+		set_temps(b, from[0] + (to[0] - from[0]) * f, from[1] + (to[1] - from[1]) * f,
+			  from[2] + (to[2] - from[2]) * f);
+		if (t % 100 == 0)
+			set_output(b, drive);
+		tick(b);
+	}
 }
 
 /* Keep heartbeating at 10 Hz for ms. */
@@ -122,20 +199,18 @@ static void hard_limit_beats_host(void **state)
 	start(&b);
 	drive_for(&b, 10000, 300);
 	assert_int_equal(b.drive, 10000);
-	set_temps(&b, 45.2, 44.9, 30); /* sensor A past the 45.00 C hard maximum */
+	ramp_temps(&b, 44.2, 43.9, 30, 60000, 0); /* sensor A past the 44.00 C hard maximum */
 	drive_for(&b, 10000, 100);
 	assert_int_equal(b.drive, 0);
 	assert_true(b.fw.faults & TP_FAULT_PLATE_OVER);
-	/* clearing while still hot re-latches at the next tick */
-	struct tp_clear_faults c = {.mask = 0xffffffffu};
-	uint8_t buf[TP_CLEAR_FAULTS_LEN];
-	proto_encode_clear_faults(&c, buf, sizeof buf);
-	assert_int_equal(fw_control_out(&b.fw, TP_REQ_CLEAR_FAULTS, buf, sizeof buf), 0);
+	/* clearing while still hot leaves it latched */
+	assert_int_equal(clear_faults(&b, 0xffffffffu), 0);
 	run(&b, 10);
 	assert_true(b.fw.faults & TP_FAULT_PLATE_OVER);
-	/* cooled down: the clear holds, and the pad waits for a heartbeat */
-	set_temps(&b, 38, 38, 30);
-	assert_int_equal(fw_control_out(&b.fw, TP_REQ_CLEAR_FAULTS, buf, sizeof buf), 0);
+	/* cooled down, and the cause gone for the hold-off: the clear holds,
+	 * and the pad waits for a heartbeat */
+	ramp_temps(&b, 38, 38, 30, 10000, 0);
+	assert_int_equal(clear_faults(&b, 0xffffffffu), 0);
 	run(&b, 100);
 	assert_int_equal(b.fw.faults, 0);
 	assert_int_equal(b.fw.state, TP_STATE_IDLE);
@@ -147,7 +222,7 @@ static void cold_and_sink_limits(void **state)
 	(void)state;
 	struct bench b;
 	start(&b);
-	set_temps(&b, 4.5, 9, 22);
+	set_temps(&b, 7.5, 9, 22);
 	drive_for(&b, -10000, 100);
 	assert_true(b.fw.faults & TP_FAULT_PLATE_UNDER);
 	assert_int_equal(b.drive, 0);
@@ -163,7 +238,7 @@ static void limit_margin_withholds_drive(void **state)
 	(void)state;
 	struct bench b;
 	start(&b);
-	set_temps(&b, 44.2, 44.1, 30); /* within 1 C of the maximum */
+	ramp_temps(&b, 43.2, 43.1, 30, 60000, 0); /* within 1 C of the maximum */
 	drive_for(&b, 10000, 200);
 	assert_int_equal(b.drive, 0);
 	assert_true(b.fw.flags & TP_FLAG_LIMITING);
@@ -182,11 +257,11 @@ static void set_limits_only_narrow(void **state)
 	struct bench b;
 	start(&b);
 	uint8_t buf[TP_SET_LIMITS_LEN];
-	struct tp_set_limits l = {{4600, 500, 7000, 6000}}; /* 46 C: wider */
+	struct tp_set_limits l = {{4500, 800, 7000, 6000}}; /* 45 C: wider */
 	proto_encode_set_limits(&l, buf, sizeof buf);
 	assert_int_equal(fw_control_out(&b.fw, TP_REQ_SET_LIMITS, buf, sizeof buf), -1);
 	assert_int_equal(b.fw.last_request_error, TP_REQERR_WIDEN);
-	assert_int_equal(b.fw.limits.plate_max_cc, 4500);
+	assert_int_equal(b.fw.limits.plate_max_cc, 4400);
 	l.limits = (struct tp_limits){4200, 1000, 6000, 5000};
 	proto_encode_set_limits(&l, buf, sizeof buf);
 	assert_int_equal(fw_control_out(&b.fw, TP_REQ_SET_LIMITS, buf, sizeof buf), 0);
@@ -252,17 +327,19 @@ static void overcurrent_supply_fuse(void **state)
 	struct bench b;
 	start(&b);
 	drive_for(&b, 10000, 200);
+	b.current_fixed = true;
 	b.in.current_ma = 6500;
 	run(&b, 30); /* a short spike is tolerated */
-	b.in.current_ma = 5000;
+	b.in.current_ma = 5700;
 	run(&b, 30);
 	assert_int_equal(b.fw.faults, 0);
-	b.in.current_ma = -6500;
+	b.in.current_ma = 6500;
 	drive_for(&b, 10000, 100);
 	assert_true(b.fw.faults & TP_FAULT_OVERCURRENT);
 	start(&b);
-	b.in.supply_mv = 8000;
-	run(&b, 10);
+	drive_for(&b, 5000, 200);
+	b.in.supply_mv = 8000; /* while driving */
+	drive_for(&b, 5000, 600);
 	assert_true(b.fw.faults & TP_FAULT_SUPPLY);
 	start(&b);
 	b.in.fuse_open = true;
@@ -278,6 +355,7 @@ static void reports_every_period(void **state)
 	uint8_t buf[TP_TELEMETRY_LEN];
 	struct tp_telemetry t;
 	uint16_t last = 0;
+	uint32_t t0 = 0;
 	for (int i = 0; i < 20; i++) {
 		run(&b, 100);
 		assert_int_equal(fw_take_report(&b.fw, buf, sizeof buf), TP_TELEMETRY_LEN);
@@ -286,7 +364,9 @@ static void reports_every_period(void **state)
 		if (i)
 			assert_int_equal(proto_seq_gap(last, t.seq), 0);
 		last = t.seq;
-		assert_int_equal(t.device_time_ms, (uint32_t)(i + 1) * 100);
+		if (!i)
+			t0 = t.device_time_ms;
+		assert_int_equal(t.device_time_ms, t0 + (uint32_t)i * 100);
 		assert_true(t.plate_a_cc > 3190 && t.plate_a_cc < 3210);
 	}
 	run(&b, 300); /* three periods, not taken: overwritten */
@@ -325,6 +405,306 @@ static void ntc_round_trip(void **state)
 	assert_int_equal(fw_ntc_code_to_cc(0), TP_TEMP_INVALID);
 }
 
+
+/* ---- the duties of protocol version 2 -------------------------------- */
+
+/* A plate as light as any plausible pad's (3.9 C/s at full heat) under a
+ * sensor as slow as any (3.5 s): the firmware sees only the lagging reading,
+ * the test judges the true plate. */
+struct plant {
+	double plate_c, sensor_c;
+	double lag_s;
+	double max_c, min_c, above_43_5_s, below_15_s, cem43_min;
+};
+
+static void plant_step(struct bench *b, struct plant *p)
+{
+	const double dt = 0.01;
+	double d = b->drive / 10000.0;
+	double rate = d > 0 ? 3.9 * d - 0.05 * (p->plate_c - 32.0) : 0.35 * d - 0.01 * (p->plate_c - 32.0);
+	p->plate_c += rate * dt;
+	p->sensor_c += (p->plate_c - p->sensor_c) * dt / p->lag_s;
+	set_temps(b, p->sensor_c, p->sensor_c, 25.0);
+	tick(b);
+	p->max_c = fmax(p->max_c, p->plate_c);
+	p->min_c = fmin(p->min_c, p->plate_c);
+	p->above_43_5_s += p->plate_c > 43.5 ? dt : 0.0;
+	p->below_15_s += p->plate_c < 15.0 ? dt : 0.0;
+	if (p->plate_c > 37.0)
+		p->cem43_min += pow(p->plate_c >= 43 ? 2.0 : 4.0, p->plate_c - 43.0) * dt / 60.0;
+}
+
+/* A host that wants one drive for `s` seconds, clearing every fault it
+ * sees as fast as it may. */
+static void plant_run(struct bench *b, struct plant *p, int16_t drive, double s)
+{
+	for (double t = 0; t < s; t += 0.1) {
+		if (b->fw.faults)
+			clear_faults(b, 0xffffffffu);
+		set_output(b, b->fw.faults ? 0 : drive);
+		for (int k = 0; k < 10; k++)
+			plant_step(b, p);
+	}
+}
+
+/* Duty 1: full heat forever, on the true plate. */
+static void heat_forever_is_bounded(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	struct plant p = {.plate_c = 32, .sensor_c = 32, .lag_s = 3.5, .max_c = 32, .min_c = 32};
+	plant_run(&b, &p, 10000, 2 * 3600.0);
+	print_message("# full heat 2 h: true plate max %.2f C, %.1f s above 43.5 C, %.2f CEM43 min\n", p.max_c,
+		      p.above_43_5_s, p.cem43_min);
+	assert_true(p.max_c < 43.5);
+	assert_true(p.cem43_min < 6.0);
+	assert_true(b.fw.faults & TP_FAULT_HEAT_DOSE);
+	assert_int_equal(b.drive, 0);
+	/* the dose latch holds until a power cycle */
+	struct tp_status st = get_status(&b);
+	assert_true(st.faults_held & TP_FAULT_HEAT_DOSE);
+}
+
+/* Duty 1: full cold forever, on the true plate. */
+static void cold_forever_is_bounded(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	struct plant p = {.plate_c = 32, .sensor_c = 32, .lag_s = 3.5, .max_c = 32, .min_c = 32};
+	plant_run(&b, &p, -10000, 2 * 3600.0);
+	print_message("# full cold 2 h: true plate min %.2f C, %.0f s below 15 C\n", p.min_c, p.below_15_s);
+	assert_true(p.min_c > 8.0);
+	assert_true(p.below_15_s < 1600.0);
+	assert_true(b.fw.faults & TP_FAULT_COLD_EXPOSURE);
+	assert_int_equal(b.drive, 0);
+}
+
+/* Duty 1 and 3: limits narrow relative to those in force, never widen back. */
+static void limits_narrow_from_those_in_force(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	assert_int_equal(set_limits(&b, (struct tp_limits){4200, 1000, 6000, 3000}), 0);
+	/* back to the hard limits: a widening of what is in force */
+	assert_int_equal(set_limits(&b, (struct tp_limits){4400, 800, 7000, 6000}), -1);
+	assert_int_equal(b.fw.last_request_error, TP_REQERR_WIDEN);
+	assert_int_equal(set_limits(&b, (struct tp_limits){4300, 1000, 6000, 3000}), -1);
+	assert_int_equal(get_status(&b).limits.plate_max_cc, 4200);
+	assert_int_equal(get_status(&b).limits.current_max_ma, 3000);
+	/* and the drive keeps the current inside the narrowed limit */
+	drive_for(&b, 10000, 500);
+	assert_true(b.fw.flags & TP_FLAG_CURRENT_LIMIT);
+	assert_true(b.in.current_ma <= 3000);
+	assert_int_equal(b.fw.faults, 0);
+}
+
+/* Duty 2: a bridge that conducts on its own, either way, any level from
+ * 10 %: the load switch opens within 2 s, and stays open. */
+static void stuck_bridge_opens_the_switch(void **state)
+{
+	(void)state;
+	static const double levels[] = {0.1, 0.25, 0.8, -0.1, -0.5, -1.0};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		struct bench b;
+		start(&b);
+		drive_for(&b, 0, 1000);
+		b.current_fixed = true;
+		double dt = 32.0 - 22.0;
+		b.in.current_ma = (int16_t)lround((levels[i] * 12.0 - SEEBECK_V_PER_K * dt) / MODULE_OHM * 1000);
+		uint32_t t0 = b.now;
+		while (b.switch_closed && b.now - t0 < 5000) {
+			set_output(&b, 0);
+			run(&b, 10);
+		}
+		assert_false(b.switch_closed);
+		assert_true(b.now - t0 <= 2000);
+		assert_true(b.fw.faults & TP_FAULT_BRIDGE);
+		b.in.current_ma = 0; /* cut: nothing flows */
+		run(&b, 3000);
+		clear_faults(&b, 0xffffffffu);
+		run(&b, 100);
+		assert_false(b.switch_closed);
+		assert_true(get_status(&b).faults_held & TP_FAULT_BRIDGE);
+	}
+	/* with drive: a current of the wrong sign */
+	struct bench b;
+	start(&b);
+	drive_for(&b, 5000, 1000);
+	b.current_fixed = true;
+	b.in.current_ma = -2000;
+	drive_for(&b, 5000, 500);
+	assert_false(b.switch_closed);
+}
+
+/* Duty 2, the quiet side: at zero drive the Seebeck current of a large
+ * temperature difference is no disagreement; nor is a healthy drive. */
+static void seebeck_current_is_not_a_stuck_bridge(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	ramp_temps(&b, 40, 40, 24, 40000, 0); /* 16 K across the module: -0.4 A at zero */
+	drive_for(&b, 0, 5000);
+	drive_for(&b, 7000, 5000);
+	drive_for(&b, 0, 2500);
+	drive_for(&b, -7000, 5000);
+	assert_true(b.switch_closed);
+	if (b.fw.faults)
+		fail_msg("faults 0x%x", b.fw.faults);
+}
+
+/* Duty 3: clearing needs the cause gone for the hold-off, is rate-limited,
+ * and an over-current again soon after a clear needs a power cycle. */
+static void latches_a_host_cannot_defeat(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	drive_for(&b, 10000, 300);
+	b.current_fixed = true;
+	b.in.current_ma = 6500;
+	drive_for(&b, 10000, 200);
+	assert_true(b.fw.faults & TP_FAULT_OVERCURRENT);
+	b.in.current_ma = 0;
+	drive_for(&b, 0, 500);
+	assert_int_equal(clear_faults(&b, TP_FAULT_OVERCURRENT), 0); /* cause gone 0.5 s: too soon */
+	run(&b, 10);
+	assert_true(b.fw.faults & TP_FAULT_OVERCURRENT);
+	assert_int_equal(clear_faults(&b, TP_FAULT_OVERCURRENT), -1); /* again at once: rate */
+	assert_int_equal(b.fw.last_request_error, TP_REQERR_RATE);
+	drive_for(&b, 0, 2000);
+	assert_int_equal(clear_faults(&b, TP_FAULT_OVERCURRENT), 0);
+	run(&b, 10);
+	if (b.fw.faults)
+		fail_msg("faults 0x%x", b.fw.faults);
+	/* the same over-current again within the window: held */
+	b.current_fixed = false;
+	drive_for(&b, 10000, 300);
+	b.current_fixed = true;
+	b.in.current_ma = 6500;
+	drive_for(&b, 10000, 200);
+	b.in.current_ma = 0;
+	drive_for(&b, 0, 5000);
+	assert_int_equal(clear_faults(&b, 0xffffffffu), 0);
+	run(&b, 10);
+	assert_true(b.fw.faults & TP_FAULT_OVERCURRENT);
+	assert_true(get_status(&b).faults_held & TP_FAULT_OVERCURRENT);
+	/* the fuse too */
+	start(&b);
+	b.in.fuse_open = true;
+	run(&b, 10);
+	b.in.fuse_open = false;
+	run(&b, 3000);
+	clear_faults(&b, 0xffffffffu);
+	run(&b, 10);
+	assert_true(b.fw.faults & TP_FAULT_FUSE);
+}
+
+/* Duty 4: every code that converts to no temperature latches a fault of
+ * that sensor, the sink's included; every code that converts does not. */
+static void every_invalid_conversion_is_a_fault(void **state)
+{
+	(void)state;
+	for (uint32_t code = 0; code <= FW_ADC_MAX; code += (code < 2000 || code > 63000) ? 1 : 61) {
+		struct bench b;
+		start(&b);
+		b.in.adc[FW_SENSOR_SINK] = (uint16_t)code;
+		set_output(&b, -5000);
+		run(&b, 10);
+		bool invalid = fw_ntc_code_to_cc((uint16_t)code) == TP_TEMP_INVALID;
+		bool faulted = (b.fw.faults & (TP_FAULT_SINK_SENSOR_OPEN | TP_FAULT_SINK_SENSOR_SHORT)) != 0;
+		if (invalid != faulted)
+			fail_msg("sink code %u: converts %s, fault %s", code, invalid ? "to invalid" : "fine",
+				 faulted ? "latched" : "not latched");
+		if (invalid)
+			assert_int_equal(b.drive, 0);
+	}
+}
+
+/* Duty 5: after a reset the firmware rests at zero, says it booted until
+ * the host acknowledges, and its device time starts again. */
+static void reset_is_visible_and_rests(void **state)
+{
+	(void)state;
+	struct bench b;
+	boot(&b);
+	struct fw_config cfg;
+	fw_config_reference(&cfg, "TEST-1");
+	b.now = 50000; /* a reset long after the pad was plugged in */
+	fw_init(&b.fw, &cfg, b.now);
+	drive_for(&b, -10000, 1900); /* a host that did not notice */
+	assert_int_equal(b.drive, 0);
+	assert_int_equal(b.fw.state, TP_STATE_REST);
+	drive_for(&b, -10000, 300);
+	assert_int_equal(b.drive, -10000);
+	uint8_t buf[TP_TELEMETRY_LEN];
+	struct tp_telemetry t;
+	assert_int_equal(fw_take_report(&b.fw, buf, sizeof buf), TP_TELEMETRY_LEN);
+	assert_int_equal(proto_decode_telemetry(buf, sizeof buf, &t), PROTO_OK);
+	assert_true(t.flags & TP_FLAG_BOOT);
+	assert_true(t.device_time_ms <= 2200); /* since the reset, not since the plug */
+	assert_true(get_status(&b).uptime_ms <= 2200);
+	assert_int_equal(clear_faults(&b, 0), 0); /* the acknowledgement */
+	run(&b, 100);
+	fw_take_report(&b.fw, buf, sizeof buf);
+	proto_decode_telemetry(buf, sizeof buf, &t);
+	assert_false(t.flags & TP_FLAG_BOOT);
+	assert_int_equal(b.drive, -10000); /* clearing nothing changes nothing else */
+}
+
+/* Duty 6: a command counts as acknowledged only once its drive is applied. */
+static void reports_are_one_tick(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	drive_for(&b, 8000, 500);
+	assert_int_equal(set_output(&b, 0), 0);
+	struct tp_status st = get_status(&b);
+	assert_false(st.last_cmd_seq == b.seq && st.drive_applied != 0);
+	run(&b, 10);
+	st = get_status(&b);
+	assert_int_equal(st.last_cmd_seq, b.seq);
+	assert_int_equal(st.drive_applied, 0);
+	/* the same in telemetry: a report due between the command and its tick
+	 * still shows the old command with the old drive */
+	uint8_t buf[TP_TELEMETRY_LEN];
+	struct tp_telemetry t;
+	drive_for(&b, 8000, 500);
+	run(&b, 90);
+	set_output(&b, 0);
+	run(&b, 10);
+	assert_int_equal(fw_take_report(&b.fw, buf, sizeof buf), TP_TELEMETRY_LEN);
+	proto_decode_telemetry(buf, sizeof buf, &t);
+	assert_true(t.last_cmd_seq != b.seq || t.drive_applied == 0);
+}
+
+/* Duty 7: an absent supply with the output at zero is a state; drive asked
+ * of it is withheld and becomes a fault only if it is still wanted. */
+static void supply_off_is_not_a_fault_at_zero(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	b.in.supply_mv = 0; /* the interlock's relay is open: no session */
+	drive_for(&b, 0, 10000);
+	assert_int_equal(b.fw.faults, 0);
+	assert_true(b.fw.flags & TP_FLAG_SUPPLY_LOW);
+	drive_for(&b, 6000, 300); /* a session starts as the relay closes */
+	assert_int_equal(b.drive, 0);
+	assert_int_equal(b.fw.faults, 0);
+	b.in.supply_mv = 12000;
+	drive_for(&b, 6000, 300);
+	assert_int_equal(b.drive, 6000);
+	assert_false(b.fw.flags & TP_FLAG_SUPPLY_LOW);
+	b.in.supply_mv = 9000; /* a sag while driving */
+	drive_for(&b, 6000, 700);
+	assert_true(b.fw.faults & TP_FAULT_SUPPLY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +715,12 @@ int main(void)
 		cmocka_unit_test(sensor_faults),           cmocka_unit_test(overcurrent_supply_fuse),
 		cmocka_unit_test(reports_every_period),    cmocka_unit_test(info_and_unknown_requests),
 		cmocka_unit_test(ntc_round_trip),
+		cmocka_unit_test(heat_forever_is_bounded), cmocka_unit_test(cold_forever_is_bounded),
+		cmocka_unit_test(limits_narrow_from_those_in_force),
+		cmocka_unit_test(stuck_bridge_opens_the_switch), cmocka_unit_test(seebeck_current_is_not_a_stuck_bridge),
+		cmocka_unit_test(latches_a_host_cannot_defeat), cmocka_unit_test(every_invalid_conversion_is_a_fault),
+		cmocka_unit_test(reset_is_visible_and_rests), cmocka_unit_test(reports_are_one_tick),
+		cmocka_unit_test(supply_off_is_not_a_fault_at_zero),
 	};
 	return cmocka_run_group_tests_name("firmware", tests, NULL, NULL);
 }

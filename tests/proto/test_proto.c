@@ -24,7 +24,9 @@ static struct tp_info sample_info(void)
 	struct tp_info i = {.fw_major = 1, .fw_minor = 2, .fw_patch = 300, .capabilities = TP_CAP_SIMULATED | TP_CAP_HEAT,
 			    .sensor_count = 3, .hard_limits = {4500, 500, 7000, 6000}, .watchdog_default_ms = 1000,
 			    .watchdog_min_ms = 100, .watchdog_max_ms = 5000, .polarity_rest_ms = 2000,
-			    .telemetry_period_ms = 100, .supply_mv = 12000};
+			    .telemetry_period_ms = 100, .supply_mv = 12000, .dose_max_cmin = 500,
+			    .cold_below_cc = 1500, .cold_max_s = 1500, .sensor_lag_max_ms = 3500,
+			    .clear_holdoff_ms = 2000, .clear_interval_ms = 1000};
 	strcpy(i.serial, "TP-SIM-0001");
 	return i;
 }
@@ -68,6 +70,12 @@ static void info_round_trip(void **state)
 	assert_string_equal(out.serial, "TP-SIM-0001");
 	assert_int_equal(out.hard_limits.plate_max_cc, 4500);
 	assert_int_equal(out.fw_patch, 300);
+	assert_int_equal(out.dose_max_cmin, 500);
+	assert_int_equal(out.cold_below_cc, 1500);
+	assert_int_equal(out.cold_max_s, 1500);
+	assert_int_equal(out.sensor_lag_max_ms, 3500);
+	assert_int_equal(out.clear_holdoff_ms, 2000);
+	assert_int_equal(out.clear_interval_ms, 1000);
 	/* a 16-character serial fills the field exactly */
 	strcpy(in.serial, "ABCDEFGHIJKLMNOP");
 	assert_int_equal(proto_encode_info(&in, buf, sizeof buf), TP_INFO_LEN);
@@ -100,7 +108,8 @@ static void commands_round_trip(void **state)
 	assert_int_equal(c2.mask, 0xffffffffu);
 	struct tp_status s = {.state = TP_STATE_REST, .flags = 3, .watchdog_ms = 1000, .faults = 5,
 			      .limits = {4500, 500, 7000, 6000}, .last_cmd_seq = 4, .drive_applied = 123,
-			      .uptime_ms = 99, .last_request_error = TP_REQERR_WIDEN}, s2;
+			      .uptime_ms = 99, .last_request_error = TP_REQERR_RATE, .dose_cmin = 321,
+			      .cold_s = 654, .faults_held = 4}, s2;
 	assert_int_equal(proto_encode_status(&s, buf, sizeof buf), TP_STATUS_LEN);
 	assert_int_equal(proto_decode_status(buf, TP_STATUS_LEN, &s2), PROTO_OK);
 	assert_int_equal(s2.state, s.state);
@@ -109,7 +118,18 @@ static void commands_round_trip(void **state)
 	assert_int_equal(s2.limits.sink_max_cc, 7000);
 	assert_int_equal(s2.drive_applied, 123);
 	assert_int_equal(s2.uptime_ms, 99);
-	assert_int_equal(s2.last_request_error, TP_REQERR_WIDEN);
+	assert_int_equal(s2.last_request_error, TP_REQERR_RATE);
+	assert_int_equal(s2.dose_cmin, 321);
+	assert_int_equal(s2.cold_s, 654);
+	assert_int_equal(s2.faults_held, 4);
+	/* a held bit is a latched one */
+	s.faults_held = 8;
+	assert_int_equal(proto_encode_status(&s, buf, sizeof buf), 0);
+	/* version 1, the layout before the firmware's own bounds, is refused */
+	s.faults_held = 4;
+	proto_encode_status(&s, buf, sizeof buf);
+	buf[0] = 1;
+	assert_int_equal(proto_decode_status(buf, TP_STATUS_LEN, &s2), PROTO_ERR_VERSION);
 }
 
 /* Every truncation of a valid frame is refused, as SHORT. */
@@ -132,7 +152,9 @@ static void header_checks(void **state)
 	struct tp_telemetry t = sample_telemetry(), out;
 	uint8_t buf[TP_TELEMETRY_LEN];
 	proto_encode_telemetry(&t, buf, sizeof buf);
-	buf[0] = 2;
+	buf[0] = TP_PROTO_VERSION + 1;
+	assert_int_equal(proto_decode_telemetry(buf, sizeof buf, &out), PROTO_ERR_VERSION);
+	buf[0] = 1; /* the version before */
 	assert_int_equal(proto_decode_telemetry(buf, sizeof buf, &out), PROTO_ERR_VERSION);
 	buf[0] = TP_PROTO_VERSION;
 	buf[1] = TP_FRAME_STATUS;
@@ -209,6 +231,9 @@ static void names(void **state)
 	char buf[128];
 	assert_string_equal(proto_fault_name(TP_FAULT_PLATE_OVER), "plate-over");
 	assert_string_equal(proto_fault_name(1u << 20), "unknown-fault");
+	assert_string_equal(proto_fault_name(TP_FAULT_BRIDGE), "bridge");
+	assert_string_equal(proto_fault_name(TP_FAULT_HEAT_DOSE), "heat-dose");
+	assert_string_equal(proto_fault_name(TP_FAULT_COLD_EXPOSURE), "cold-exposure");
 	assert_int_equal(proto_faults_describe(0, buf, sizeof buf), 4);
 	assert_string_equal(buf, "none");
 	proto_faults_describe(TP_FAULT_WATCHDOG | TP_FAULT_SENSOR_A_OPEN, buf, sizeof buf);

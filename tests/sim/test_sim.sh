@@ -16,7 +16,7 @@ field() { sed -n "s/.*summary.* $1=\([^ ]*\).*/\1/p" "$out"; }
 
 timeout 60 "$sim" -- "$client" --info >"$out" 2>&1
 check "GET_INFO and the serial string descriptor through libusb" \
-	"grep -q 'serial=TP-SIM-0001 descriptor_serial=TP-SIM-0001 .*simulated=1 sensors=3 plate_max=45.00' '$out'"
+	"grep -q 'serial=TP-SIM-0001 descriptor_serial=TP-SIM-0001 .*simulated=1 sensors=3 plate_max=44.00 plate_min=8.00' '$out'"
 
 timeout 60 "$sim" --time-scale 20 -- "$client" --frames 60 >"$out" 2>&1
 check "telemetry streams: 60 frames, no gap, none rejected" \
@@ -49,7 +49,7 @@ timeout 60 "$sim" --time-scale 20 -- "$client" --quiet --seconds 5 --at 1:'fault
 check "a telemetry stall shows as a sequence gap" "[ \"\$(field gaps)\" -ge 13 ]"
 
 timeout 60 "$sim" -- "$client" --info --try-widen 1 >"$out" 2>&1
-check "SET_LIMITS that would widen a hard limit is STALLed" "grep -q 'set-limits plate_max=46.00: LIBUSB_ERROR_PIPE' '$out'"
+check "SET_LIMITS that would widen a hard limit is STALLed" "grep -q 'set-limits plate_max=45.00: LIBUSB_ERROR_PIPE' '$out'"
 
 timeout 60 "$sim" --time-scale 20 --fault sensor-a:open -- "$client" --quiet --frames 5 >"$out" 2>&1
 check "an injected open sensor is reported by the firmware" "grep -q 'sensor-a-open' '$out'"
@@ -65,6 +65,45 @@ limit=0.05
 [ "${TP_SAN:-0}" = 1 ] && limit=0.25
 check "an idle libusb client does not spin (cpu ${cpu:-?} s over ${wall:-?} s)" \
 	"awk -v c='${cpu:-9}' -v w='${wall:-1}' -v l=$limit 'BEGIN { exit !(c / w < l) }'"
+
+# A host that misbehaves on purpose, judged on the model's truth (the
+# simulator's `truth`), never on what the firmware reports. About 35 s of
+# wall time in all.
+truth() { sed -n "s/^truth.* $1=\([^ ]*\).*/\1/p" "$out"; }
+below() { awk -v a="${1:-999}" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+timeout 120 "$sim" --time-scale 70 -- "$client" --quiet --drive 1 --keep-driving --clear-spam --replay \
+	--garbage --seconds 700 --truth-every 0.5 >"$out" 2>&1
+check "full heat forever, clear-spam, replayed seq, garbage: true plate below 43.5 C ($(truth plate_max_c) C)" \
+	"below '$(truth plate_max_c)' 43.5 && [ \"\$(truth above_43_5_s)\" = 0.0 ]"
+check "... and the firmware's dose bound cut it, latched through the clears" \
+	"grep -q 'fault at .*heat-dose\|faults=0x[0-9a-f]*2[0-9a-f]\{3\} ' '$out' && [ \$(( \$(field faults) & 0x2000 )) != 0 ]"
+
+timeout 120 "$sim" --time-scale 150 -- "$client" --quiet --drive -1 --keep-driving --clear-spam \
+	--seconds 1800 --truth-every 1 >"$out" 2>&1
+check "full cold forever with clear-spam: true plate above 8 C ($(truth plate_min_c) C), below 15 C for $(truth below_15_s) s" \
+	"! below '$(truth plate_min_c)' 8.5 && below '$(truth below_15_s)' 1650 && [ \$(( \$(field faults) & 0x4000 )) != 0 ]"
+
+for level in 0.25 -0.8; do
+	timeout 60 "$sim" --time-scale 20 -- "$client" --quiet --seconds 12 --truth-every 0.2 \
+		--at 3:"fault tec:stuck=$level" --at 5:truth >"$out" 2>&1
+	check "a bridge stuck at $level while the host commands zero: the load switch open within 2 s, plate $(truth plate_min_c)..$(truth plate_max_c) C" \
+		"grep -q 'sim truth: .*switch_closed=0' '$out' && ! below '$(truth plate_min_c)' 8 && below '$(truth plate_max_c)' 43.5 && [ \$(( \$(field faults) & 0x8000 )) != 0 ]"
+done
+
+timeout 60 "$sim" --time-scale 20 -- "$client" --drive -1 --ack-boot --seconds 16 --at 8:'fault mcu:reset' >"$out" 2>&1
+check "an MCU reset on the bus is seen (the boot flag, device time restarted) and acknowledged" \
+	"[ \$(grep -c '^boot seen' '$out') = 2 ] && [ \"\$(field boots_acked)\" -ge 2 ] && [ \"\$(field faults)\" = 0x0 ]"
+check "... and the firmware rests at zero 2 s after it, whatever the host asks" \
+	"awk -F'[ =]' '/^boot seen/ { n++ } n == 2 && /^seq=/ { if (\$4 < 1.9 && \$14 != 0) bad = 1; if (\$4 >= 2.2 && \$4 < 3 && \$14 == 0) bad = 1 } END { exit bad }' '$out'"
+
+timeout 60 "$sim" --time-scale 20 --fault relay:open -- "$client" --quiet --seconds 10 --truth-every 1 >"$out" 2>&1
+check "the interlock's relay open with the output at zero: a flag, no fault" \
+	"[ \"\$(field faults)\" = 0x0 ] && [ \$(( \$(field flags) & 0x20 )) != 0 ]"
+
+timeout 60 "$sim" -- "$client" --info --narrow 42 --try-widen 1 >"$out" 2>&1
+check "SET_LIMITS cannot widen back what it narrowed" \
+	"grep -q 'set-limits plate_max=42.00: accepted' '$out' && grep -q 'set-limits plate_max=43.00: LIBUSB_ERROR_PIPE' '$out'"
 
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]
