@@ -410,43 +410,6 @@ const char *proto_strerror(enum proto_err err)
 	return "unknown error";
 }
 
-static const char *const fault_names[] = {
-	"watchdog", "plate-over", "plate-under", "sink-over", "sensor-a-open",
-	"sensor-a-short", "sensor-b-open", "sensor-b-short", "sink-sensor-open",
-	"sink-sensor-short", "overcurrent", "supply", "fuse", "heat-dose",
-	"cold-exposure", "bridge",
-};
-
-const char *proto_fault_name(uint32_t single_bit)
-{
-	for (unsigned i = 0; i < sizeof fault_names / sizeof fault_names[0]; i++)
-		if (single_bit == (1u << i))
-			return fault_names[i];
-	return "unknown-fault";
-}
-
-size_t proto_faults_describe(uint32_t faults, char *buf, size_t cap)
-{
-	size_t need = 0;
-	if (cap)
-		buf[0] = '\0';
-	if (!faults) {
-		int n = snprintf(buf, cap, "none");
-		return n > 0 ? (size_t)n : 0;
-	}
-	for (unsigned i = 0; i < 32; i++) {
-		uint32_t bit = 1u << i;
-		if (!(faults & bit))
-			continue;
-		const char *name = proto_fault_name(bit);
-		int n = snprintf(need < cap ? buf + need : NULL, need < cap ? cap - need : 0, "%s%s",
-				 need ? "," : "", name);
-		if (n > 0)
-			need += (size_t)n;
-	}
-	return need;
-}
-
 const char *proto_state_name(uint8_t state)
 {
 	switch (state) {

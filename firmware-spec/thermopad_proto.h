@@ -288,11 +288,50 @@ size_t proto_encode_telemetry(const struct tp_telemetry *in, uint8_t *buf, size_
 enum proto_err proto_decode_telemetry(const uint8_t *buf, size_t len, struct tp_telemetry *out);
 
 /* Names for logs and messages: "plate-over", "watchdog", ...; a bit that is
- * not known is named "unknown-fault". */
-const char *proto_fault_name(uint32_t single_bit);
+ * not known is named "unknown-fault". Inline, so that a pure component
+ * (the host's safety supervisor) names the bits without linking the codec. */
+static inline const char *proto_fault_name(uint32_t single_bit)
+{
+	static const char *const names[] = {
+		"watchdog", "plate-over", "plate-under", "sink-over", "sensor-a-open",
+		"sensor-a-short", "sensor-b-open", "sensor-b-short", "sink-sensor-open",
+		"sink-sensor-short", "overcurrent", "supply", "fuse", "heat-dose",
+		"cold-exposure", "bridge",
+	};
+	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (single_bit == (1u << i))
+			return names[i];
+	return "unknown-fault";
+}
+
 /* Writes "plate-over,sensor-a-open" (or "none") into buf; returns the length
  * it needed, snprintf-style. */
-size_t proto_faults_describe(uint32_t faults, char *buf, size_t cap);
+static inline size_t proto_faults_describe(uint32_t faults, char *buf, size_t cap)
+{
+	size_t need = 0;
+	if (cap)
+		buf[0] = '\0';
+	const char *none = "none";
+	if (!faults) {
+		for (need = 0; none[need]; need++)
+			if (need + 1 < cap)
+				buf[need] = none[need], buf[need + 1] = '\0';
+		return need;
+	}
+	for (unsigned i = 0; i < 32; i++) {
+		if (!(faults & (1u << i)))
+			continue;
+		const char *name = proto_fault_name(1u << i);
+		for (const char *c = need ? "," : ""; *c; c++, need++)
+			if (need + 1 < cap)
+				buf[need] = *c, buf[need + 1] = '\0';
+		for (const char *c = name; *c; c++, need++)
+			if (need + 1 < cap)
+				buf[need] = *c, buf[need + 1] = '\0';
+	}
+	return need;
+}
+
 const char *proto_state_name(uint8_t state);
 
 /* The sequence gap between two telemetry reports: 0 when b

@@ -10,13 +10,18 @@
 #include <math.h>
 #include <string.h>
 
+static void measure(struct pad *pad, struct fw_inputs *in);
+
 void pad_init(struct pad *pad, const struct model_params *params, const struct fw_config *cfg, uint64_t seed,
 	      double start_plate_c)
 {
 	memset(pad, 0, sizeof *pad);
 	model_init(&pad->model, params, start_plate_c);
 	model_sensors_init(&pad->sensors, &pad->model, seed);
-	fw_init(&pad->fw, cfg, 0);
+	/* plugged in just before model time starts: the firmware's rest after
+	 * boot is over when the caller's run begins (a reset or a replug
+	 * later shows it) */
+	fw_init(&pad->fw, cfg, 0u - cfg->polarity_rest_ms);
 	pad->fault_rng = seed ^ 0xa5a5a5a5deadbeefull;
 	pad->relay_commanded_closed = true;
 	pad->supply_sag = 1.0;
@@ -24,6 +29,10 @@ void pad_init(struct pad *pad, const struct model_params *params, const struct f
 		pad->readings_c[i] = i == 2 ? pad->model.sink_c : pad->model.plate_c;
 		pad->sensor_fault[i].kind = FAULT_KIND_OK;
 	}
+	pad->model.supply_scale = 1.0;
+	struct fw_inputs in;
+	measure(pad, &in);
+	fw_tick(&pad->fw, 0, &in, &pad->fw_out);
 }
 
 static double fault_noise(struct pad *pad)
@@ -68,18 +77,23 @@ static bool relay_conducts(const struct pad *pad)
 	return pad->relay_welded || (!pad->relay_failed_open && pad->relay_commanded_closed);
 }
 
+static void measure(struct pad *pad, struct fw_inputs *in)
+{
+	memset(in, 0, sizeof *in);
+	for (int i = 0; i < 3; i++)
+		in->adc[i] = sensor_code(pad, i);
+	in->current_ma = clamp_i16(pad->model.current_a * 1000.0);
+	in->voltage_mv = clamp_i16(pad->model.voltage_v * 1000.0);
+	in->supply_mv = (uint16_t)lround(pad->model.p.supply_v * pad->model.supply_scale * 1000.0);
+	in->fuse_open = pad->fuse_open;
+}
+
 static void tick(struct pad *pad)
 {
 	const double dt = PAD_TICK_MS / 1000.0;
 	pad->model.supply_scale = relay_conducts(pad) ? pad->supply_sag : 0.0;
-	struct fw_inputs in = {0};
-	for (int i = 0; i < 3; i++)
-		in.adc[i] = sensor_code(pad, i);
-	in.current_ma = clamp_i16(pad->model.current_a * 1000.0);
-	in.voltage_mv = clamp_i16(pad->model.voltage_v * 1000.0);
-	in.supply_mv = (uint16_t)lround(pad->model.p.supply_v * pad->model.supply_scale * 1000.0);
-	in.fuse_open = pad->fuse_open;
-
+	struct fw_inputs in;
+	measure(pad, &in);
 	pad->time_ms += PAD_TICK_MS;
 	/* unpowered logic drives nothing: bridge off, load switch open; a hung
 	 * MCU leaves both as they were */

@@ -35,9 +35,16 @@
 /* The drive is held so that the current the module should draw stays this
  * far inside the limit in force. */
 #define FW_CURRENT_HEADROOM 0.95
-/* No plausible plate moves faster than this (a light one: 3.9 C/s): a
- * steeper slope is noise or a step, and is not extrapolated. */
+/* No plausible plate moves faster than its module can move it: at rest
+ * this fast (the skin and the room pull it), and this much faster per
+ * ampere through the module in that direction (a light plate heats at
+ * 3.9 C/s at 6 A). A steeper slope is a sensor's step or noise (an offset
+ * appearing, a contact settling), not heat, and is not extrapolated. */
+#define FW_PLATE_RATE_REST_C_PER_S 0.5
+#define FW_PLATE_RATE_PER_A 0.75
 #define FW_PLATE_RATE_MAX_C_PER_S 6.0
+/* Below this the supply is absent (its relay open), not sagging. */
+#define FW_SUPPLY_ABSENT_MV 1000
 /* The heat dose is forgotten only below this. */
 #define FW_DOSE_RECOVERY_C 39.0
 
@@ -153,14 +160,14 @@ static void track_push(struct fw_track *tr, uint32_t t_ms, double c)
 		stc += dt * (tr->c[i] - mc);
 	}
 	double slope = tr->n >= 5 && stt > 0 ? stc / stt : 0.0;
+	tr->level_c = tr->n >= 5 ? mc - slope * mt : c;
 	tr->slope_c_per_s = fmax(-FW_PLATE_RATE_MAX_C_PER_S, fmin(FW_PLATE_RATE_MAX_C_PER_S, slope));
-	tr->level_c = tr->n >= 5 ? mc - tr->slope_c_per_s * mt : c;
 }
 
 /* Convert every sensor; any reading that is not a valid temperature is a
  * fault of that sensor: the protections never run on a reading the
  * firmware cannot trust. */
-static void read_sensors(struct fw *fw, const struct fw_inputs *in)
+static void read_sensors(struct fw *fw, const struct fw_inputs *in, uint32_t dt_ms)
 {
 	static const uint32_t open_bit[FW_SENSOR_COUNT] = {
 		TP_FAULT_SENSOR_A_OPEN, TP_FAULT_SENSOR_B_OPEN, TP_FAULT_SINK_SENSOR_OPEN};
@@ -182,13 +189,20 @@ static void read_sensors(struct fw *fw, const struct fw_inputs *in)
 	 * at most Ts + tau_max * slope while rising, at least that while
 	 * falling. */
 	double lag_s = fw->cfg.sensor_lag_max_ms / 1000.0;
+	/* the sensor's slope lags the plate's as its reading does: the current
+	 * of the last few lag times bounds it, not only the current now */
+	double amps = in->current_ma / 1000.0, forget = exp(-(double)dt_ms / (1000.0 * lag_s));
+	fw->heat_amps_recent = fmax(fmax(0.0, amps), fw->heat_amps_recent * forget);
+	fw->cool_amps_recent = fmax(fmax(0.0, -amps), fw->cool_amps_recent * forget);
+	double rise_max = FW_PLATE_RATE_REST_C_PER_S + FW_PLATE_RATE_PER_A * fw->heat_amps_recent;
+	double fall_max = FW_PLATE_RATE_REST_C_PER_S + FW_PLATE_RATE_PER_A * fw->cool_amps_recent;
 	double hi = -1e9, lo = 1e9;
 	for (int i = FW_SENSOR_PLATE_A; i <= FW_SENSOR_PLATE_B; i++) {
 		const struct fw_track *tr = &fw->track[i];
 		if (fw->temp_cc[i] == TP_TEMP_INVALID)
 			continue;
-		double up = tr->level_c + lag_s * fmax(0.0, tr->slope_c_per_s);
-		double down = tr->level_c + lag_s * fmin(0.0, tr->slope_c_per_s);
+		double up = tr->level_c + lag_s * fmin(rise_max, fmax(0.0, tr->slope_c_per_s));
+		double down = tr->level_c + lag_s * fmax(-fall_max, fmin(0.0, tr->slope_c_per_s));
 		hi = fmax(hi, up);
 		lo = fmin(lo, down);
 	}
@@ -294,11 +308,14 @@ static bool supply_ok(const struct fw *fw, const struct fw_inputs *in)
 	return in->supply_mv >= fw->cfg.supply_min_mv && in->supply_mv <= fw->cfg.supply_max_mv;
 }
 
-/* A supply out of range is a fault only while drive is wanted from it;
- * at zero (an open interlock relay) it is a state, flagged. */
+/* A supply out of range is a fault only while drive is wanted from it,
+ * and only if there is a supply at all: an absent one (the interlock's
+ * relay open, at rest or as a session stops) can drive nothing, and is a
+ * state, flagged. A sag or an over-voltage under load is a fault. */
 static void check_supply(struct fw *fw, const struct fw_inputs *in)
 {
-	bool bad = !supply_ok(fw, in) && fw->heartbeat_seen && fw->requested != 0;
+	bool bad = !supply_ok(fw, in) && in->supply_mv >= FW_SUPPLY_ABSENT_MV && fw->heartbeat_seen &&
+		   fw->requested != 0;
 	if (!bad) {
 		fw->supply_bad_timing = false;
 		return;
@@ -514,7 +531,7 @@ void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct 
 	if (!supply_ok(fw, in))
 		fw->flags |= TP_FLAG_SUPPLY_LOW;
 
-	read_sensors(fw, in);
+	read_sensors(fw, in, dt_ms);
 	check_limits(fw);
 	check_current(fw, in);
 	check_supply(fw, in);

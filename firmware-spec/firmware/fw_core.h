@@ -139,6 +139,7 @@ struct fw {
 	int16_t temp_cc[FW_SENSOR_COUNT]; /* last conversions, TP_TEMP_INVALID if broken */
 	struct fw_track track[FW_SENSOR_COUNT];
 	double plate_hi_c, plate_lo_c; /* bounds on the true plate */
+	double heat_amps_recent, cool_amps_recent; /* what bounds the plate's rate */
 	double dose_cem43_min, cold_s;
 	struct fw_inputs last_in;
 	struct fw_snapshot snap; /* the last tick's */

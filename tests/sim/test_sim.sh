@@ -31,7 +31,7 @@ check "full heating warms the true plate past 40 C within 10 s" "awk -v p='${pla
 timeout 60 "$sim" --time-scale 20 -- "$client" --quiet --heartbeat-for 2 --seconds 4 --at 3.5:truth >"$out" 2>&1
 fault_t=$(field fault_time) hb_t=$(field last_heartbeat)
 check "the watchdog faults the pad within 1.0 s (+ one report) after the last SET_OUTPUT" \
-	"grep -q 'fault at .*: watchdog' '$out' && awk -v f='$fault_t' -v h='$hb_t' 'BEGIN { exit !(f - h <= 1.1 && f - h >= 0.9) }'"
+	"grep -q 'fault at .*: watchdog' '$out' && awk -v f='$fault_t' -v h='$hb_t' 'BEGIN { exit !(f - h <= 1.15 && f - h >= 0.9) }'"
 check "and the firmware's drive is zero" "grep -q 'fw_drive=0 .*fw_state=fault' '$out'"
 
 timeout 60 "$sim" --time-scale 20 -- "$client" --quiet --seconds 6 --at 1:'fault usb:unplug' \
