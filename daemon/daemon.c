@@ -143,12 +143,18 @@ static int link_set_watchdog(void *link, const struct tp_set_watchdog *wd)
 	return usb_set_watchdog(link, wd);
 }
 
+static int link_ack_boot(void *link, const struct tp_set_limits *lim, const struct tp_set_watchdog *wd)
+{
+	return usb_acknowledge_boot(link, lim, wd);
+}
+
 static const struct pad_link_ops usb_link_ops = {
 	.send_drive = link_send_drive,
 	.send_drive_now = link_send_drive_now,
 	.clear_faults = link_clear_faults,
 	.set_limits = link_set_limits,
 	.set_watchdog = link_set_watchdog,
+	.ack_boot = link_ack_boot,
 	.strerror = usb_strerror,
 };
 

@@ -249,6 +249,45 @@ int usb_set_limits(struct usb_link *l, const struct tp_set_limits *lim)
 	return control_out(l, TP_REQ_SET_LIMITS, buf, sizeof buf, 1000);
 }
 
+/* An OUT request queued on the control pipe (which keeps their order). */
+static int submit_out(struct usb_link *l, uint8_t request, const uint8_t *frame, uint16_t len)
+{
+	if (!l || l->state != LINK_OPEN)
+		return LIBUSB_ERROR_NO_DEVICE;
+	uint8_t *buf = calloc(1, LIBUSB_CONTROL_SETUP_SIZE + len);
+	struct libusb_transfer *t = buf ? libusb_alloc_transfer(0) : NULL;
+	if (!t) {
+		free(buf);
+		return LIBUSB_ERROR_NO_MEM;
+	}
+	memcpy(buf + LIBUSB_CONTROL_SETUP_SIZE, frame, len);
+	libusb_fill_control_setup(buf, TP_REQTYPE_OUT, request, 0, TP_USB_INTERFACE, len);
+	libusb_fill_control_transfer(t, l->handle, buf, send_done, l, 500);
+	int rc = libusb_submit_transfer(t);
+	if (rc != 0) {
+		free(buf);
+		libusb_free_transfer(t);
+		return rc;
+	}
+	l->sends++;
+	return 0;
+}
+
+int usb_acknowledge_boot(struct usb_link *l, const struct tp_set_limits *lim, const struct tp_set_watchdog *wd)
+{
+	uint8_t lb[TP_SET_LIMITS_LEN], wb[TP_SET_WATCHDOG_LEN], cb[TP_CLEAR_FAULTS_LEN];
+	struct tp_clear_faults ack = {.mask = 0};
+	if (!proto_encode_set_limits(lim, lb, sizeof lb) || !proto_encode_set_watchdog(wd, wb, sizeof wb) ||
+	    !proto_encode_clear_faults(&ack, cb, sizeof cb))
+		return LIBUSB_ERROR_INVALID_PARAM;
+	int rc = submit_out(l, TP_REQ_SET_LIMITS, lb, sizeof lb);
+	if (rc == 0)
+		rc = submit_out(l, TP_REQ_SET_WATCHDOG, wb, sizeof wb);
+	if (rc == 0)
+		rc = submit_out(l, TP_REQ_CLEAR_FAULTS, cb, sizeof cb);
+	return rc;
+}
+
 int usb_set_watchdog(struct usb_link *l, const struct tp_set_watchdog *wd)
 {
 	uint8_t buf[TP_SET_WATCHDOG_LEN];

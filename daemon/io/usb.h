@@ -60,6 +60,10 @@ int usb_send_drive_now(struct usb_link *l, const struct tp_set_output *cmd);
 int usb_clear_faults(struct usb_link *l);
 int usb_set_limits(struct usb_link *l, const struct tp_set_limits *lim);
 int usb_set_watchdog(struct usb_link *l, const struct tp_set_watchdog *wd);
+/* After a firmware boot: limits, watchdog, then the acknowledgement (a
+ * CLEAR_FAULTS that clears nothing), queued in that order, asynchronously:
+ * it is called from a telemetry callback, where nothing may block. */
+int usb_acknowledge_boot(struct usb_link *l, const struct tp_set_limits *lim, const struct tp_set_watchdog *wd);
 const char *usb_strerror(int rc);
 
 #endif

@@ -152,21 +152,52 @@ static struct pad_slot *find_present(struct pad_table *t, const char *serial)
 }
 
 /* The envelope, narrowed into the firmware too (never past its own hard
- * limits), and the firmware's watchdog. */
+ * limits, and it only narrows): the plate to the setpoints plus a 2 C
+ * margin (PROTOCOL.md 3, SET_LIMITS), the heat sink to the daemon's own
+ * maximum; and the firmware's watchdog. */
+static void envelope(const struct pad_table *t, const struct tp_info *info, struct tp_set_limits *lim,
+		     struct tp_set_watchdog *wd)
+{
+	const struct safety_limits *l = &t->cfg.limits;
+	const struct tp_limits *hard = &info->hard_limits;
+	long plate_max = lround(fmin(l->plate_max_c, l->setpoint_max_c + 2.0) * 100);
+	long plate_min = lround(fmax(l->plate_min_c, l->setpoint_min_c - 2.0) * 100);
+	long sink_max = lround(l->sink_max_c * 100);
+	lim->limits = (struct tp_limits){
+		.plate_max_cc = (int16_t)(plate_max < hard->plate_max_cc ? plate_max : hard->plate_max_cc),
+		.plate_min_cc = (int16_t)(plate_min > hard->plate_min_cc ? plate_min : hard->plate_min_cc),
+		.sink_max_cc = (int16_t)(sink_max < hard->sink_max_cc ? sink_max : hard->sink_max_cc),
+		.current_max_ma = hard->current_max_ma};
+	wd->timeout_ms = (uint16_t)t->cfg.watchdog_ms;
+}
+
 static int set_up_firmware(const struct pad_table *t, void *link, const struct tp_info *info)
 {
-	struct tp_set_limits lim = {{.plate_max_cc = (int16_t)lround(t->cfg.limits.plate_max_c * 100),
-				     .plate_min_cc = (int16_t)lround(t->cfg.limits.plate_min_c * 100),
-				     .sink_max_cc = info->hard_limits.sink_max_cc,
-				     .current_max_ma = info->hard_limits.current_max_ma}};
-	if (lim.limits.plate_max_cc > info->hard_limits.plate_max_cc)
-		lim.limits.plate_max_cc = info->hard_limits.plate_max_cc;
-	if (lim.limits.plate_min_cc < info->hard_limits.plate_min_cc)
-		lim.limits.plate_min_cc = info->hard_limits.plate_min_cc;
-	struct tp_set_watchdog wd = {.timeout_ms = (uint16_t)t->cfg.watchdog_ms};
+	struct tp_set_limits lim;
+	struct tp_set_watchdog wd;
+	envelope(t, info, &lim, &wd);
 	if (t->ops.set_limits(link, &lim) != 0 || t->ops.set_watchdog(link, &wd) != 0)
 		return -1;
 	return 0;
+}
+
+/* The firmware says it booted (its BOOT flag stays until a CLEAR_FAULTS
+ * acknowledges it): it came back with its hard limits and its default
+ * watchdog. Ours again, then the acknowledgement; at most once a second,
+ * the rate the firmware takes CLEAR_FAULTS at. */
+static void acknowledge_boot(struct pad_slot *p, const struct tp_telemetry *t, double now)
+{
+	if (!(t->flags & TP_FLAG_BOOT) || !p->table->ops.ack_boot)
+		return;
+	if (p->boot_acked_t >= 0 && now - p->boot_acked_t < 1.0)
+		return;
+	p->boot_acked_t = now;
+	struct tp_set_limits lim;
+	struct tp_set_watchdog wd;
+	envelope(p->table, &p->info, &lim, &wd);
+	if (p->table->ops.ack_boot(p->link, &lim, &wd) != 0)
+		tell_kind(p, PAD_SEND_FAILED, now, "the firmware's boot could not be acknowledged",
+			  (long)++p->send_failures);
 }
 
 struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_info *info, const struct calibration *tuned,
@@ -201,6 +232,7 @@ struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_inf
 		core_calibrate(&p->core, tuned);
 	p->link = link;
 	p->present = true;
+	p->boot_acked_t = -1;
 	p->have_seq = false;
 	p->zero_sent = false;
 	tell_kind(p, PAD_ARRIVED, now, NULL, 0);
@@ -299,6 +331,7 @@ void pad_on_frame(struct pad_slot *p, const struct tp_telemetry *t, double now)
 		return;
 	if (!device_time_in(p, t, now))
 		return;
+	acknowledge_boot(p, t, now);
 	if (p->have_seq && p->last_seq_reset) {
 		p->last_seq_reset = false; /* a restart is not reports lost */
 	} else if (p->have_seq && proto_seq_gap(p->last_seq, t->seq)) {

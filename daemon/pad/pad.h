@@ -64,6 +64,7 @@ struct pad_slot {
 	 * device_time_ms / 1000 + dev_offset_s, set at the first report and
 	 * again after a reset */
 	double dev_offset_s;
+	double boot_acked_t; /* when the firmware's boot flag was last answered, -1 never */
 	uint32_t last_device_ms;
 	bool last_seq_reset; /* the last report was judged a restart */
 	unsigned long frames, gaps, rejected, send_failures, repeated, resets;
@@ -115,6 +116,8 @@ struct pad_link_ops {
 	int (*clear_faults)(void *link);
 	int (*set_limits)(void *link, const struct tp_set_limits *lim);
 	int (*set_watchdog)(void *link, const struct tp_set_watchdog *wd);
+	/* the firmware booted: limits, watchdog, acknowledgement; asynchronous */
+	int (*ack_boot)(void *link, const struct tp_set_limits *lim, const struct tp_set_watchdog *wd);
 	const char *(*strerror)(int rc);
 };
 

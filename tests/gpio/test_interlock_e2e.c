@@ -7,6 +7,8 @@
  * the button is pressed mid-phase: in the very loop iteration that handles
  * the edge the drive goes to zero and the relay opens; the fault latches,
  * cannot be cleared while the button is held, and can once it is released.
+ * The relay line is wired to the pads' supply, as docs/gpio.md wires it:
+ * the firmware sees no supply whenever the relay is open.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -43,12 +45,20 @@ static double wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* One iteration of the daemon's loop; then the relay line, as the daemon
+ * left it, switches the pads' supply. */
+static void pump(struct rig *r)
+{
+	sd_event_run(r->d.event, 10000);
+	simusb_set_relay(r->sim, gpio_emul_output(r->chip, RELAY) == 1);
+}
+
 /* Runs the daemon's loop until cond holds (or 20 s of wall time pass). */
 #define PUMP_UNTIL(r, cond)                                                 \
 	do {                                                                \
 		double limit_ = wall() + 20.0;                              \
 		while (!(cond) && wall() < limit_)                          \
-			sd_event_run((r)->d.event, 10000);                  \
+			pump(r);                                            \
 		assert_true(cond);                                          \
 	} while (0)
 
@@ -64,7 +74,7 @@ static void request(struct rig *r, const char *line, char *reply, size_t len)
 	reply[0] = '\0';
 	double limit = wall() + 10.0;
 	while (!strchr(reply, '\n') && wall() < limit) {
-		sd_event_run(r->d.event, 10000);
+		pump(r);
 		ssize_t n = recv(fd, reply + got, len - 1 - got, MSG_DONTWAIT);
 		if (n > 0) {
 			got += (size_t)n;
@@ -132,6 +142,12 @@ static void press_mid_phase(void **state)
 	PUMP_UNTIL(r, gpio_emul_output(r->chip, RELAY) == 1 && p->core.drive > 0.1);
 	double t_start = simusb_model_time(r->sim);
 	PUMP_UNTIL(r, simusb_model_time(r->sim) > t_start + 20.0); /* mid-phase, heating */
+	struct pad_truth mid;
+	simusb_truth(r->sim, 0, &mid, NULL);
+	/* the session runs on the supply the relay gives it, with no fault */
+	assert_true(mid.relay_closed && mid.supply_v > 11.0);
+	assert_int_equal(mid.fw_faults, 0);
+	assert_true(mid.plate_c > 36.0);
 	assert_int_equal(gpio_emul_output(r->chip, LIGHT_HEAT), 1);
 	assert_int_equal(gpio_emul_output(r->chip, LIGHT_FAULT), 0);
 
@@ -140,7 +156,7 @@ static void press_mid_phase(void **state)
 	/* every iteration either did not see the edge yet, or saw it and
 	 * left the drive at zero and the relay open */
 	while (!r->d.ilock.interlock.pressed) {
-		sd_event_run(r->d.event, 10000);
+		pump(r);
 		if (r->d.ilock.interlock.pressed) {
 			assert_true(p->core.drive == 0.0);
 			assert_int_equal(gpio_emul_output(r->chip, RELAY), 0);
@@ -155,6 +171,9 @@ static void press_mid_phase(void **state)
 
 	request(r, "{\"v\":1,\"id\":2,\"cmd\":\"status\"}\n", reply, sizeof reply);
 	assert_non_null(strstr(reply, "\"code\":\"emergency-stop\""));
+	/* the relay cut the supply: a state of the firmware, not its fault */
+	PUMP_UNTIL(r, (simusb_truth(r->sim, 0, &truth, &plugged), truth.supply_v == 0.0));
+	assert_false(truth.fw_faults & TP_FAULT_SUPPLY);
 	request(r, "{\"v\":1,\"id\":3,\"cmd\":\"clear-faults\"}\n", reply, sizeof reply);
 	assert_non_null(strstr(reply, "still pressed"));
 	request(r, "{\"v\":1,\"id\":4,\"cmd\":\"start\",\"profile\":\"heat\"}\n", reply, sizeof reply);
