@@ -4,3 +4,6 @@ FIRMWARE_SRCS := $(wildcard firmware-spec/firmware/*.c)
 $(B)/libfirmware.a: $(call objs,$(FIRMWARE_SRCS))
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
+
+FUZZERS += firmware
+FUZZ_SRCS_firmware := $(FIRMWARE_SRCS) $(PROTO_SRCS)

@@ -97,7 +97,7 @@ check "an MCU reset on the bus is seen (the boot flag, device time restarted) an
 check "... and the firmware rests at zero 2 s after it, whatever the host asks" \
 	"awk -F'[ =]' '/^boot seen/ { n++ } n == 2 && /^seq=/ { if (\$4 < 1.9 && \$14 != 0) bad = 1; if (\$4 >= 2.2 && \$4 < 3 && \$14 == 0) bad = 1 } END { exit bad }' '$out'"
 
-timeout 60 "$sim" --time-scale 20 --fault relay:open -- "$client" --quiet --seconds 10 --truth-every 1 >"$out" 2>&1
+timeout 60 "$sim" --time-scale 20 --fault relay:open -- "$client" --quiet --heartbeat-for 0 --seconds 10 --truth-every 1 >"$out" 2>&1
 check "the interlock's relay open with the output at zero: a flag, no fault" \
 	"[ \"\$(field faults)\" = 0x0 ] && [ \$(( \$(field flags) & 0x20 )) != 0 ]"
 

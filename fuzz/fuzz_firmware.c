@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* The firmware core against a hostile host: arbitrary control requests
+ * (any bRequest, any length, any bytes) between ticks, with sensor,
+ * current and supply readings from the same bytes. Whatever arrives, the
+ * duties hold: no drive while a fault is latched, a drive within full
+ * scale, an opened load switch stays open, limits never wider than the
+ * hard ones, and no report claims a command its drive does not show. */
+#include <assert.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fw_core.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fw fw;
+	struct fw_config cfg;
+	fw_config_reference(&cfg, "FUZZ");
+	fw_init(&fw, &cfg, 0);
+	uint32_t now = 0;
+	bool opened = false;
+	struct fw_inputs in = {.adc = {30000, 30000, 40000}, .supply_mv = 12000};
+	size_t i = 0;
+	while (i + 2 <= size) {
+		uint8_t op = data[i], len = data[i + 1];
+		i += 2;
+		size_t n = len < size - i ? len : size - i;
+		if (op & 0x80) { /* a tick, with readings from the bytes */
+			if (n >= 8) {
+				memcpy(&in.adc[op % 3], data + i, 2);
+				memcpy(&in.current_ma, data + i + 2, 2);
+				memcpy(&in.supply_mv, data + i + 4, 2);
+				in.fuse_open = data[i + 6] == 0xff;
+			}
+			now += 10u * (1u + (op & 0x0f));
+			struct fw_outputs out;
+			fw_tick(&fw, now, &in, &out);
+			assert(out.drive >= -TP_DRIVE_FULL && out.drive <= TP_DRIVE_FULL);
+			assert(!fw.faults || out.drive == 0);
+			assert(!opened || !out.load_switch_closed);
+			opened = !out.load_switch_closed;
+			assert(fw.limits.plate_max_cc <= cfg.hard_limits.plate_max_cc);
+			assert(fw.limits.plate_min_cc >= cfg.hard_limits.plate_min_cc);
+			assert(fw.limits.sink_max_cc <= cfg.hard_limits.sink_max_cc);
+			assert(fw.limits.current_max_ma <= cfg.hard_limits.current_max_ma);
+			uint8_t rep[TP_TELEMETRY_LEN];
+			struct tp_telemetry t;
+			if (fw_take_report(&fw, rep, sizeof rep))
+				assert(proto_decode_telemetry(rep, sizeof rep, &t) == PROTO_OK && (!t.faults || !t.drive_applied));
+		} else if (op & 0x40) {
+			uint8_t buf[TP_FRAME_MAX_LEN];
+			int got = fw_control_in(&fw, op & 0x3f, buf, sizeof buf);
+			assert(got == -1 || (got > 0 && got <= TP_FRAME_MAX_LEN));
+		} else {
+			fw_control_out(&fw, op, data + i, n);
+		}
+		i += n;
+	}
+	return 0;
+}
