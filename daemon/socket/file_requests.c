@@ -77,11 +77,73 @@ void handle_reload(struct api_client *c, const struct request *r)
 	server_send(c, rep);
 }
 
+/* sessions-list: a metadata file per stored session, read a slice at a
+ * time like session-samples (below). */
+#define SESSIONS_PER_SLICE 20
+
+struct list_job {
+	struct sessions_lister *lister;
+	long sent;
+};
+
+static void list_free(void *state)
+{
+	struct list_job *j = state;
+	sessions_list_close(j->lister);
+	free(j);
+}
+
+static int list_step(struct api_client *c, void *state)
+{
+	struct list_job *j = state;
+	for (int i = 0; i < SESSIONS_PER_SLICE; i++) {
+		json_t *meta = sessions_list_next(j->lister);
+		if (!meta)
+			return server_send_bytes(c, "]}\n", 3) ? 0 : -1;
+		char *text = json_dumps(meta, JSON_COMPACT);
+		json_decref(meta);
+		if (!text)
+			return -1;
+		bool ok = (!j->sent++ || server_send_bytes(c, ",", 1)) && server_send_bytes(c, text, strlen(text));
+		free(text);
+		if (!ok)
+			return -1;
+	}
+	return 1;
+}
+
+/* Sends a reply's head, its last member an array left open for a job. */
+static bool send_open_head(struct api_client *c, json_t *id, const char *array)
+{
+	json_t *rep = server_reply(id, true);
+	char *head = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
+	json_decref(rep);
+	size_t n = head ? strlen(head) : 0;
+	if (!n) {
+		server_error(c, id, API_ERR_BUSY, "out of memory: try again");
+		return false;
+	}
+	char key[40];
+	int k = snprintf(key, sizeof key, "%s\"%s\":[", n > 2 ? "," : "", array);
+	/* a failure here is out of memory: the client is closed, its reply cut where it shows */
+	bool ok = server_send_bytes(c, head, n - 1) && server_send_bytes(c, key, (size_t)k);
+	free(head);
+	return ok;
+}
+
 void handle_sessions_list(struct api_client *c, const struct request *r)
 {
-	json_t *rep = server_reply(r->id, true);
-	json_object_set_new(rep, "sessions", sessions_list(c->srv->env.sessions));
-	server_send(c, rep);
+	struct list_job *j = calloc(1, sizeof *j);
+	if (!j || !(j->lister = sessions_list_open(c->srv->env.sessions))) {
+		free(j);
+		server_error(c, r->id, API_ERR_BUSY, "out of memory: try again");
+		return;
+	}
+	if (!send_open_head(c, r->id, "sessions")) {
+		list_free(j);
+		return;
+	}
+	server_start_job(c, &(struct api_job){.step = list_step, .free = list_free, .state = j});
 }
 
 /* session-samples: the reply is one line that may hold 100,000 rows, so

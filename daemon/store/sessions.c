@@ -99,27 +99,51 @@ static void free_ids(char **ids, int n)
 	free(ids);
 }
 
-json_t *sessions_list(const struct sessions_store *s)
-{
+struct sessions_lister {
+	const struct sessions_store *s;
 	char **ids;
-	int n = list_ids(s, &ids);
-	json_t *arr = json_array();
-	for (int i = n - 1; i >= 0; i--) { /* newest first */
-		char path[600];
-		path_of(s, ids[i], "json", path, sizeof path);
-		json_t *meta = json_load_file(path, 0, NULL);
-		if (!json_is_object(meta)) { /* a crash before the first write */
-			json_decref(meta);
-			meta = json_pack("{s:s, s:s}", "id", ids[i], "outcome", "unknown (no metadata)");
-		}
-		struct stat st;
-		path_of(s, ids[i], "csv", path, sizeof path);
-		if (stat(path, &st) == 0)
-			json_object_set_new(meta, "bytes", json_integer((json_int_t)st.st_size));
-		json_array_append_new(arr, meta);
+	int n, next; /* next counts down: newest first */
+};
+
+struct sessions_lister *sessions_list_open(const struct sessions_store *s)
+{
+	struct sessions_lister *l = calloc(1, sizeof *l);
+	if (!l)
+		return NULL;
+	l->s = s;
+	l->n = list_ids(s, &l->ids);
+	l->next = l->n - 1;
+	return l;
+}
+
+json_t *sessions_list_next(struct sessions_lister *l)
+{
+	if (l->next < 0)
+		return NULL;
+	const char *id = l->ids[l->next--];
+	char path[600];
+	path_of(l->s, id, "json", path, sizeof path);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	json_t *meta = fd >= 0 ? json_loadfd(fd, 0, NULL) : NULL;
+	if (fd >= 0)
+		close(fd);
+	if (!json_is_object(meta)) { /* a crash before the first write */
+		json_decref(meta);
+		meta = json_pack("{s:s, s:s}", "id", id, "outcome", "unknown (no metadata)");
 	}
-	free_ids(ids, n);
-	return arr;
+	struct stat st;
+	path_of(l->s, id, "csv", path, sizeof path);
+	if (meta && stat(path, &st) == 0)
+		json_object_set_new(meta, "bytes", json_integer((json_int_t)st.st_size));
+	return meta;
+}
+
+void sessions_list_close(struct sessions_lister *l)
+{
+	if (!l)
+		return;
+	free_ids(l->ids, l->n);
+	free(l);
 }
 
 struct sessions_reader {

@@ -30,7 +30,13 @@ struct session_meta {
 };
 
 int sessions_write_meta(const struct sessions_store *s, const struct session_meta *m);
-json_t *sessions_list(const struct sessions_store *s);
+/* The stored sessions' metadata, newest first, one at a time so that a
+ * reply is made in bounded slices: next gives a new object, or NULL at the
+ * end. */
+struct sessions_lister;
+struct sessions_lister *sessions_list_open(const struct sessions_store *s);
+json_t *sessions_list_next(struct sessions_lister *l);
+void sessions_list_close(struct sessions_lister *l);
 /* A stored session's samples, read a row at a time so that a reply is made
  * in bounded slices: open gives NULL with err filled when there is no such
  * session (or a link at its name); read_row gives 1 and the row (a new

@@ -124,7 +124,17 @@ check "while they are served the control tick is never 150 ms late" \
 	"awk '/^after/ { split(\$2, a, \":\"); exit !(a[2] < 150) }' '$work/out'"
 
 # --- message size, character boundaries, ids, the stream's counters --------
+# and 600 stored sessions listed whole past max_output_bytes (4096)
+rm -rf "$work/state"
+mkdir -p "$work/state/sessions"
+for i in $(seq 1000 1599); do
+	printf 'time_s\n1\n' >"$work/state/sessions/20250101-00$i-MANY.csv"
+	printf '{"id":"20250101-00%s-MANY","pad":"MANY","profile":"heat","outcome":"completed"}\n' $i \
+		>"$work/state/sessions/20250101-00$i-MANY.json"
+done
+keep_state=1
 scenario $S '
+printf "{\"v\":1,\"id\":9,\"cmd\":\"sessions-list\"}\n" | python3 '"$work"'/client.py >'"$work"'/many.txt
 python3 '"$work"'/sized.py 256 | python3 '"$work"'/client.py >'"$work"'/at-max.txt
 python3 '"$work"'/sized.py 257 | python3 '"$work"'/client.py >'"$work"'/past-max.txt
 python3 '"$work"'/utf8.py | python3 '"$work"'/client.py >'"$work"'/utf8.txt
@@ -134,6 +144,9 @@ printf "{\"v\":1,\"id\":3,\"cmd\":\"subscribe\",\"rate_hz\":10}\n" >'"$work"'/su
 (cat '"$work"'/sub.req; exec sleep 30) | socat - UNIX-CONNECT:$THERMOPAD_SOCKET >'"$work"'/stream.txt &
 wait_for "grep -q telemetry '"$work"'/stream.txt"
 pkill -P $$ sleep 2>/dev/null; true'
+keep_state=0
+check "sessions-list: 600 stored sessions, whole, newest first, past max_output_bytes" \
+	"python3 -c \"import json; r = json.loads(open('$work/many.txt').read()); s = r['sessions']; exit(0 if r['ok'] and len(s) == 600 and s[0]['id'] == '20250101-001599-MANY' and s[-1]['id'] == '20250101-001000-MANY' else 1)\""
 check "max_message_bytes: a request of exactly that many bytes (newline not counted) is served" \
 	"grep -q '\"ok\": true' '$work/at-max.txt'"
 check "and one byte more is too-large" "grep -q '\"code\": \"too-large\"' '$work/past-max.txt'"
