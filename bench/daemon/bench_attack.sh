@@ -87,7 +87,7 @@ report() {
 	echo "without pause for session-samples of a stored session of 100,000 rows, profiles-show, status, and subscribed"
 	echo "at 10 Hz. The true plate is the simulator's model, sampled 4 times a second over the $hold s hold. The"
 	echo "simulator, standing in for the pad's microcontroller, runs ${hardware:+at real-time priority (}${hardware:-at normal priority}${hardware:+)};"
-	echo "the daemon $(grep -ho 'control loop at [a-z-]* priority[^:]*' "$work/daemon-attack.log" | head -1)."
+	echo "the daemon says: $(grep -ho 'control loop at [a-z-]* priority[^:]*' "$work/daemon-attack.log" | head -1)."
 	echo
 	echo "| figure | attack | quiet, same run | target |"
 	echo "| --- | --- | --- | --- |"
