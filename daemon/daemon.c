@@ -267,7 +267,8 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 		snprintf(socket_path, sizeof socket_path, "%s/%s", runtime_env, API_SOCKET_NAME);
 	else
 		snprintf(socket_path, sizeof socket_path, "%s", d->cfg.socket_path);
-	clock_model_init(&d->clock, d->opts.time_scale);
+	if (clock_model_init(&d->clock, d->opts.time_scale, getenv("TP_SIM_CLOCK")))
+		report_log(LOG_INFO, "on the simulator's clock (%s)", getenv("TP_SIM_CLOCK"));
 	profiles_init(&d->profiles, profiles_builtin_dir(d->opts.profiles_dir, d->cfg.profiles_dir));
 	char report[1024];
 	if (profiles_reload(&d->profiles, &d->cfg.limits, report, sizeof report) > 0)
@@ -361,4 +362,5 @@ void daemon_fini(struct daemon *d)
 		d->signal_src[i] = sd_event_source_unref(d->signal_src[i]);
 	d->tick = sd_event_source_unref(d->tick);
 	d->event = sd_event_unref(d->event);
+	clock_model_fini(&d->clock);
 }

@@ -35,6 +35,8 @@ static void usage(FILE *out)
 		"\n"
 		"  --model FILE        pad description (INI); default: the reference pad\n"
 		"  --time-scale N      model seconds per wall-clock second (default 1)\n"
+		"  --host-wait S       model time stands still, up to S wall seconds, for a host\n"
+		"                      late with its commands (default 0: never; see simulator.md)\n"
 		"  --pads N            number of pads (default 1, at most %d)\n"
 		"  --serial S          serial of the next pad (repeatable)\n"
 		"  --fault SPEC[@SERIAL]  inject at start, e.g. sensor-a:open, fan:fail (repeatable)\n"
@@ -43,7 +45,8 @@ static void usage(FILE *out)
 		"  --control PATH      control socket (default: in the testbed, exported as TP_SIM_CONTROL)\n"
 		"  --ctl SOCKET ...    send one command to a running simulator and print the reply\n"
 		"\n"
-		"COMMAND gets UMOCKDEV_DIR, TP_SIM_CONTROL, TP_SIM_TIME_SCALE and TP_SIM_SERIALS.\n"
+		"COMMAND gets UMOCKDEV_DIR, TP_SIM_CONTROL, TP_SIM_TIME_SCALE, TP_SIM_CLOCK (model\n"
+		"time in ms, a uint64_t in that file) and TP_SIM_SERIALS.\n"
 		"The exit status is COMMAND's.\n",
 		SIMUSB_MAX_PADS);
 }
@@ -199,6 +202,7 @@ int main(int argc, char **argv)
 		{"fault", required_argument, 0, 'f'},   {"start-temp", required_argument, 0, 'T'},
 		{"seed", required_argument, 0, 'S'},    {"control", required_argument, 0, 'c'},
 		{"ctl", required_argument, 0, 'C'},     {"help", no_argument, 0, 'h'},
+		{"host-wait", required_argument, 0, 'w'},
 		{0, 0, 0, 0},
 	};
 	struct simusb_opts o;
@@ -216,6 +220,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 't': o.time_scale = strtod(optarg, &end); break;
+		case 'w': o.host_wait_s = strtod(optarg, &end); break;
 		case 'p': o.pads = (int)strtol(optarg, &end, 10); break;
 		case 'T': o.start_plate_c = strtod(optarg, &end); break;
 		case 'S': o.seed = strtoull(optarg, &end, 10); break;
@@ -307,6 +312,7 @@ int main(int argc, char **argv)
 	setenv("TP_SIM_CONTROL", control, 1);
 	setenv("TP_SIM_TIME_SCALE", scale, 1);
 	setenv("TP_SIM_SERIALS", serials, 1);
+	setenv("TP_SIM_CLOCK", simusb_clock_path(sim), 1);
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	pid_t pid = run_child(argv + optind, &old);
@@ -316,6 +322,13 @@ int main(int argc, char **argv)
 		end_group(pid, &set);
 	}
 	simctl_stop(ctl);
+	double stood_s;
+	unsigned waits, given_up;
+	simusb_host_waits(sim, &stood_s, &waits, &given_up);
+	if (waits)
+		fprintf(stderr,
+			"thermopad-sim: model time stood still %u times (%.2f s of wall time in all) for a late host%s\n",
+			waits, stood_s, given_up ? ", and stopped waiting for a silent one" : "");
 out:
 	simusb_stop(sim);
 	return status;

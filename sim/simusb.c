@@ -7,10 +7,13 @@
 #include "simusb.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "usb_descriptors.h"
 #include "usbfs.h"
@@ -20,6 +23,8 @@ struct sim_pad {
 	char serial[TP_SERIAL_LEN + 1];
 	struct usbfs_dev *dev; /* NULL while unplugged */
 	int port; /* 1-based port on the root hub */
+	bool given_up; /* waited host_wait_s for the heartbeat below */
+	uint32_t given_up_heartbeat_ms;
 };
 
 struct simusb {
@@ -31,6 +36,12 @@ struct simusb {
 	double time_scale;
 	uint32_t model_ms;
 	struct timespec start;
+	/* the clock waiting for a late host (physics()): wall seconds model
+	 * time has stood still, since when it stands (-1: it runs) */
+	double host_wait_s, stood_s, wait_since, stood_total_s;
+	unsigned waits, given_up;
+	uint64_t *clock_map; /* model_ms, published */
+	char clock_path[4096];
 	int next_devnum;
 	int npads;
 	struct sim_pad pads[SIMUSB_MAX_PADS];
@@ -138,17 +149,61 @@ static struct usbfs_dev *unplug(struct simusb *s, struct sim_pad *sp, bool annou
 	return d;
 }
 
+/* Called with the lock held. The host is late when a pad whose firmware
+ * has heard its heartbeat has heard nothing for two report periods (a
+ * healthy host answers every report), or half its watchdog if that is
+ * shorter. At a
+ * time scale that is an artefact of the acceleration (a host scheduled
+ * 20 ms late on a busy machine is more than a second late at 60x), so
+ * model time stands still, for the pads and for a program on the
+ * published clock alike, until the host catches up or host_wait_s of wall
+ * time has passed. A host that stays silent (stopped, killed) then meets
+ * the firmware's watchdog in model time, exactly as it would at 1x. */
+static bool host_late(struct simusb *s, double wall)
+{
+	if (!(s->host_wait_s > 0))
+		return false;
+	bool late = false;
+	for (int i = 0; i < s->npads; i++) {
+		struct sim_pad *sp = &s->pads[i];
+		const struct fw *fw = &sp->pad.fw;
+		if (!sp->dev || !fw->heartbeat_seen || fw->state == TP_STATE_FAULT)
+			continue;
+		uint32_t lead = fw->watchdog_ms / 2u;
+		if (fw->cfg.telemetry_period_ms && 2u * fw->cfg.telemetry_period_ms < lead)
+			lead = 2u * fw->cfg.telemetry_period_ms;
+		if ((uint32_t)(fw->now_ms - fw->last_heartbeat_ms) + PAD_TICK_MS < lead)
+			continue;
+		if (sp->given_up && sp->given_up_heartbeat_ms == fw->last_heartbeat_ms)
+			continue;
+		if (s->wait_since < 0) {
+			s->wait_since = wall;
+			s->waits++;
+		}
+		if (wall - s->wait_since >= s->host_wait_s) {
+			sp->given_up = true;
+			sp->given_up_heartbeat_ms = fw->last_heartbeat_ms;
+			s->given_up++;
+			continue;
+		}
+		late = true;
+	}
+	return late;
+}
+
 static void *physics(void *arg)
 {
 	struct simusb *s = arg;
 	for (;;) {
-		double target_ms = wall_s(s) * s->time_scale * 1000.0;
+		double wall = wall_s(s);
 		pthread_mutex_lock(&s->lock);
 		if (s->stopping) {
 			pthread_mutex_unlock(&s->lock);
 			break;
 		}
-		while (s->model_ms + PAD_TICK_MS <= target_ms) {
+		double target_ms = (wall - s->stood_s) * s->time_scale * 1000.0;
+		bool late = false;
+		while (s->model_ms + PAD_TICK_MS <= target_ms && !(late = host_late(s, wall))) {
 			s->model_ms += PAD_TICK_MS;
 			for (int i = 0; i < s->npads; i++) {
 				pad_advance(&s->pads[i].pad, PAD_TICK_MS);
@@ -156,17 +211,60 @@ static void *physics(void *arg)
 					usbfs_dev_deliver(s->pads[i].dev, s->model_ms);
 			}
 		}
-		double next_wall = (s->model_ms + PAD_TICK_MS) / 1000.0 / s->time_scale;
+		if (late) /* the wall time it stands is not owed: it resumes from here */
+			s->stood_s = wall - s->model_ms / 1000.0 / s->time_scale;
+		else if (s->wait_since >= 0) {
+			s->stood_total_s += wall - s->wait_since;
+			s->wait_since = -1;
+		}
+		if (s->clock_map)
+			__atomic_store_n(s->clock_map, (uint64_t)s->model_ms, __ATOMIC_RELEASE);
+		double next_wall = s->stood_s + (s->model_ms + PAD_TICK_MS) / 1000.0 / s->time_scale;
 		pthread_mutex_unlock(&s->lock);
 		/* wake for the next tick, but never more often than every 0.5 ms
 		 * of wall time: at high scales ticks are batched */
-		double wait = next_wall - wall_s(s);
+		double wait = late ? 0 : next_wall - wall_s(s);
 		if (wait < 0.0005)
 			wait = 0.0005;
 		struct timespec ts = {(time_t)wait, (long)((wait - (time_t)wait) * 1e9)};
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
+}
+
+/* The published clock: a file in the testbed with model_ms in place. */
+static int clock_publish(struct simusb *s, char *err, size_t errlen)
+{
+	snprintf(s->clock_path, sizeof s->clock_path, "%s/model-clock", s->root);
+	int fd = open(s->clock_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || ftruncate(fd, sizeof(uint64_t)) != 0) {
+		snprintf(err, errlen, "%s: %s", s->clock_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	void *map = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		snprintf(err, errlen, "%s: %s", s->clock_path, strerror(errno));
+		return -1;
+	}
+	s->clock_map = map;
+	return 0;
+}
+
+const char *simusb_clock_path(const struct simusb *s)
+{
+	return s->clock_path;
+}
+
+void simusb_host_waits(struct simusb *s, double *stood_s, unsigned *times, unsigned *given_up)
+{
+	pthread_mutex_lock(&s->lock);
+	*stood_s = s->stood_total_s;
+	*times = s->waits;
+	*given_up = s->given_up;
+	pthread_mutex_unlock(&s->lock);
 }
 
 void *simusb_testbed(struct simusb *s)
@@ -176,13 +274,16 @@ void *simusb_testbed(struct simusb *s)
 
 int simusb_start(const struct simusb_opts *o, struct simusb **out, char *err, size_t errlen)
 {
-	if (o->pads < 1 || o->pads > SIMUSB_MAX_PADS || !(o->time_scale > 0)) {
-		snprintf(err, errlen, "simulator: 1 to %d pads and a positive time scale", SIMUSB_MAX_PADS);
+	if (o->pads < 1 || o->pads > SIMUSB_MAX_PADS || !(o->time_scale > 0) || !(o->host_wait_s >= 0)) {
+		snprintf(err, errlen, "simulator: 1 to %d pads, a positive time scale, a host wait of 0 s or more",
+			 SIMUSB_MAX_PADS);
 		return -1;
 	}
 	struct simusb *s = g_new0(struct simusb, 1);
 	pthread_mutex_init(&s->lock, NULL);
 	s->time_scale = o->time_scale;
+	s->host_wait_s = o->host_wait_s;
+	s->wait_since = -1;
 	s->next_devnum = 2; /* 1 is the root hub */
 	s->tb = umockdev_testbed_new();
 	s->root = umockdev_testbed_get_root_dir(s->tb);
@@ -193,6 +294,10 @@ int simusb_start(const struct simusb_opts *o, struct simusb **out, char *err, si
 	if (!umockdev_testbed_add_from_string(s->tb, hub, &error)) {
 		snprintf(err, errlen, "testbed: %s", error->message);
 		g_clear_error(&error);
+		simusb_stop(s);
+		return -1;
+	}
+	if (clock_publish(s, err, errlen) != 0) {
 		simusb_stop(s);
 		return -1;
 	}
@@ -243,6 +348,8 @@ void simusb_stop(struct simusb *s)
 		if (d && s->graveyard_n < (int)(sizeof s->graveyard / sizeof s->graveyard[0]))
 			s->graveyard[s->graveyard_n++] = d;
 	}
+	if (s->clock_map)
+		munmap(s->clock_map, sizeof(uint64_t));
 	if (s->tb)
 		g_object_unref(s->tb); /* removes the testbed directory */
 	for (int i = 0; i < s->graveyard_n; i++) {

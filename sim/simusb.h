@@ -23,6 +23,9 @@ struct simusb_opts {
 	const char *serials[SIMUSB_MAX_PADS]; /* NULL: TP-SIM-0001 ... */
 	double start_plate_c; /* plate temperature at start (skin, 32 C) */
 	unsigned long long seed;
+	/* At a time scale, how long (wall seconds) model time may stand still
+	 * for a host that is late with its commands; 0: never (see physics()) */
+	double host_wait_s;
 };
 
 struct simusb;
@@ -52,5 +55,11 @@ double simusb_model_time(struct simusb *s);
  * emulated GPIO chip beside the pads links its relay line here, so that an
  * open relay cuts the pads' supply as the wiring of docs/gpio.md does. */
 void simusb_set_relay(struct simusb *s, bool closed);
+/* A file holding model time in milliseconds (a uint64_t, updated in
+ * place), so that a program under test can run on the pads' clock
+ * (exported as TP_SIM_CLOCK). */
+const char *simusb_clock_path(const struct simusb *s);
+/* Wall seconds model time stood still for a late host, and how often. */
+void simusb_host_waits(struct simusb *s, double *stood_s, unsigned *times, unsigned *given_up);
 
 #endif

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The daemon's clocks (clock.h). */
 #include <math.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "io/clock.h"
 
@@ -12,14 +15,36 @@ double clock_wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void clock_model_init(struct clock_model *c, double scale)
+bool clock_model_init(struct clock_model *c, double scale, const char *shared)
 {
 	c->start_wall = clock_wall();
 	c->scale = scale;
+	c->shared_ms = NULL;
+	if (scale == 1.0 || !shared || !*shared)
+		return false;
+	int fd = open(shared, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	void *map = mmap(NULL, sizeof(uint64_t), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return false;
+	c->shared_ms = map;
+	c->start_shared_s = (double)__atomic_load_n(c->shared_ms, __ATOMIC_ACQUIRE) / 1000.0;
+	return true;
+}
+
+void clock_model_fini(struct clock_model *c)
+{
+	if (c->shared_ms)
+		munmap(c->shared_ms, sizeof(uint64_t));
+	c->shared_ms = NULL;
 }
 
 double clock_model_now(const struct clock_model *c)
 {
+	if (c->shared_ms)
+		return (double)__atomic_load_n(c->shared_ms, __ATOMIC_ACQUIRE) / 1000.0 - c->start_shared_s;
 	return (clock_wall() - c->start_wall) * c->scale;
 }
 

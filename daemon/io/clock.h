@@ -3,7 +3,10 @@
  * The daemon's clocks: the wall (monotonic seconds) and the model time, N
  * times faster under a simulated pad (--time-scale), so that a 30-minute
  * session runs in seconds with every timer and every judgement of the core
- * in model time. And the control tick's lateness, kept as a histogram.
+ * in model time. Under thermopad-sim the model time can be the simulator's
+ * own, published in a file: the pads and the daemon then share one clock,
+ * which stands still for both while the simulator waits for a late host
+ * (docs/simulator.md). And the control tick's lateness, kept as a histogram.
  */
 #ifndef THERMOPAD_IO_CLOCK_H
 #define THERMOPAD_IO_CLOCK_H
@@ -12,9 +15,14 @@
  * doubling up to about 4 s; beyond that the maximum stands in */
 #define CLOCK_LATE_BUCKETS 64
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct clock_model {
 	double start_wall;
 	double scale;
+	uint64_t *shared_ms; /* the simulator's model time, mapped read-only */
+	double start_shared_s;
 };
 
 struct clock_lateness {
@@ -24,7 +32,11 @@ struct clock_lateness {
 };
 
 double clock_wall(void);
-void clock_model_init(struct clock_model *c, double scale);
+/* shared: the file of a simulator's published clock (TP_SIM_CLOCK), used
+ * at a time scale other than 1; NULL or unreadable: the wall times scale.
+ * Returns whether the shared clock is in use. */
+bool clock_model_init(struct clock_model *c, double scale, const char *shared);
+void clock_model_fini(struct clock_model *c);
 double clock_model_now(const struct clock_model *c);
 
 void clock_lateness_add(struct clock_lateness *l, double late_ms);
