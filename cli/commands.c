@@ -23,16 +23,22 @@ static int only_pad_option(int argc, char **argv, int n)
 	for (int i = 1 + n; i < argc; i++) {
 		if (!strcmp(argv[i], "--pad") && i + 1 < argc)
 			i++;
+		else if (!strcmp(argv[i], "--pad"))
+			return cli_usage_error(argv[0], "--pad needs a value (a serial: thermopad devices lists them)");
 		else
-			return cli_usage_error(argv[0], "unexpected '%s'", argv[i]);
+			return cli_usage_error(argv[0], "unexpected '%s' (--pad SERIAL)", argv[i]);
 	}
 	return 0;
 }
 
-static json_t *request(const char *cmd, int argc, char **argv)
+/* The request, for the pad named, or else the only one with a session */
+static json_t *request(struct cli *c, const char *cmd, int argc, char **argv)
 {
 	json_t *req = json_pack("{s:s}", "cmd", cmd);
+	char buf[64];
 	const char *pad = cli_pad_option(argc, argv);
+	if (!pad && strcmp(cmd, "start") && strcmp(cmd, "status"))
+		pad = cli_default_pad(c, buf, sizeof buf);
 	if (pad)
 		json_object_set_new(req, "pad", json_string(pad));
 	return req;
@@ -64,6 +70,11 @@ int cmd_start(struct cli *c, int argc, char **argv)
 			json_object_set_new(req, "pad", json_string(argv[++i]));
 		} else if (!strcmp(argv[i], "--set") && i + 1 < argc && strchr(argv[i + 1], '=')) {
 			json_array_append_new(json_object_get(req, "set"), json_string(argv[++i]));
+		} else if (!strcmp(argv[i], "--set") || !strcmp(argv[i], "--pad")) {
+			json_decref(req);
+			return cli_usage_error("start", "%s needs a value (%s)", argv[i],
+					       !strcmp(argv[i], "--set") ? "KEY=VALUE, for example --set cycles=3"
+									: "a serial: thermopad devices lists them");
 		} else {
 			json_decref(req);
 			return cli_usage_error("start", "unexpected '%s' (--pad SERIAL, --set KEY=VALUE)", argv[i]);
@@ -92,7 +103,7 @@ int cmd_session_op(struct cli *c, int argc, char **argv)
 		return rc;
 	char done[64];
 	snprintf(done, sizeof done, "%s: done", argv[0]);
-	return act(c, request(argv[0], argc, argv), done);
+	return act(c, request(c, argv[0], argc, argv), done);
 }
 
 int cmd_extend(struct cli *c, int argc, char **argv)
@@ -104,7 +115,7 @@ int cmd_extend(struct cli *c, int argc, char **argv)
 	int rc = only_pad_option(argc, argv, 1);
 	if (rc)
 		return rc;
-	json_t *req = request("extend", argc, argv);
+	json_t *req = request(c, "extend", argc, argv);
 	json_object_set_new(req, "minutes", json_real(minutes));
 	return act(c, req, "extend: done");
 }
@@ -116,18 +127,46 @@ int cmd_tune(struct cli *c, int argc, char **argv)
 	int rc = only_pad_option(argc, argv, 1);
 	if (rc)
 		return rc;
-	json_t *req = request("tune", argc, argv);
+	json_t *req = request(c, "tune", argc, argv);
 	json_object_set_new(req, "direction", json_string(argv[1]));
 	return act(c, req, "tune: started (thermopad watch follows it; the gains are saved when it ends)");
 }
 
-int cmd_status(struct cli *c, int argc, char **argv)
+/* A latched fault on any pad the reply shows: exit 5 (thermopad(1)) */
+static int fault_exit(json_t *reply)
+{
+	size_t i;
+	json_t *pad;
+	json_array_foreach(json_object_get(reply, "pads"), i, pad) if (json_is_object(json_object_get(pad, "fault")))
+		return EXIT_FAULT;
+	return 0;
+}
+
+/* status and devices for the pad named (checked, with "did you mean"),
+ * or every pad */
+static int pads_status(struct cli *c, int argc, char **argv, json_t **out)
 {
 	int rc = only_pad_option(argc, argv, 0);
 	if (rc)
 		return rc;
+	const char *want = cli_pad_option(argc, argv);
+	if (want && (rc = cli_check_pad(c, want)) != 0)
+		return rc;
+	if ((rc = cli_call(c, json_pack("{s:s}", "cmd", "status"), out)) != 0)
+		return rc;
+	json_t *pads = json_object_get(*out, "pads");
+	for (size_t i = 0; want && i < json_array_size(pads);)
+		if (strcmp(cli_str(json_array_get(pads, i), "serial", ""), want))
+			json_array_remove(pads, i);
+		else
+			i++;
+	return 0;
+}
+
+int cmd_status(struct cli *c, int argc, char **argv)
+{
 	json_t *r;
-	rc = cli_call(c, request(argv[0], argc, argv), &r);
+	int rc = pads_status(c, argc, argv, &r);
 	if (rc)
 		return rc;
 	if (c->json)
@@ -136,15 +175,15 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		output_devices(c, r);
 	else
 		output_status(c, r);
+	rc = strcmp(argv[0], "devices") ? fault_exit(r) : 0;
 	json_decref(r);
-	return 0;
+	return rc;
 }
 
 int cmd_faults(struct cli *c, int argc, char **argv)
 {
-	(void)argc, (void)argv;
 	json_t *r;
-	int rc = cli_call(c, json_pack("{s:s}", "cmd", "status"), &r);
+	int rc = pads_status(c, argc, argv, &r);
 	if (rc)
 		return rc;
 	size_t i;
@@ -154,19 +193,26 @@ int cmd_faults(struct cli *c, int argc, char **argv)
 		json_t *f = json_object_get(pad, "fault");
 		if (!json_is_object(f))
 			continue;
-		json_array_append_new(faults, json_pack("{s:O, s:O}", "pad", json_object_get(pad, "serial"), "fault", f));
+		char text[2048];
+		output_fault_text(f, text, sizeof text);
+		json_array_append_new(faults, json_pack("{s:O, s:O, s:s}", "pad", json_object_get(pad, "serial"), "fault", f,
+							"explained", text));
 		if (!c->json)
-			printf("pad %s: %s%s%s\n  clear it, once the cause is gone, with: thermopad clear-faults\n",
-			       json_string_value(json_object_get(pad, "serial")), cli_sgr(c, "1;31"),
-			       json_string_value(json_object_get(f, "message")), cli_sgr(c, "0"));
+			printf("pad %s: %s%s%s\n  clear it, once the cause is gone, with: thermopad clear-faults%s%s\n",
+			       cli_str(pad, "serial", "?"), cli_sgr(c, "1;31"), text, cli_sgr(c, "0"),
+			       json_array_size(json_object_get(r, "pads")) > 1 ? " --pad " : "",
+			       json_array_size(json_object_get(r, "pads")) > 1 ? cli_str(pad, "serial", "") : "");
 	}
-	if (c->json)
-		cli_print_json(faults);
-	else if (!json_array_size(faults))
+	if (c->json) {
+		json_t *o = json_pack("{s:O}", "faults", faults);
+		cli_print_json(o);
+		json_decref(o);
+	} else if (!json_array_size(faults))
 		printf("no fault latched\n");
+	rc = json_array_size(faults) ? EXIT_FAULT : 0;
 	json_decref(faults);
 	json_decref(r);
-	return 0;
+	return rc;
 }
 
 int cmd_version(struct cli *c, int argc, char **argv)

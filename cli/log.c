@@ -19,15 +19,22 @@ static int list_sessions(struct cli *c, json_t **out)
 	return cli_call(c, json_pack("{s:s}", "cmd", "sessions-list"), out);
 }
 
-static int cmd_list(struct cli *c)
+static int cmd_list(struct cli *c, const char *pad)
 {
 	json_t *r;
 	int rc = list_sessions(c, &r);
 	if (rc)
 		return rc;
 	json_t *sessions = json_object_get(r, "sessions");
+	for (size_t i = 0; pad && i < json_array_size(sessions);)
+		if (strcmp(cli_str(json_array_get(sessions, i), "pad", ""), pad))
+			json_array_remove(sessions, i);
+		else
+			i++;
 	if (c->json) {
-		cli_print_json(sessions);
+		json_t *o = json_pack("{s:O}", "sessions", sessions);
+		cli_print_json(o);
+		json_decref(o);
 	} else if (!json_array_size(sessions)) {
 		printf("no sessions stored yet\n");
 	} else {
@@ -53,26 +60,39 @@ static int cmd_list(struct cli *c)
 	return 0;
 }
 
-/* "latest" is the newest session; anything else is an id. */
-static int resolve(struct cli *c, const char *want, char *id, size_t len)
+/* "latest" is the newest session (of the pad, with --pad); anything
+ * else is an id, checked against the list ("did you mean"). */
+static int resolve(struct cli *c, const char *want, const char *pad, char *id, size_t len)
 {
-	if (strcmp(want, "latest")) {
-		snprintf(id, len, "%s", want);
-		return 0;
-	}
 	json_t *r;
 	int rc = list_sessions(c, &r);
 	if (rc)
 		return rc;
-	const char *newest = json_string_value(json_object_get(json_array_get(json_object_get(r, "sessions"), 0), "id"));
-	if (newest)
-		snprintf(id, len, "%s", newest);
-	json_decref(r);
-	if (!newest) {
-		fprintf(stderr, "thermopad: no sessions stored yet\n");
-		return EXIT_ERROR;
+	const char *ids[256], *found = NULL;
+	size_t n = 0, i;
+	json_t *s;
+	json_array_foreach(json_object_get(r, "sessions"), i, s)
+	{
+		if (pad && strcmp(cli_str(s, "pad", ""), pad))
+			continue;
+		if (n < 256)
+			ids[n++] = cli_str(s, "id", "");
+		if (!found && (!strcmp(want, "latest") || !strcmp(want, cli_str(s, "id", ""))))
+			found = cli_str(s, "id", "");
 	}
-	return 0;
+	if (found)
+		snprintf(id, len, "%s", found);
+	const char *hit = found ? NULL : cli_suggest(want, ids, n);
+	char hint[300];
+	snprintf(hint, sizeof hint, "%s%s%sthermopad log list shows the sessions", hit ? "Did you mean " : "", hit ? hit : "",
+		 hit ? "? " : "");
+	rc = found ? 0
+	     : !strcmp(want, "latest")
+		     ? cli_error(c, EXIT_ERROR, "no-session", NULL, "no sessions stored yet%s%s", pad ? " for pad " : "",
+				 pad ? pad : "")
+		     : cli_error(c, EXIT_ERROR, "no-session", hint, "no session '%s'", want);
+	json_decref(r);
+	return rc;
 }
 
 /* Every sample of a session, page by page. */
@@ -102,14 +122,17 @@ static int fetch(struct cli *c, const char *id, json_t **columns, json_t **sampl
 
 static void print_value(json_t *v, bool csv)
 {
+	double x = json_number_value(v);
 	if (json_is_string(v))
 		printf(csv ? "%s" : "%-8s", json_string_value(v));
 	else if (!json_is_number(v)) /* not read: an empty field, never 0 */
 		printf(csv ? "" : "%8s", "--");
 	else if (csv)
-		printf("%g", json_number_value(v));
+		printf("%g", x);
+	else if (!json_is_number(v) || x <= -273.0) /* not read: never a number to a person */
+		printf("%8s", "--");
 	else
-		printf("%8.2f", json_number_value(v));
+		printf("%8.2f", x);
 }
 
 static int cmd_show(struct cli *c, const char *id, bool csv)
@@ -155,7 +178,7 @@ static int column(json_t *columns, const char *name)
 static double cell(json_t *row, int col)
 {
 	json_t *v = json_array_get(row, (size_t)col);
-	return json_is_number(v) ? json_number_value(v) : NAN;
+	return json_is_number(v) && json_number_value(v) > -273.0 ? json_number_value(v) : NAN;
 }
 
 static void terminal_chart(const struct cli *c, json_t *columns, json_t *samples)
@@ -202,10 +225,8 @@ static int image(const char *id, json_t *columns, json_t *samples, const char *o
 	const char *term = ext && !strcmp(ext, ".svg") ? "svg size 1000,600 dynamic"
 			   : ext && !strcmp(ext, ".png") ? "pngcairo size 1000,600"
 							  : NULL;
-	if (!term) {
-		fprintf(stderr, "thermopad log plot: -o takes a .png or .svg file name\n");
-		return EXIT_USAGE;
-	}
+	if (!term)
+		return cli_usage_error("log", "-o takes a .png or .svg file name");
 	char data[] = "/tmp/thermopad-plot-XXXXXX";
 	int fd = mkstemp(data);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -251,10 +272,36 @@ static int image(const char *id, json_t *columns, json_t *samples, const char *o
 	return 0;
 }
 
+/* -o is checked before anything is drawn: its kind, and a folder that
+ * is there and writable (gnuplot would else write the image to stdout) */
+static int check_output(struct cli *c, const char *out)
+{
+	const char *ext = strrchr(out, '.');
+	if (!ext || (strcmp(ext, ".png") && strcmp(ext, ".svg")))
+		return cli_usage_error("log", "-o takes a .png or .svg file name, not '%s'", out);
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s", out);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK) != 0)
+		return cli_error(c, EXIT_ERROR, "cannot-write", "Make the folder first, or name another with -o.",
+				 "cannot write %s: the folder %s %s", out, dir,
+				 errno == ENOENT ? "does not exist" : "is not writable");
+	return 0;
+}
+
 static int cmd_plot(struct cli *c, const char *id, const char *out)
 {
 	json_t *columns, *samples;
-	int rc = fetch(c, id, &columns, &samples);
+	int rc = out ? check_output(c, out) : 0;
+	if (rc)
+		return rc;
+	rc = fetch(c, id, &columns, &samples);
 	if (rc)
 		return rc;
 	if (!c->json)
@@ -276,18 +323,42 @@ static int cmd_plot(struct cli *c, const char *id, const char *out)
 int cmd_log(struct cli *c, int argc, char **argv)
 {
 	char id[128];
-	int rc;
-	if (argc == 2 && !strcmp(argv[1], "list"))
-		return cmd_list(c);
-	if ((argc == 3 || (argc == 4 && !strcmp(argv[3], "--csv"))) && !strcmp(argv[1], "show")) {
-		if ((rc = resolve(c, argv[2], id, sizeof id)) != 0)
-			return rc;
-		return cmd_show(c, id, argc == 4);
+	const char *pad = NULL, *out = NULL, *what = argc > 1 ? argv[1] : NULL, *session = NULL;
+	bool csv = false;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--pad") || !strcmp(argv[i], "-o")) {
+			if (i + 1 >= argc)
+				return cli_usage_error("log", "%s needs a value (%s)", argv[i],
+						       !strcmp(argv[i], "-o") ? "FILE.png or FILE.svg" : "a serial");
+			*(!strcmp(argv[i], "--pad") ? &pad : &out) = argv[i + 1];
+			i++;
+		} else if (!strcmp(argv[i], "--csv"))
+			csv = true;
+		else if (argv[i][0] != '-' && !session)
+			session = argv[i];
+		else
+			return cli_usage_error("log", "unexpected '%s'", argv[i]);
 	}
-	if ((argc == 3 || (argc == 5 && !strcmp(argv[3], "-o"))) && !strcmp(argv[1], "plot")) {
-		if ((rc = resolve(c, argv[2], id, sizeof id)) != 0)
+	int rc = pad ? cli_check_pad(c, pad) : 0;
+	if (rc)
+		return rc;
+	static const char *const subs[] = {"list", "show", "plot"};
+	if (what && !strcmp(what, "list") && !session && !out && !csv)
+		return cmd_list(c, pad);
+	if (what && !strcmp(what, "show") && !out) {
+		if ((rc = resolve(c, session ? session : "latest", pad, id, sizeof id)) != 0)
 			return rc;
-		return cmd_plot(c, id, argc == 5 ? argv[4] : NULL);
+		return cmd_show(c, id, csv);
 	}
-	return cli_usage_error("log", "list, show SESSION [--csv] or plot SESSION [-o FILE]");
+	if (what && !strcmp(what, "plot") && !csv) {
+		if (out && (rc = check_output(c, out)) != 0)
+			return rc;
+		if ((rc = resolve(c, session ? session : "latest", pad, id, sizeof id)) != 0)
+			return rc;
+		return cmd_plot(c, id, out);
+	}
+	const char *hit = what ? cli_suggest(what, subs, 3) : NULL;
+	if (hit && strcmp(hit, what))
+		return cli_usage_error("log", "no '%s': did you mean %s?", what, hit);
+	return cli_usage_error("log", "list, show [SESSION] [--csv] or plot [SESSION] [-o FILE] (each with [--pad SERIAL])");
 }

@@ -4,10 +4,13 @@
  * socket; errors name the cause and the fix; exit codes are stable.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include "thermopad_api.h"
@@ -52,14 +55,14 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: thermopad [--socket PATH] [--json] [--no-color] COMMAND [ARGS]\n\n");
+	fprintf(out, "usage: thermopad [--socket PATH] [--json] [--no-color] [--fahrenheit|--celsius] COMMAND [ARGS]\n\n");
 	for (int i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].args);
 	fprintf(out,
 		"\n`thermopad COMMAND --help` explains one command. The socket is --socket, else\n"
 		"$THERMOPAD_SOCKET, else %s.\n"
 		"Exit codes: 0 ok, 1 error, 2 usage, 3 daemon unreachable, 4 not permitted,\n"
-		"5 refused because of an active fault.\n",
+		"5 a fault is latched (status, faults) or refused because of one.\n",
 		API_DEFAULT_SOCKET);
 }
 
@@ -74,23 +77,125 @@ const char *cli_sgr(const struct cli *c, const char *code)
 	return b;
 }
 
-int cli_usage_error(const char *command, const char *fmt, ...)
+static void vreport(struct cli *c, int rc, const char *code, const char *hint, const char *fmt, va_list ap)
+{
+	char msg[1024];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (c && c->json) {
+		json_t *o = json_pack("{s:b, s:{s:s, s:s}, s:i}", "ok", 0, "error", "code", code, "message", msg, "exit", rc);
+		if (hint)
+			json_object_set_new(json_object_get(o, "error"), "hint", json_string(hint));
+		cli_print_json(o);
+		json_decref(o);
+		return;
+	}
+	fprintf(stderr, "thermopad: %s\n", msg);
+	if (hint)
+		fprintf(stderr, "%s\n", hint);
+}
+
+/* The one place that reports an error of the command line's own. */
+int cli_error(struct cli *c, int rc, const char *code, const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "thermopad %s: ", command);
-	vfprintf(stderr, fmt, ap);
+	vreport(c, rc, code, hint, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (thermopad %s --help)\n", command);
-	return EXIT_USAGE;
+	return rc;
+}
+
+static struct cli *current; /* for cli_usage_error, called from everywhere */
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	char msg[800], hint[100];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(hint, sizeof hint, "thermopad %s --help explains it", command);
+	return cli_error(current, EXIT_USAGE, "usage", hint, "%s: %s", command, msg);
 }
 
 void cli_print_json(json_t *v)
 {
-	char *text = json_dumps(v, JSON_COMPACT);
+	char *text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	puts(text ? text : "null");
 	free(text);
 	fflush(stdout);
+}
+
+/* Edit distance, for "did you mean" */
+static int distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 60 || lb > 60)
+		return 99;
+	int row[64];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int prev = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int cur = row[j];
+			int sub = prev + (a[i - 1] != b[j - 1]);
+			int del = row[j] + 1, ins = row[j - 1] + 1;
+			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+const char *cli_suggest(const char *word, const char *const *candidates, size_t n)
+{
+	const char *best = NULL;
+	int best_d = 99, limit = (int)strlen(word) / 3 + 1;
+	for (size_t i = 0; i < n; i++) {
+		if (!candidates[i])
+			continue;
+		int d = distance(word, candidates[i]);
+		if (strncmp(word, candidates[i], strlen(word)) == 0 && strlen(word) >= 2)
+			d = 1; /* a prefix */
+		if (d < best_d)
+			best = candidates[i], best_d = d;
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+/* The user is in the group in /etc/group but this login does not have
+ * it yet: the group is given at login. */
+static bool joined_not_relogged(void)
+{
+	struct group *g = getgrnam(CLI_GROUP);
+	struct passwd *pw = getpwuid(getuid());
+	if (!g || !pw)
+		return false;
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+	for (int i = 0; i < n; i++)
+		if (groups[i] == g->gr_gid)
+			return false;
+	if (pw->pw_gid == g->gr_gid)
+		return true;
+	for (char **m = g->gr_mem; m && *m; m++)
+		if (!strcmp(*m, pw->pw_name))
+			return true;
+	return false;
+}
+
+void cli_group_hint(char *buf, size_t len)
+{
+	if (joined_not_relogged())
+		snprintf(buf, len,
+			 "You are in the group '" CLI_GROUP "' but this login is not yet: log out and in again (or\n"
+			 "run: newgrp " CLI_GROUP "); a group is given at login.");
+	else
+		snprintf(buf, len,
+			 "Only members of the group '" CLI_GROUP "' may use the pad. Ask an administrator:\n"
+			 "  sudo usermod -aG " CLI_GROUP " $USER\n"
+			 "then log out and in again (a new group is given at login).");
 }
 
 int cli_connect(struct cli *c)
@@ -100,12 +205,20 @@ int cli_connect(struct cli *c)
 		return 0;
 	if (client_connect(&c->client, c->socket, err, sizeof err) == 0)
 		return 0;
-	fprintf(stderr,
-		"thermopad: cannot reach thermopadd at %s: %s.\n"
-		"Is the service running? Try: systemctl status thermopadd (or set --socket / $THERMOPAD_SOCKET)\n",
-		c->socket, err);
-	return EXIT_UNREACHABLE;
+	if (errno == EACCES || errno == EPERM) {
+		char hint[400];
+		cli_group_hint(hint, sizeof hint);
+		return cli_error(c, EXIT_NOT_PERMITTED, API_ERR_NOT_PERMITTED, hint,
+				 "not permitted to use thermopadd's socket %s (%s)", c->socket, err);
+	}
+	return cli_error(c, EXIT_UNREACHABLE, "unreachable",
+			 "Is the service running? Try: systemctl status thermopadd (or set --socket / $THERMOPAD_SOCKET);\n"
+			 "thermopad doctor checks the whole chain.",
+			 "cannot reach thermopadd at %s: %s", c->socket, err);
 }
+
+/* The suggestion for a daemon's refusal that names something unknown */
+static void suggest_for(struct cli *c, const char *code, const char *msg, char *hint, size_t len);
 
 int cli_call(struct cli *c, json_t *req, json_t **reply)
 {
@@ -115,10 +228,8 @@ int cli_call(struct cli *c, json_t *req, json_t **reply)
 		return rc;
 	}
 	json_t *r = client_call(&c->client, req);
-	if (!r) {
-		fprintf(stderr, "thermopad: the daemon at %s closed the connection\n", c->socket);
-		return EXIT_UNREACHABLE;
-	}
+	if (!r)
+		return cli_error(c, EXIT_UNREACHABLE, "unreachable", NULL, "the daemon at %s closed the connection", c->socket);
 	if (json_is_true(json_object_get(r, "ok"))) {
 		*reply = r;
 		return 0;
@@ -133,43 +244,193 @@ int cli_call(struct cli *c, json_t *req, json_t **reply)
 		rc = EXIT_NOT_PERMITTED;
 	else if (code && !strcmp(code, API_ERR_FAULT_ACTIVE))
 		rc = EXIT_FAULT;
-	if (c->silent) {
-		json_decref(r);
-		return rc;
-	}
-	if (c->json)
-		cli_print_json(r);
-	else
-		fprintf(stderr, "thermopad: %s\n", c->last_error);
-	if (code && !strcmp(code, API_ERR_NOT_PERMITTED)) {
-		if (!c->json)
-			fprintf(stderr, "Ask an administrator to add you to the group: sudo usermod -aG thermopad $USER\n");
-	} else if (code && !strcmp(code, API_ERR_FAULT_ACTIVE)) {
-		if (!c->json)
-			fprintf(stderr, "See the fault with: thermopad faults\n");
-	} else if (code && !strcmp(code, API_ERR_UNKNOWN_PROFILE) && !c->json) {
-		fprintf(stderr, "See the profiles with: thermopad profiles list\n");
-	} else if (code && !strcmp(code, API_ERR_NO_PAD) && !c->json) {
-		fprintf(stderr, "Plug the pad in, then check: thermopad devices\n");
-	}
 	json_decref(r);
+	if (c->silent)
+		return rc;
+	char hint[600] = "";
+	if (rc == EXIT_NOT_PERMITTED)
+		cli_group_hint(hint, sizeof hint);
+	else if (rc == EXIT_FAULT)
+		snprintf(hint, sizeof hint, "See the fault with: thermopad faults");
+	else
+		suggest_for(c, c->last_code, c->last_error, hint, sizeof hint);
+	return cli_error(c, rc, c->last_code[0] ? c->last_code : "refused", hint[0] ? hint : NULL, "%s", c->last_error);
+}
+
+/* A second question to the daemon, quietly: what names does it know? */
+static size_t known_names(struct cli *c, const char *cmd, const char *list, const char *key, const char **names,
+			  size_t max, json_t **hold)
+{
+	bool silent = c->silent;
+	c->silent = true;
+	json_t *r;
+	size_t n = 0;
+	*hold = NULL;
+	if (cli_call(c, json_pack("{s:s}", "cmd", cmd), &r) == 0) {
+		size_t i;
+		json_t *o;
+		json_array_foreach(json_object_get(r, list), i, o) if (n < max) names[n++] = cli_str(o, key, NULL);
+		*hold = r;
+	} else { /* the daemon may have closed: the next request reconnects */
+		client_close(&c->client);
+		c->client.closed = false;
+	}
+	c->silent = silent;
+	return n;
+}
+
+static void suggest_for(struct cli *c, const char *code, const char *msg, char *hint, size_t len)
+{
+	const char *names[64], *hit = NULL;
+	json_t *hold = NULL;
+	char word[128] = "";
+	if (!strcmp(code, API_ERR_UNKNOWN_PROFILE)) {
+		/* the daemon says: unknown profile 'NAME' ... */
+		const char *q = strchr(msg, '\'');
+		if (q)
+			sscanf(q + 1, "%127[^']", word);
+		size_t n = known_names(c, "profiles-list", "profiles", "name", names, 64, &hold);
+		hit = word[0] ? cli_suggest(word, names, n) : NULL;
+		snprintf(hint, len, "%s%s%sSee the profiles with: thermopad profiles list", hit ? "Did you mean " : "",
+			 hit ? hit : "", hit ? "? " : "");
+	} else if (!strcmp(code, API_ERR_NO_PAD)) {
+		const char *q = strstr(msg, "serial ");
+		if (q)
+			sscanf(q + 7, "%127[^ ,;:]", word);
+		size_t n = known_names(c, "status", "pads", "serial", names, 64, &hold);
+		hit = word[0] ? cli_suggest(word, names, n) : NULL;
+		snprintf(hint, len, "%s%s%s%s", hit ? "Did you mean " : "", hit ? hit : "", hit ? "? " : "",
+			 n ? "See the pads with: thermopad devices" : "Plug the pad in, then check: thermopad devices");
+	} else if (!strcmp(code, API_ERR_PAD_AMBIGUOUS)) {
+		snprintf(hint, len, "Name one with --pad SERIAL (thermopad devices lists them)");
+	}
+	json_decref(hold);
+}
+
+int cli_check_pad(struct cli *c, const char *serial)
+{
+	const char *names[64];
+	json_t *hold;
+	size_t n = known_names(c, "status", "pads", "serial", names, 64, &hold);
+	if (!hold) /* the daemon could not be asked: the request says why */
+		return cli_call(c, json_pack("{s:s}", "cmd", "status"), &hold) ? EXIT_UNREACHABLE : (json_decref(hold), 0);
+	bool found = false;
+	for (size_t i = 0; i < n; i++)
+		found |= names[i] && !strcmp(names[i], serial);
+	const char *hit = found ? NULL : cli_suggest(serial, names, n);
+	char hint[200];
+	snprintf(hint, sizeof hint, "%s%s%sSee the pads with: thermopad devices", hit ? "Did you mean " : "", hit ? hit : "",
+		 hit ? "? " : "");
+	int rc = found ? 0 : cli_error(c, EXIT_ERROR, API_ERR_NO_PAD, hint, "no pad with serial %s", serial);
+	json_decref(hold);
 	return rc;
+}
+
+/* The pad a command acts on when it names none: the only one with a
+ * session, when there is exactly one and several pads (the daemon
+ * refuses to guess); NULL: let the daemon choose. */
+const char *cli_default_pad(struct cli *c, char *buf, size_t len)
+{
+	bool silent = c->silent;
+	c->silent = true;
+	json_t *r;
+	const char *pick = NULL;
+	if (cli_call(c, json_pack("{s:s}", "cmd", "status"), &r) == 0) {
+		size_t i, busy = 0;
+		json_t *pad, *pads = json_object_get(r, "pads");
+		json_array_foreach(pads, i, pad) if (strcmp(cli_str(pad, "state", "idle"), "idle"))
+		{
+			busy++;
+			snprintf(buf, len, "%s", cli_str(pad, "serial", ""));
+		}
+		pick = busy == 1 && json_array_size(pads) > 1 ? buf : NULL;
+		json_decref(r);
+	} else { /* the daemon may have closed: the next request reconnects */
+		client_close(&c->client);
+		c->client.closed = false;
+	}
+	c->silent = silent;
+	return pick;
+}
+
+/* A desktop notification (freedesktop.org's Notify over the session bus),
+ * sent without waiting for the answer; silent without a desktop session
+ * or with THERMOPAD_NOTIFY=0. */
+void cli_notify(struct cli *c, const char *text)
+{
+	static sd_bus *bus;
+	static bool tried;
+	const char *env = getenv("THERMOPAD_NOTIFY");
+	if (env && !strcmp(env, "0"))
+		return;
+	if (!tried) {
+		tried = true;
+		if (!getenv("DBUS_SESSION_BUS_ADDRESS") || sd_bus_open_user(&bus) < 0)
+			bus = NULL;
+	}
+	if (!bus)
+		return;
+	(void)c;
+	sd_bus_message *m = NULL;
+	if (sd_bus_message_new_method_call(bus, &m, "org.freedesktop.Notifications", "/org/freedesktop/Notifications",
+					   "org.freedesktop.Notifications", "Notify") < 0)
+		return;
+	int r = sd_bus_message_append(m, "susssasa{sv}i", "thermopad", 0u, "", "thermopad", text, 0, 0, -1);
+	if (r >= 0)
+		r = sd_bus_call_async(bus, NULL, m, NULL, NULL, 0);
+	sd_bus_message_unref(m);
+	if (r >= 0)
+		sd_bus_flush(bus);
+}
+
+/* The display setting: $XDG_CONFIG_HOME/thermopad/cli.conf (or
+ * ~/.config/...), "units = fahrenheit" or "units = celsius". */
+static void read_settings(struct cli *c)
+{
+	char path[600];
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	if (xdg && *xdg)
+		snprintf(path, sizeof path, "%s/thermopad/cli.conf", xdg);
+	else if (home)
+		snprintf(path, sizeof path, "%s/.config/thermopad/cli.conf", home);
+	else
+		return;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char line[256], value[64];
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, " units = %63s", value) == 1)
+			c->fahrenheit = !strcmp(value, "fahrenheit") || !strcmp(value, "F");
+	fclose(f);
 }
 
 int main(int argc, char **argv)
 {
 	struct cli c = {.socket = getenv("THERMOPAD_SOCKET")};
 	c.client.fd = -1;
+	current = &c;
 	const char *no_color = getenv("NO_COLOR");
 	c.color = isatty(1) && !(no_color && *no_color);
+	read_settings(&c);
+	/* --json anywhere, so that even a usage error comes as JSON */
+	for (int k = 1; k < argc; k++)
+		if (!strcmp(argv[k], "--json"))
+			c.json = true;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--socket") && i + 1 < argc)
 			c.socket = argv[++i];
+		else if (!strcmp(argv[i], "--socket"))
+			return cli_error(&c, EXIT_USAGE, "usage", "thermopad --help", "--socket needs a value (a path)");
 		else if (!strcmp(argv[i], "--json"))
 			c.json = true;
 		else if (!strcmp(argv[i], "--no-color"))
 			c.color = false;
+		else if (!strcmp(argv[i], "--fahrenheit"))
+			c.fahrenheit = true;
+		else if (!strcmp(argv[i], "--celsius"))
+			c.fahrenheit = false;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
@@ -177,35 +438,52 @@ int main(int argc, char **argv)
 			printf("thermopad " THERMOPAD_VERSION "\n");
 			return 0;
 		} else {
-			fprintf(stderr, "thermopad: unknown option '%s'\n\n", argv[i]);
-			usage(stderr);
-			return EXIT_USAGE;
+			static const char *const opts[] = {"--socket", "--json", "--no-color", "--fahrenheit", "--celsius",
+							   "--help", "--version"};
+			const char *hit = cli_suggest(argv[i], opts, sizeof opts / sizeof opts[0]);
+			char hint[80];
+			snprintf(hint, sizeof hint, "%s%s%sthermopad --help lists the options", hit ? "Did you mean " : "",
+				 hit ? hit : "", hit ? "? " : "");
+			return cli_error(&c, EXIT_USAGE, "usage", hint, "unknown option '%s'", argv[i]);
 		}
 	}
 	if (!c.socket || !*c.socket)
 		c.socket = API_DEFAULT_SOCKET;
 	if (i >= argc) {
+		if (c.json)
+			return cli_error(&c, EXIT_USAGE, "usage", "thermopad --help", "which command?");
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	const struct command *cmd = NULL;
-	for (int k = 0; k < NCOMMANDS; k++)
+	const char *names[NCOMMANDS];
+	for (int k = 0; k < NCOMMANDS; k++) {
+		names[k] = commands[k].name;
 		if (!strcmp(commands[k].name, argv[i]))
 			cmd = &commands[k];
+	}
 	if (!cmd) {
-		fprintf(stderr, "thermopad: no command '%s' (thermopad --help lists them)\n", argv[i]);
-		return EXIT_USAGE;
+		const char *hit = cli_suggest(argv[i], names, NCOMMANDS);
+		char hint[80];
+		snprintf(hint, sizeof hint, "%s%s%sthermopad --help lists them", hit ? "Did you mean " : "", hit ? hit : "",
+			 hit ? "? " : "");
+		return cli_error(&c, EXIT_USAGE, "usage", hint, "no command '%s'", argv[i]);
 	}
 	for (int k = i + 1; k < argc; k++)
 		if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
 			printf("usage: thermopad %s %s\n\n%s\n", cmd->name, cmd->args, cmd->help);
 			return 0;
 		}
-	/* --json also after the command, where people tend to put it */
+	/* --json and the units also after the command, where people tend to
+	 * put them */
 	int n = 0;
 	for (int k = i; k < argc; k++)
 		if (!strcmp(argv[k], "--json"))
 			c.json = true;
+		else if (!strcmp(argv[k], "--fahrenheit"))
+			c.fahrenheit = true;
+		else if (!strcmp(argv[k], "--celsius"))
+			c.fahrenheit = false;
 		else
 			argv[i + n++] = argv[k];
 	int rc = cmd->run(&c, n, argv + i);

@@ -7,6 +7,14 @@ DAEMON_SRCS := $(filter-out daemon/main.c,$(foreach d,$(DAEMON_DIRS),$(wildcard 
 DAEMON_CFLAGS := $(call pkg_cflags,libusb-1.0 libsystemd jansson inih libgpiod) \
 	-DTHERMOPAD_DATADIR='"$(PREFIX)/share/thermopad"'
 $(foreach d,$(DAEMON_DIRS),$(eval EXTRA_CFLAGS_$(subst /,_,$(d))_ := $(DAEMON_CFLAGS)))
+# The paths compiled in come from PREFIX: a build with another PREFIX
+# rebuilds what uses them (the stamp changes only when the paths do).
+$(B)/daemon-paths.stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)/share/thermopad' | cmp -s - $@ || echo '$(PREFIX)/share/thermopad' >$@
+$(call objs,$(DAEMON_SRCS)): $(B)/daemon-paths.stamp
+.PHONY: FORCE
+FORCE:
 DAEMON_LDLIBS = $(call pkg_libs,libusb-1.0 libsystemd jansson inih libgpiod) -lpthread -lm
 
 $(B)/libthermopadd.a: $(call objs,$(DAEMON_SRCS))

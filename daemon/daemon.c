@@ -270,6 +270,8 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	if (clock_model_init(&d->clock, d->opts.time_scale, getenv("TP_SIM_CLOCK")))
 		report_log(LOG_INFO, "on the simulator's clock (%s)", getenv("TP_SIM_CLOCK"));
 	profiles_init(&d->profiles, profiles_builtin_dir(d->opts.profiles_dir, d->cfg.profiles_dir));
+	if (profiles_check_dir(&d->profiles, err, errlen) != 0)
+		return -1;
 	char report[1024];
 	if (profiles_reload(&d->profiles, &d->cfg.limits, report, sizeof report) > 0)
 		report_log(LOG_ERR, "profiles: %s", report);

@@ -33,6 +33,30 @@ void profiles_init(struct profiles *ps, const char *builtin_dir)
 	*ps = (struct profiles){.dirs = {builtin_dir, "/etc/thermopad/profiles"}, .ndirs = 2};
 }
 
+int profiles_check_dir(const struct profiles *ps, char *err, size_t errlen)
+{
+	const char *ds[1] = {ps->dirs[0]};
+	DIR *dir = opendir(ds[0]);
+	if (!dir) {
+		snprintf(err, errlen,
+			 "the profiles directory %s: %s (install the profiles there with make install, or name "
+			 "the directory with --profiles-dir or profiles_dir in the configuration)",
+			 ds[0], strerror(errno));
+		return -1;
+	}
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		char name[PLAN_NAME_MAX];
+		n += profile_name_from_filename(e->d_name, name, sizeof name) == 0;
+	}
+	closedir(dir);
+	if (!n)
+		snprintf(err, errlen, "the profiles directory %s holds no profile (NAME.ini): reinstall them (make install)",
+			 ds[0]);
+	return n ? 0 : -1;
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");

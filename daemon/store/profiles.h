@@ -31,6 +31,9 @@ struct profiles {
  * the installed one. */
 const char *profiles_builtin_dir(const char *option, const char *configured);
 void profiles_init(struct profiles *ps, const char *builtin_dir);
+/* 0 when the built-in directory is there and holds profiles, else -1
+ * with the path and what to do: the daemon refuses to start */
+int profiles_check_dir(const struct profiles *ps, char *err, size_t errlen);
 /* Re-reads every directory; returns -1 when out of memory, else how many
  * profiles are broken, with what went wrong in report. */
 int profiles_reload(struct profiles *ps, const struct safety_limits *lim, char *report, size_t reportlen);

@@ -80,7 +80,7 @@ check "resume + skip: running again, in phase 2 (cold)" "py skipped.json 'j[\"pa
 check "extend 2: two more minutes in the phase" \
 	"python3 -c \"import json; a=json.load(open('$work/skipped.json'))['pads'][0]['phase']; b=json.load(open('$work/extended.json'))['pads'][0]['phase']; exit(0 if 100 < b['phase_left_s'] - a['phase_left_s'] <= 121 else 1)\""
 check "devices --json: the pad by serial, connected" "py devices.json 'j[\"pads\"][0][\"serial\"] == \"TP-SIM-0001\" and j[\"pads\"][0][\"present\"]'"
-check "faults --json: none while healthy" "py nofaults.json 'j == []'"
+check "faults --json: none while healthy" "py nofaults.json 'j == {\"faults\": []}'"
 check "profiles list --json: the five built-ins" \
 	"py profiles.json 'set(p[\"name\"] for p in j[\"profiles\"]) >= {\"heat\", \"cold\", \"contrast\", \"warmup\", \"intermittent-cold\"}'"
 check "profiles show --json: the text and the eight steps" "py show.json 'len(j[\"profile\"][\"plan\"][\"steps\"]) == 8 and \"[profile]\" in j[\"profile\"][\"text\"]'"
@@ -100,16 +100,16 @@ check "error: a pad that is not there (exit 1)" "rc no-such-pad 1 && grep -q 'no
 check "usage errors exit 2" "rc start-usage 2 && rc unknown-command 2 && rc extend-usage 2"
 check "--help on a command" "rc help 0 && grep -q 'usage: thermopad tune heat|cool' '$work/help.txt'"
 check "log list --json: the session, stopped, with its samples" \
-	"py sessions.json 'j[0][\"profile\"] == \"contrast\" and \"stopped\" in j[0][\"outcome\"] and j[0][\"samples\"] > 10'"
+	"py sessions.json 'j[\"sessions\"][0][\"profile\"] == \"contrast\" and \"stopped\" in j[\"sessions\"][0][\"outcome\"] and j[\"sessions\"][0][\"samples\"] > 10'"
 check "log show --csv: every sample the daemon counted" \
-	"[ \$(grep -c '^[0-9]' '$work/session.csv') = \$(python3 -c \"import json; print(json.load(open('$work/sessions.json'))[0]['samples'])\") ]"
+	"[ \$(grep -c '^[0-9]' '$work/session.csv') = \$(python3 -c \"import json; print(json.load(open('$work/sessions.json'))['sessions'][0]['samples'])\") ]"
 check "log show --json: columns and samples" "py session.json 'j[\"columns\"][0] == \"time_s\" and len(j[\"samples\"]) > 10'"
 check "log plot: a PNG by gnuplot, and a chart in the terminal" \
 	"rc plot-png 0 && [ \"\$(head -c 4 '$work/chart.png' | tail -c 3)\" = PNG ] && grep -q '⠀' '$work/plot.txt'"
 check "log plot: an SVG" "rc plot-svg 0 && grep -q '<svg' '$work/chart.svg'"
 check "colour on a terminal; none with NO_COLOR" "grep -q \$'\\033\\[[0-9;]*31mFAULT' '$work/color.txt' && grep -q FAULT '$work/nocolor.txt' && ! grep -q \$'\\033\\[[0-9;]*31m' '$work/nocolor.txt'"
 check "faults --json: the check, the sensor values and the limit" \
-	"py faults.json 'j[0][\"fault\"][\"code\"] == \"sensor-disagree\" and \"limit\" in j[0][\"fault\"][\"message\"]'"
+	"py faults.json 'j[\"faults\"][0][\"fault\"][\"code\"] == \"sensor-disagree\" and \"limit\" in j[\"faults\"][0][\"fault\"][\"message\"]'"
 check "error: fault active (exit 5)" "rc start-while-fault 5"
 check "error: clearing while the cause is present is refused with the cause" "rc clear-while-cause 1 && grep -q 'sensor' '$work/clear.txt'"
 check "error: daemon down (exit 3) names the socket and the service" \
@@ -136,7 +136,7 @@ check "watch: the chart is on screen (braille dots), with its legend" \
 check "watch: the phase and the timeline with the position" \
 	"grep -q 'phase 1/8 hot (heat), cycle 1/4' '$work/screen.txt' && grep -q '^timeline  |HHH' '$work/screen.txt' && grep -q '^ *\\^' '$work/screen.txt'"
 check "watch: the numbers (plate, sink, drive, time left)" \
-	"grep -q 'plate [0-9.]* / [0-9.]* C   heat sink' '$work/screen.txt' && grep -q 'time left: [0-9:]* in this phase' '$work/screen.txt'"
+	"grep -q 'plate [0-9.]* C / [0-9.]* C   heat sink' '$work/screen.txt' && grep -q 'time left: [0-9:]* in this phase' '$work/screen.txt'"
 check "watch: quits on q and on Ctrl-C" "grep -q 'watch quit on q' '$work/out' && grep -q 'watch quit on Ctrl-C' '$work/out'"
 check "watch: one line a second when not on a terminal" \
 	"[ \$(grep -c '^TP-SIM-0001 running' '$work/lines.txt') -ge 3 ] && ! grep -q \$'\\033' '$work/lines.txt'"
