@@ -202,14 +202,17 @@ static void *physics(void *arg)
 			break;
 		}
 		double target_ms = (wall - s->stood_s) * s->time_scale * 1000.0;
-		bool late = false;
-		while (s->model_ms + PAD_TICK_MS <= target_ms && !(late = host_late(s, wall))) {
+		/* judged at every wake, not only when a tick is due: a wait ends
+		 * when the host answers, never because no tick fell due */
+		bool late = host_late(s, wall);
+		while (!late && s->model_ms + PAD_TICK_MS <= target_ms) {
 			s->model_ms += PAD_TICK_MS;
 			for (int i = 0; i < s->npads; i++) {
 				pad_advance(&s->pads[i].pad, PAD_TICK_MS);
 				if (s->pads[i].dev)
 					usbfs_dev_deliver(s->pads[i].dev, s->model_ms);
 			}
+			late = host_late(s, wall);
 		}
 		if (late) /* the wall time it stands is not owed: it resumes from here */
 			s->stood_s = wall - s->model_ms / 1000.0 / s->time_scale;
