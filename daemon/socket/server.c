@@ -424,15 +424,13 @@ static void job_io(struct api_client *c)
 		client_free(c);
 }
 
-/* Whether uid's user belongs to group: its primary group or any other,
- * however many groups it has. */
-static bool in_group(uid_t uid, const char *group)
+/* Whether uid's user belongs to group in the user database, however many
+ * groups it has: for a kernel without SO_PEERGROUPS. */
+static bool user_in_group(uid_t uid, gid_t want)
 {
-	struct group *g = getgrnam(group);
 	struct passwd *pw = getpwuid(uid);
-	if (!g || !pw)
+	if (!pw)
 		return false;
-	gid_t want = g->gr_gid;
 	int n = 64;
 	for (;;) {
 		gid_t *groups = malloc((size_t)n * sizeof *groups);
@@ -452,6 +450,43 @@ static bool in_group(uid_t uid, const char *group)
 			return false;
 		n = got > n ? got : n * 2;
 	}
+}
+
+/* Whether the peer's process holds the group, as the kernel says at
+ * connection (the same credentials the socket file's mode was judged by):
+ * its primary group or any of its supplementary groups, however many. The
+ * user database is not asked, so that it works in the unit's private user
+ * namespace (PrivateUsers=, where other users' ids are not mapped but the
+ * unit's group is) and never waits on a directory service. */
+static bool peer_in_group(int fd, const struct ucred *cred, const char *group)
+{
+	struct group *g = getgrnam(group);
+	if (!g)
+		return false;
+	if (cred->gid == g->gr_gid)
+		return true;
+	socklen_t len = 64 * sizeof(gid_t);
+	for (int tries = 0; tries < 4; tries++) {
+		gid_t *groups = malloc(len ? len : sizeof(gid_t));
+		if (!groups)
+			return false;
+		socklen_t got = len;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &got) == 0) {
+			bool found = false;
+			for (size_t i = 0; i < got / sizeof(gid_t) && !found; i++)
+				found = groups[i] == g->gr_gid;
+			free(groups);
+			return found;
+		}
+		int e = errno;
+		free(groups);
+		if (e == ENOPROTOOPT)
+			return user_in_group(cred->uid, g->gr_gid);
+		if (e != ERANGE || got <= len)
+			return false;
+		len = got; /* the size the kernel needs */
+	}
+	return false;
 }
 
 /* Slots held, regular and reserved; a client being closed holds none. */
@@ -475,7 +510,7 @@ static int on_accept(sd_event_source *s, int fd, uint32_t revents, void *user)
 	bool control = false, readable = false, root = false;
 	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 		root = cred.uid == 0 || cred.uid == geteuid();
-		control = root || in_group(cred.uid, srv->env.cfg->socket_group);
+		control = root || peer_in_group(cfd, &cred, srv->env.cfg->socket_group);
 		readable = control || srv->env.cfg->read_only_others;
 	}
 	struct api_client *c = calloc(1, sizeof *c);
