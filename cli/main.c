@@ -29,13 +29,17 @@ static const struct command commands[] = {
 	{"extend", cmd_extend, "MINUTES [--pad SERIAL]", "Lengthen the current phase (a cold phase stays within its cap)."},
 	{"status", cmd_status, "[--pad SERIAL]",
 	 "The pad, profile, phase and cycle, target, plate and heat-sink temperatures, drive, time\n"
-	 "left in the phase and the session, faults and warnings."},
-	{"watch", cmd_watch, "[--until-idle]",
-	 "A live view: a chart of target and plate temperature, the phase timeline with the current\n"
-	 "position, and the numbers. q or Ctrl-C quits. When the output is not a terminal, one line\n"
-	 "a second instead (--json: the raw stream). --until-idle returns when the session ends."},
+	 "left in the phase and the session, faults and warnings. Exit 5 while a fault is latched."},
+	{"watch", cmd_watch, "[--until-idle] [--pad SERIAL]",
+	 "A live view of the pad named, else of the one with a session: a chart of target and plate\n"
+	 "temperature with a time axis, the phase timeline with the current position, the numbers and\n"
+	 "the time the session ends. Keys: p pause/resume, s skip, e extend 1 min, x stop (asks), ? help,\n"
+	 "q or Ctrl-C quits. A bell and a desktop notification at each phase, the end and a fault.\n"
+	 "When the output is not a terminal, one line a second instead (--json: the raw stream).\n"
+	 "--until-idle returns when the session ends (exit 5 if it ended with a fault)."},
 	{"devices", cmd_status, "", "The pads the daemon sees, by serial number."},
-	{"faults", cmd_faults, "", "The latched faults: which check, which sensor, the value and the limit."},
+	{"faults", cmd_faults, "[--pad SERIAL]",
+	 "The latched faults: which check, which sensor, the value and the limit. Exit 5 while one is."},
 	{"clear-faults", cmd_session_op, "[--pad SERIAL]",
 	 "Clear latched faults once their cause is gone (refused, with the cause, while it is not)."},
 	{"tune", cmd_tune, "heat|cool [--pad SERIAL]",
@@ -45,7 +49,7 @@ static const struct command commands[] = {
 	 "list: the profiles the daemon knows. show: a profile's text and the steps it will run.\n"
 	 "validate: check a file without starting anything (errors as FILE:LINE). edit: copy a\n"
 	 "built-in profile to ~/.config/thermopad/profiles, open $EDITOR, check it on save."},
-	{"log", cmd_log, "list | show SESSION [--csv] | plot SESSION [-o FILE.png|FILE.svg]",
+	{"log", cmd_log, "list | show [SESSION] [--csv] | plot [SESSION] [-o FILE.png|FILE.svg] [--pad SERIAL]",
 	 "list: the stored sessions with date, profile, duration and outcome. show: a session's\n"
 	 "samples (--csv: as CSV). plot: a chart in the terminal, and with -o an image made by\n"
 	 "gnuplot. SESSION is an id from the list, or \"latest\"."},
@@ -125,27 +129,30 @@ void cli_print_json(json_t *v)
 	fflush(stdout);
 }
 
-/* Edit distance, for "did you mean" */
+/* Edit distance with transpositions (optimal string alignment), for "did
+ * you mean": "stauts" is one step from "status" */
 static int distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	if (la > 60 || lb > 60)
 		return 99;
-	int row[64];
+	int d[61][61];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = (int)j;
-	for (size_t i = 1; i <= la; i++) {
-		int prev = row[0];
-		row[0] = (int)i;
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
-			int cur = row[j];
-			int sub = prev + (a[i - 1] != b[j - 1]);
-			int del = row[j] + 1, ins = row[j - 1] + 1;
-			row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-			prev = cur;
+			int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
 		}
-	}
-	return row[lb];
+	return d[la][lb];
 }
 
 const char *cli_suggest(const char *word, const char *const *candidates, size_t n)
@@ -291,8 +298,11 @@ static void suggest_for(struct cli *c, const char *code, const char *msg, char *
 			sscanf(q + 1, "%127[^']", word);
 		size_t n = known_names(c, "profiles-list", "profiles", "name", names, 64, &hold);
 		hit = word[0] ? cli_suggest(word, names, n) : NULL;
-		snprintf(hint, len, "%s%s%sSee the profiles with: thermopad profiles list", hit ? "Did you mean " : "",
-			 hit ? hit : "", hit ? "? " : "");
+		/* the daemon's message may name the list already: the hint once */
+		bool named = strstr(msg, "profiles list") != NULL;
+		snprintf(hint, len, "%s%s%s%s", hit ? "Did you mean " : "", hit ? hit : "", hit ? "?" : "",
+			 named ? "" : hit ? " See the profiles with: thermopad profiles list"
+					 : "See the profiles with: thermopad profiles list");
 	} else if (!strcmp(code, API_ERR_NO_PAD)) {
 		const char *q = strstr(msg, "serial ");
 		if (q)

@@ -96,7 +96,7 @@ _thermopad()
 
     local commands="start stop pause resume skip extend status watch devices
         faults clear-faults tune profiles log version"
-    local global_opts="--socket --json --no-color --help -h --version"
+    local global_opts="--socket --json --no-color --fahrenheit --celsius --help -h --version"
 
     # The global options come first; the command is the first other word.
     local i cmd= at=0 _thermopad_socket=${THERMOPAD_SOCKET-}
@@ -166,7 +166,7 @@ _thermopad()
                 _thermopad_words "--pad --set --json --help"
             fi
             ;;
-        stop | pause | resume | skip | status | clear-faults)
+        stop | pause | resume | skip | status | faults | clear-faults)
             _thermopad_words "--pad --json --help"
             ;;
         extend)
@@ -180,9 +180,9 @@ _thermopad()
             fi
             ;;
         watch)
-            _thermopad_words "--until-idle --json --help"
+            _thermopad_words "--until-idle --pad --json --help"
             ;;
-        devices | faults | version)
+        devices | version)
             _thermopad_words "--json --help"
             ;;
         profiles)
@@ -204,12 +204,13 @@ _thermopad()
             elif ((n == 2)); then
                 case $sub in
                     show | plot) _thermopad_words "latest $(_thermopad_sessions)" ;;
-                    list) _thermopad_words "--json --help" ;;
+                    list) _thermopad_words "--pad --json --help" ;;
                 esac
-            elif ((n == 3)); then
+            else
                 case $sub in
-                    show) _thermopad_words "--csv --json --help" ;;
-                    plot) _thermopad_words "-o --json --help" ;;
+                    show) _thermopad_words "--csv --pad --json --help" ;;
+                    plot) _thermopad_words "-o --pad --json --help" ;;
+                    list) _thermopad_words "--pad --json --help" ;;
                 esac
             fi
             ;;

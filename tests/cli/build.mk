@@ -7,3 +7,4 @@ VALGRIND_TESTS += tests/cli/test_chart
 TEST_SCRIPTS += tests/cli/test_cli.sh
 TEST_SCRIPTS += tests/cli/test_demo.sh
 TEST_SCRIPTS += tests/cli/test_late_host.sh
+TEST_SCRIPTS += tests/cli/test_errors.sh
