@@ -87,9 +87,10 @@ static void forever(const struct model_params *mp, int16_t drive, bool spam, dou
 	f->faults = pad.fw.faults;
 }
 
-/* A healthy host heartbeating zero; a bridge sticks at the given level at
- * 60 s; the run goes on for 10 minutes after it. */
-static void stuck(const struct model_params *mp, double level, struct figures *f)
+/* A host heartbeating one drive (zero: idle; else a steady heat or cold
+ * hold); a bridge sticks at the given level after 5 minutes; the run goes
+ * on for 10 minutes after it. */
+static void stuck(const struct model_params *mp, double host_drive, double level, struct figures *f)
 {
 	struct fw_config cfg;
 	fw_config_reference(&cfg, "BENCH");
@@ -100,20 +101,23 @@ static void stuck(const struct model_params *mp, double level, struct figures *f
 	f->peak_c = -1e9;
 	f->cut_s = -1;
 	uint16_t seq = 0;
-	for (double t = 0; t < 660.0; t += 0.1) {
-		if (fabs(t - 60.0) < 0.05) {
+	const double at = 300.0;
+	for (double t = 0; t < at + 600.0; t += 0.1) {
+		if (fabs(t - at) < 0.05) {
 			struct pad_fault fault = {.target = FAULT_TEC, .kind = FAULT_KIND_STUCK, .has_value = true,
 						  .value = level};
 			pad_inject(&pad, &fault);
 		}
-		send_output(&pad, ++seq, 0);
+		/* a healthy host: zero once the pad is faulted (a non-zero drive
+		 * would be refused, and feed no watchdog) */
+		send_output(&pad, ++seq, pad.fw.faults ? 0 : (int16_t)lround(host_drive * TP_DRIVE_FULL));
 		for (int k = 0; k < 10; k++) {
 			pad_advance(&pad, PAD_TICK_MS);
 			struct pad_truth tr;
 			pad_truth(&pad, &tr);
-			if (t >= 60.0 && f->cut_s < 0 && !tr.switch_closed)
-				f->cut_s = t + (k + 1) * 0.01 - 60.0;
-			if (t >= 60.0)
+			if (t >= at && f->cut_s < 0 && !tr.switch_closed)
+				f->cut_s = t + (k + 1) * 0.01 - at;
+			if (t >= at)
 				account(f, &tr, 0.01);
 		}
 	}
@@ -170,9 +174,12 @@ int main(int argc, char **argv)
 				}
 			}
 	}
-	printf("\nA bridge stuck while the host commands zero (pad idle at 32 C), for 10 minutes after.\n\n");
-	printf("| pad | plate mass | lag s | stuck at | cut after s | peak C | low C | firmware faults |\n");
-	printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	printf("\nA bridge stuck at a level other than the drive the host commands: zero (the pad idle), +25 %% (a\n"
+	       "heat hold near 38 C) or -50 %% (a cold hold near 16 C), after 5 minutes; peak and low for the 10\n"
+	       "minutes after it. (Stuck at the very drive commanded, a bridge is indistinguishable from a healthy\n"
+	       "one until the drive changes.)\n\n");
+	printf("| pad | plate mass | lag s | host drive | stuck at | cut after s | peak C | low C | firmware faults |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (int a = first; a < argc; a++) {
 		struct model_params base;
 		char err[256], names[200];
@@ -186,13 +193,19 @@ int main(int argc, char **argv)
 				p.plate_j_per_k *= masses[m];
 				if (l)
 					p.sensor_lag_s = 3.5;
-				for (size_t k = 0; k < sizeof levels / sizeof levels[0]; k++) {
-					struct figures f;
-					stuck(&p, levels[k], &f);
-					printf("| %s | %.0f J/K | %.1f | %+.0f %% | %.2f | %.2f | %.2f | %s |\n", name,
-					       p.plate_j_per_k, p.sensor_lag_s, levels[k] * 100, f.cut_s, f.peak_c, f.low_c,
-					       faults_text(f.faults, names, sizeof names));
-				}
+				static const double host_drives[] = {0.0, 0.25, -0.5};
+				for (size_t h = 0; h < sizeof host_drives / sizeof host_drives[0]; h++)
+					for (size_t k = 0; k < sizeof levels / sizeof levels[0]; k++) {
+						/* the sessions: the reference mass and its own lag */
+						if (h && (m != 1 || l))
+							continue;
+						struct figures f;
+						stuck(&p, host_drives[h], levels[k], &f);
+						printf("| %s | %.0f J/K | %.1f | %+.0f %% | %+.0f %% | %.2f | %.2f | %.2f | %s |\n",
+						       name, p.plate_j_per_k, p.sensor_lag_s, host_drives[h] * 100,
+						       levels[k] * 100, f.cut_s, f.peak_c, f.low_c,
+						       faults_text(f.faults, names, sizeof names));
+					}
 			}
 	}
 	return 0;
