@@ -61,7 +61,9 @@ static int lookup(const struct name_map *map, size_t n, const char *name, size_t
 static bool value_ok(enum fault_kind kind, double v)
 {
 	switch (kind) {
-	case FAULT_KIND_STUCK: return v >= -1.0 && v <= 150.0; /* a drive or a temperature */
+	/* a drive (checked again for tec), or a temperature: beyond what the
+	 * protocol's range holds too, where a reading converts to nothing */
+	case FAULT_KIND_STUCK: return v >= -60.0 && v <= 200.0;
 	case FAULT_KIND_NOISY: return v >= 0.0 && v <= 20.0;
 	case FAULT_KIND_OFFSET: return v >= -50.0 && v <= 50.0;
 	case FAULT_KIND_SAG: return v >= 0.0 && v <= 1.0;

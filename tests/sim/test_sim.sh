@@ -101,6 +101,11 @@ timeout 60 "$sim" --time-scale 20 --fault relay:open -- "$client" --quiet --hear
 check "the interlock's relay open with the output at zero: a flag, no fault" \
 	"[ \"\$(field faults)\" = 0x0 ] && [ \$(( \$(field flags) & 0x20 )) != 0 ]"
 
+timeout 60 "$sim" --time-scale 20 --fault sink:stuck=160 -- "$client" --quiet --drive -1 --keep-driving \
+	--seconds 5 --truth-every 0.5 --at 4:truth >"$out" 2>&1
+check "a heat-sink reading beyond the range (160 C) is a sensor fault: no cooling runs on it" \
+	"grep -q 'fault at .*sink-sensor-short' '$out' && grep -q 'sim truth: .*module_drive=0.0000 ' '$out'"
+
 timeout 60 "$sim" -- "$client" --info --narrow 42 --try-widen 1 >"$out" 2>&1
 check "SET_LIMITS cannot widen back what it narrowed" \
 	"grep -q 'set-limits plate_max=42.00: accepted' '$out' && grep -q 'set-limits plate_max=43.00: LIBUSB_ERROR_PIPE' '$out'"
