@@ -45,6 +45,7 @@ struct stream {
 	/* options */
 	long frames_max;
 	double drive, seconds_max, heartbeat_for_s, widen, narrow_c, truth_every_s;
+	long watchdog_ms;
 	bool quiet, info_only, until_fault;
 	bool clear_spam, keep_driving, replay, garbage, ack_boot;
 	struct tp_info info;
@@ -302,6 +303,16 @@ static int open_pad(struct stream *s)
 	       info.hard_limits.plate_min_cc / 100.0, info.hard_limits.sink_max_cc / 100.0,
 	       info.watchdog_default_ms, info.polarity_rest_ms, info.telemetry_period_ms);
 	s->info = info;
+	if (s->watchdog_ms) {
+		/* at a time scale the host's jitter is multiplied: a longer watchdog
+		 * keeps a loaded machine from tripping it */
+		struct tp_set_watchdog w = {.timeout_ms = (uint16_t)s->watchdog_ms};
+		uint8_t f[TP_SET_WATCHDOG_LEN];
+		proto_encode_set_watchdog(&w, f, sizeof f);
+		int rc = libusb_control_transfer(s->dev, TP_REQTYPE_OUT, TP_REQ_SET_WATCHDOG, 0, TP_USB_INTERFACE, f,
+						 sizeof f, 1000);
+		printf("set-watchdog %ld ms: %s\n", s->watchdog_ms, rc < 0 ? libusb_error_name(rc) : "accepted");
+	}
 	struct tp_limits in_force = info.hard_limits;
 	if (s->narrow_c) {
 		struct tp_set_limits l = {info.hard_limits};
@@ -367,7 +378,7 @@ int main(int argc, char **argv)
 		{"narrow", required_argument, 0, 'N'},    {"truth-every", required_argument, 0, 'T'},
 		{"clear-spam", no_argument, 0, 'C'},      {"keep-driving", no_argument, 0, 'K'},
 		{"replay", no_argument, 0, 'R'},          {"garbage", no_argument, 0, 'G'},
-		{"ack-boot", no_argument, 0, 'B'},
+		{"ack-boot", no_argument, 0, 'B'},        {"watchdog", required_argument, 0, 'w'},
 		{0, 0, 0, 0},
 	};
 	struct stream s = {.heartbeat_for_s = -1};
@@ -404,11 +415,12 @@ int main(int argc, char **argv)
 		case 'R': s.replay = true; break;
 		case 'G': s.garbage = true; break;
 		case 'B': s.ack_boot = true; break;
+		case 'w': s.watchdog_ms = atol(optarg); break;
 		default:
 			printf("usage: tpstream [--frames N] [--seconds S] [--drive -1..1] [--heartbeat-for S]\n"
 			       "                [--until-fault] [--quiet] [--info] [--try-widen C] [--wait-departures N]\n"
 			       "                [--at SECONDS:SIM-COMMAND]... [--on-departure SIM-COMMAND]\n"
-			       "                [--narrow PLATE_MAX_C] [--truth-every S] [--ack-boot]\n"
+			       "                [--narrow PLATE_MAX_C] [--truth-every S] [--ack-boot] [--watchdog MS]\n"
 			       "  a host that misbehaves: [--keep-driving] [--clear-spam] [--replay] [--garbage]\n"
 			       "SIM-COMMANDs go to the simulator's control socket ($TP_SIM_CONTROL).\n");
 			return c == 'h' ? 0 : 2;

@@ -73,14 +73,14 @@ truth() { sed -n "s/^truth.* $1=\([^ ]*\).*/\1/p" "$out"; }
 below() { awk -v a="${1:-999}" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 timeout 120 "$sim" --time-scale 70 -- "$client" --quiet --drive 1 --keep-driving --clear-spam --replay \
-	--garbage --seconds 700 --truth-every 0.5 >"$out" 2>&1
+	--garbage --watchdog 5000 --seconds 700 --truth-every 0.5 >"$out" 2>&1
 check "full heat forever, clear-spam, replayed seq, garbage: true plate below 43.5 C ($(truth plate_max_c) C)" \
 	"below '$(truth plate_max_c)' 43.5 && [ \"\$(truth above_43_5_s)\" = 0.0 ]"
 check "... and the firmware's dose bound cut it, latched through the clears" \
 	"grep -q 'fault at .*heat-dose\|faults=0x[0-9a-f]*2[0-9a-f]\{3\} ' '$out' && [ \$(( \$(field faults) & 0x2000 )) != 0 ]"
 
 timeout 120 "$sim" --time-scale 150 -- "$client" --quiet --drive -1 --keep-driving --clear-spam \
-	--seconds 1800 --truth-every 1 >"$out" 2>&1
+	--watchdog 5000 --seconds 1800 --truth-every 1 >"$out" 2>&1
 check "full cold forever with clear-spam: true plate above 8 C ($(truth plate_min_c) C), below 15 C for $(truth below_15_s) s" \
 	"! below '$(truth plate_min_c)' 8.5 && below '$(truth below_15_s)' 1650 && [ \$(( \$(field faults) & 0x4000 )) != 0 ]"
 
