@@ -152,7 +152,8 @@ static struct usbfs_dev *unplug(struct simusb *s, struct sim_pad *sp, bool annou
 /* Called with the lock held. The host is late when a pad whose firmware
  * has heard its heartbeat has heard nothing for two report periods (a
  * healthy host answers every report), or half its watchdog if that is
- * shorter. At a
+ * shorter, or when a report is due and the host has no read waiting for
+ * it (at 1x a host reads every report). At a
  * time scale that is an artefact of the acceleration (a host scheduled
  * 20 ms late on a busy machine is more than a second late at 60x), so
  * model time stands still, for the pads and for a program on the
@@ -172,7 +173,10 @@ static bool host_late(struct simusb *s, double wall)
 		uint32_t lead = fw->watchdog_ms / 2u;
 		if (fw->cfg.telemetry_period_ms && 2u * fw->cfg.telemetry_period_ms < lead)
 			lead = 2u * fw->cfg.telemetry_period_ms;
-		if ((uint32_t)(fw->now_ms - fw->last_heartbeat_ms) + PAD_TICK_MS < lead)
+		/* late: silent for the lead, or not reading (a report is due
+		 * and no read of the host's is waiting for it) */
+		bool unread = fw->report_ready && !sp->dev->pending;
+		if (!unread && (uint32_t)(fw->now_ms - fw->last_heartbeat_ms) + PAD_TICK_MS < lead)
 			continue;
 		if (sp->given_up && sp->given_up_heartbeat_ms == fw->last_heartbeat_ms)
 			continue;
