@@ -77,8 +77,10 @@ struct result {
 	double rms_c; /* hold, on the true plate */
 	double rms_net_c; /* the same, less the plate sensors' mean offset: what no estimate can see */
 	double skin_err_c; /* worst |estimate - model| after SKIN_AFTER_S */
-	double closest_c; /* the closest the pad can hold, if the target is out of reach */
+	double closest_c; /* where full drive is at the window's end, if the target is out of reach */
+	bool out_of_reach; /* the pad cannot hold the target at all: judged apart */
 	double final_c; /* the true plate at the end */
+	double window_s; /* how long the run went */
 	bool tripped;
 	char trip[40];
 };
@@ -205,14 +207,23 @@ static double physical_limit(const struct model_params *p, double from, double t
 	return INFINITY;
 }
 
-/* Where full drive holds the plate in the end, for a target beyond it. */
-static double full_drive_balance(const struct model_params *p, double from, double to)
+/* Where full drive toward a target (heating above 32 C, cooling below)
+ * takes the plate in so many seconds from a start. */
+static double full_drive_after(const struct model_params *p, double from, double to, double seconds)
 {
 	struct model m;
 	model_init(&m, p, from);
-	for (double t = 0; t < 1800; t += 0.05)
-		model_advance(&m, envelope_drive(&m, to - from), 0.05);
+	for (double t = 0; t < seconds; t += 0.05)
+		model_advance(&m, envelope_drive(&m, to - 32.0), 0.05);
 	return m.plate_c;
+}
+
+/* A target this pad cannot hold at all: full drive, in balance from a
+ * start at the target, settles short of it. */
+static bool out_of_reach(const struct model_params *p, double to)
+{
+	double balance = full_drive_after(p, to, to, 1800);
+	return to < 32.0 ? balance > to + REACH_BAND_C : balance < to - REACH_BAND_C;
 }
 
 /* ---- the baselines ---- */
@@ -319,8 +330,6 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 	r->closest_c = NAN;
 	double to = sc->to_c;
 	r->limit_s = sc->kind == SC_STEP ? physical_limit(&pd->p, sc->from_c, to) : 0;
-	if (sc->kind == SC_STEP && isinf(r->limit_s))
-		r->closest_c = full_drive_balance(&pd->p, sc->from_c, to);
 	/* a slow pad gets the time it needs, and a minute and a half to show its hold */
 	double window = sc->window_s;
 	if (sc->kind == SC_STEP && isfinite(r->limit_s))
@@ -411,10 +420,10 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 			struct thermal_params q;
 			estimator_params(&core.est, &q);
 			printf("t %6.1f plate %.3f est %.3f (sd %.3f) tissue %.3f est %.3f (sd %.2f) sink %.2f est %.2f amb %.2f "
-			       "drive %+.2f | Cp %.0f lag %.2f Gtp %.2f Gtc %.2f Ct %.0f Cs %.0f Gsa %.2f K %.3f S %.4f R %.2f V %.2f\n",
+			       "drive %+.2f sp %.2f rs %d | Cp %.0f lag %.2f Gtp %.2f Gtc %.2f Ct %.0f Cs %.0f Gsa %.2f K %.3f S %.4f R %.2f V %.2f\n",
 			       t, tr.plate_c, core.est.x[EST_PLATE], estimator_sd(&core.est, EST_PLATE), tr.tissue_c,
 			       core.est.x[EST_TISSUE], estimator_sd(&core.est, EST_TISSUE), tr.sink_c, core.est.x[EST_SINK],
-			       core.est.x[EST_AMBIENT], drive, q.plate_j_per_k, q.sensor_lag_s, q.tissue_to_plate_w_per_k,
+			       core.est.x[EST_AMBIENT], drive, core.run.setpoint, core.reach_step, q.plate_j_per_k, q.sensor_lag_s, q.tissue_to_plate_w_per_k,
 			       q.tissue_to_core_w_per_k, q.tissue_j_per_k, q.sink_j_per_k, q.sink_to_ambient_w_per_k,
 			       q.conductance_w_per_k, q.seebeck_v_per_k, q.resistance_ohm, q.supply_v);
 		}
@@ -436,6 +445,7 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 		if (past_net > r->overshoot_net_c)
 			r->overshoot_net_c = past_net;
 		r->final_c = tr.plate_c;
+		r->window_s = t;
 		bool hold_window = sc->kind == SC_HOLD ? t >= 60
 				   : sc->kind == SC_LOOSEN ? t >= LOOSEN_AT_S + 120
 				   : sc->kind == SC_STEP ? t >= window - 60
@@ -545,11 +555,22 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		tune_ok[k] = (only_ctrl < 0 || only_ctrl == CTRL_MODEL_TUNED) && autotune(&pads[k].p, tuned[k], sizeof tuned[k]) == 0;
-		for (size_t s = 0; s < NSCEN; s++)
-			for (int c = 0; c < CTRL_N; c++)
-				if ((only_ctrl < 0 || only_ctrl == c) && (only_scenario < 0 || only_scenario == (int)s))
+		for (size_t s = 0; s < NSCEN; s++) {
+			if (only_scenario >= 0 && only_scenario != (int)s)
+				continue;
+			bool beyond = scenarios[s].kind != SC_PROFILE && out_of_reach(&pads[k].p, scenarios[s].to_c);
+			for (int c = 0; c < CTRL_N; c++) {
+				if (only_ctrl >= 0 && only_ctrl != c)
+					continue;
+				struct result *r = &res[k][s][c];
 				run(&pads[k], tune_ok[k] ? tuned[k] : NULL, &scenarios[s], (enum ctrl_kind)c,
-				    seed * 1000 + (uint64_t)k, &res[k][s][c]);
+				    seed * 1000 + (uint64_t)k, r);
+				r->out_of_reach = beyond;
+				if (beyond)
+					r->closest_c = full_drive_after(&pads[k].p, scenarios[s].from_c, scenarios[s].to_c,
+									r->window_s);
+			}
+		}
 	}
 
 	if (only >= 0) {
@@ -608,11 +629,13 @@ int main(int argc, char **argv)
 			int trips = 0;
 			for (int k = 0; k < npads; k++) {
 				const struct result *r = &res[k][s][c];
-				if (scenarios[s].kind == SC_STEP && isfinite(r->limit_s))
+				if (!r->out_of_reach && scenarios[s].kind == SC_STEP && isfinite(r->limit_s))
 					note(&w[Q_REACH], r->reach_s - allowed_s(r->limit_s), k);
-				note(&w[Q_OVER], r->overshoot_c, k);
-				note(&w[Q_OVER_NET], r->overshoot_net_c, k);
-				if (!isnan(r->rms_c)) {
+				if (!r->out_of_reach) {
+					note(&w[Q_OVER], r->overshoot_c, k);
+					note(&w[Q_OVER_NET], r->overshoot_net_c, k);
+				}
+				if (!isnan(r->rms_c) && !r->out_of_reach) {
 					note(&w[Q_RMS], r->rms_c, k);
 					note(&w[Q_NET], r->rms_net_c, k);
 				}
@@ -639,14 +662,15 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("\nTargets out of the module's reach (full drive, cooling derated above the heat sink's limit as the core "
-	       "does, never comes within %.1f C), and where each controller ended:\n\n", REACH_BAND_C);
+	       "does, settles more than %.1f C short of them), left out of the figures above and shown here: where full "
+	       "drive from the same start is at the end of the run, and where each controller ended:\n\n", REACH_BAND_C);
 	int unreachable = 0;
 	for (int k = 0; k < npads; k++)
 		for (size_t s = 0; s < NSCEN; s++) {
 			const struct result *r0 = &res[k][s][only_ctrl >= 0 ? only_ctrl : 0];
-			if (scenarios[s].kind != SC_STEP || !isinf(r0->limit_s))
+			if (!r0->out_of_reach)
 				continue;
-			printf("- %s %s: full drive holds %.2f C;", pads[k].name, scenarios[s].name, r0->closest_c);
+			printf("- %s %s: full drive is at %.2f C by the end;", pads[k].name, scenarios[s].name, r0->closest_c);
 			for (int c = 0; c < CTRL_N; c++)
 				if (only_ctrl < 0 || c == only_ctrl)
 					printf(" %s %.2f C%s%s;", ctrl_names[c], res[k][s][c].final_c,
@@ -663,6 +687,8 @@ int main(int argc, char **argv)
 			continue;
 		bool met = total[c][Q_REACH].value <= 0 && total[c][Q_OVER_NET].value <= 0.2 && total[c][Q_NET].value <= 0.05 &&
 			   total[c][Q_SKIN].value <= 0.5 && trips_total[c] == 0;
+		if (total[c][Q_REACH].pad < 0)
+			total[c][Q_REACH] = (struct worst){0, 0}; /* no step scenario ran */
 		printf("- %-13s reach %+.1f s (%s), overshoot %.3f C (%s), net %.3f C (%s), hold RMS %.3f C (%s), "
 		       "net %.3f C (%s), skin %.2f C (%s), trips %d: %s\n",
 		       ctrl_names[c], total[c][Q_REACH].value, pads[total[c][Q_REACH].pad].name, total[c][Q_OVER].value,

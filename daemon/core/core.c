@@ -174,6 +174,8 @@ static double control_step(struct core *c, double t, double target, double limit
 	return modelctl_step(&c->mctl, t, target, &c->est, limit_cool);
 }
 
+#define REACH_CLAIM_C 1.5
+
 /* The temperature the controller aims at: the plan's, or, when the model
  * says the pad cannot hold it (within the heat sink's limit), the closest
  * it can, said once per phase. Toward neutral only: never a hotter or a
@@ -184,7 +186,17 @@ static double control_setpoint(struct core *c, struct core_output *out)
 	if (c->cfg.control != CORE_CONTROL_MODEL || !c->est.started || isnan(sp))
 		return sp;
 	double reach = modelctl_reach(&c->est, sp, c->cfg.limits.sink_limit_c);
+	/* where the plate is now is within reach, whatever figures not yet
+	 * learned may say */
+	if (sp < c->cfg.pid.neutral_c)
+		reach = fmin(reach, fmax(c->estimate_c, sp));
+	else
+		reach = fmax(reach, fmin(c->estimate_c, sp));
 	if (!(fabs(reach - sp) > 0.05) || (reach - sp) * (c->cfg.pid.neutral_c - sp) < 0)
+		return sp;
+	/* claimed only once the plate is near what the model calls the limit:
+	 * figures not yet learned must not pull a phase off its target */
+	if (c->reach_step != c->run.step && fabs(c->estimate_c - reach) > REACH_CLAIM_C)
 		return sp;
 	if (c->reach_step != c->run.step) {
 		c->reach_step = c->run.step;
