@@ -8,3 +8,4 @@ TEST_SCRIPTS += tests/cli/test_cli.sh
 TEST_SCRIPTS += tests/cli/test_demo.sh
 TEST_SCRIPTS += tests/cli/test_late_host.sh
 TEST_SCRIPTS += tests/cli/test_errors.sh
+TEST_SCRIPTS += tests/cli/test_watch_keys.sh
