@@ -2,7 +2,7 @@
 # libmodel_ini: pad descriptions from INI files.
 EXTRA_CFLAGS_sim_ := $(call pkg_cflags,inih umockdev-1.0 libusb-1.0)
 
-$(B)/libpad.a: $(call objs,sim/pad.c sim/faults.c)
+$(B)/libpad.a: $(call objs,sim/pad.c sim/faults.c sim/exposure.c)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 

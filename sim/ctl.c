@@ -57,6 +57,19 @@ void simctl_execute(struct simusb *s, const char *line, char *out, size_t outlen
 		char tl[512];
 		truth_line(s, i, tl, sizeof tl);
 		snprintf(out, outlen, "%sok\n", tl);
+	} else if (n >= 1 && (strcmp(cmd, "exposure") == 0 || strcmp(cmd, "exposure-mark") == 0)) {
+		int i = simusb_find(s, n >= 2 ? a : NULL);
+		if (i < 0) {
+			snprintf(out, outlen, "error: no pad '%s' (name one when there are several)\n", a);
+			return;
+		}
+		struct exposure e;
+		simusb_exposure(s, i, strcmp(cmd, "exposure-mark") == 0, &e);
+		snprintf(out, outlen,
+			 "since_s=%.3f plate_max_c=%.4f plate_min_c=%.4f tissue_max_c=%.4f tissue_min_c=%.4f "
+			 "cem43_min=%.6f cold_s=%.2f last_drive_s=%.3f fw_fault_s=%.3f fw_faults=0x%x fuse_s=%.3f\nok\n",
+			 e.since_s, e.plate_max_c, e.plate_min_c, e.tissue_max_c, e.tissue_min_c, e.cem43_min, e.cold_s,
+			 e.last_drive_s, e.fw_fault_s, e.fw_faults, e.fuse_s);
 	} else if (n >= 2 && strcmp(cmd, "fault") == 0) {
 		struct pad_fault f;
 		int i = simusb_find(s, n >= 3 ? b : NULL);
@@ -67,7 +80,7 @@ void simctl_execute(struct simusb *s, const char *line, char *out, size_t outlen
 		else
 			snprintf(out, outlen, "ok\n");
 	} else {
-		snprintf(out, outlen, "error: unknown command '%s' (fault, truth, time, serials)\n", cmd);
+		snprintf(out, outlen, "error: unknown command '%s' (fault, truth, exposure, exposure-mark, time, serials)\n", cmd);
 	}
 }
 

@@ -15,7 +15,8 @@ struct name_map {
 static const struct name_map targets[] = {
 	{"sensor-a", FAULT_SENSOR_A}, {"sensor-b", FAULT_SENSOR_B}, {"sink", FAULT_SENSOR_SINK},
 	{"fan", FAULT_FAN}, {"tec", FAULT_TEC}, {"supply", FAULT_SUPPLY}, {"fuse", FAULT_FUSE},
-	{"switch", FAULT_SWITCH}, {"mcu", FAULT_MCU}, {"relay", FAULT_RELAY}, {"usb", FAULT_USB}, {"all", FAULT_ALL},
+	{"switch", FAULT_SWITCH}, {"mcu", FAULT_MCU}, {"relay", FAULT_RELAY}, {"usb", FAULT_USB},
+	{"contact", FAULT_CONTACT}, {"all", FAULT_ALL},
 };
 
 static const struct name_map kinds[] = {
@@ -24,6 +25,8 @@ static const struct name_map kinds[] = {
 	{"fail", FAULT_KIND_FAIL}, {"sag", FAULT_KIND_SAG}, {"stall", FAULT_KIND_STALL},
 	{"malformed", FAULT_KIND_MALFORMED}, {"unplug", FAULT_KIND_UNPLUG}, {"replug", FAULT_KIND_REPLUG},
 	{"welded", FAULT_KIND_WELDED}, {"reset", FAULT_KIND_RESET}, {"hang", FAULT_KIND_HANG},
+	{"detached", FAULT_KIND_DETACHED}, {"drift", FAULT_KIND_DRIFT}, {"reversed", FAULT_KIND_REVERSED},
+	{"slow", FAULT_KIND_SLOW}, {"scale", FAULT_KIND_SCALE}, {"replay", FAULT_KIND_REPLAY},
 };
 
 /* Which kinds each target takes, and whether the value is required (2),
@@ -38,15 +41,19 @@ static const struct rule rules[] = {
 	{FAULT_SENSOR_A, FAULT_KIND_OPEN, 0}, {FAULT_SENSOR_A, FAULT_KIND_SHORT, 0},
 	{FAULT_SENSOR_A, FAULT_KIND_STUCK, 1}, {FAULT_SENSOR_A, FAULT_KIND_NOISY, 2},
 	{FAULT_SENSOR_A, FAULT_KIND_OFFSET, 2}, {FAULT_SENSOR_A, FAULT_KIND_OK, 0},
-	{FAULT_FAN, FAULT_KIND_FAIL, 0}, {FAULT_FAN, FAULT_KIND_OK, 0},
-	{FAULT_TEC, FAULT_KIND_STUCK, 2}, {FAULT_TEC, FAULT_KIND_OK, 0},
+	{FAULT_SENSOR_A, FAULT_KIND_DETACHED, 0}, {FAULT_SENSOR_A, FAULT_KIND_DRIFT, 2},
+	{FAULT_FAN, FAULT_KIND_FAIL, 0}, {FAULT_FAN, FAULT_KIND_SLOW, 2}, {FAULT_FAN, FAULT_KIND_OK, 0},
+	{FAULT_TEC, FAULT_KIND_STUCK, 2}, {FAULT_TEC, FAULT_KIND_REVERSED, 0}, {FAULT_TEC, FAULT_KIND_SHORT, 0},
+	{FAULT_TEC, FAULT_KIND_OK, 0},
+	{FAULT_CONTACT, FAULT_KIND_SCALE, 2}, {FAULT_CONTACT, FAULT_KIND_OK, 0},
 	{FAULT_SUPPLY, FAULT_KIND_SAG, 2}, {FAULT_SUPPLY, FAULT_KIND_OK, 0},
-	{FAULT_FUSE, FAULT_KIND_OPEN, 0}, {FAULT_FUSE, FAULT_KIND_OK, 0},
+	{FAULT_FUSE, FAULT_KIND_OPEN, 0}, {FAULT_FUSE, FAULT_KIND_SHORT, 0}, {FAULT_FUSE, FAULT_KIND_OK, 0},
 	{FAULT_SWITCH, FAULT_KIND_WELDED, 0}, {FAULT_SWITCH, FAULT_KIND_OPEN, 0}, {FAULT_SWITCH, FAULT_KIND_OK, 0},
 	{FAULT_MCU, FAULT_KIND_RESET, 0}, {FAULT_MCU, FAULT_KIND_HANG, 0}, {FAULT_MCU, FAULT_KIND_OK, 0},
 	{FAULT_RELAY, FAULT_KIND_OPEN, 0}, {FAULT_RELAY, FAULT_KIND_WELDED, 0}, {FAULT_RELAY, FAULT_KIND_OK, 0},
 	{FAULT_USB, FAULT_KIND_STALL, 2}, {FAULT_USB, FAULT_KIND_MALFORMED, 2},
-	{FAULT_USB, FAULT_KIND_UNPLUG, 0}, {FAULT_USB, FAULT_KIND_REPLUG, 0}, {FAULT_USB, FAULT_KIND_OK, 0},
+	{FAULT_USB, FAULT_KIND_UNPLUG, 0}, {FAULT_USB, FAULT_KIND_REPLUG, 0}, {FAULT_USB, FAULT_KIND_REPLAY, 2},
+	{FAULT_USB, FAULT_KIND_OK, 0},
 	{FAULT_ALL, FAULT_KIND_OK, 0},
 };
 
@@ -68,7 +75,11 @@ static bool value_ok(enum fault_kind kind, double v)
 	case FAULT_KIND_OFFSET: return v >= -50.0 && v <= 50.0;
 	case FAULT_KIND_SAG: return v >= 0.0 && v <= 1.0;
 	case FAULT_KIND_STALL: return v > 0.0 && v <= 3600.0;
-	case FAULT_KIND_MALFORMED: return v >= 1.0 && v <= 1000.0 && v == floor(v);
+	case FAULT_KIND_MALFORMED:
+	case FAULT_KIND_REPLAY: return v >= 1.0 && v <= 1000.0 && v == floor(v);
+	case FAULT_KIND_DRIFT: return v >= -10.0 && v <= 10.0;
+	case FAULT_KIND_SLOW: return v >= 0.0 && v <= 1.0;
+	case FAULT_KIND_SCALE: return v >= 0.0 && v <= 3.0;
 	default: return true;
 	}
 }
@@ -82,7 +93,7 @@ int faults_parse(const char *spec, struct pad_fault *out, char *err, size_t errl
 	}
 	int target = lookup(targets, sizeof targets / sizeof targets[0], spec, (size_t)(colon - spec));
 	if (target < 0) {
-		snprintf(err, errlen, "fault '%s': unknown target '%.*s' (sensor-a, sensor-b, sink, fan, tec, supply, fuse, switch, mcu, relay, usb, all)",
+		snprintf(err, errlen, "fault '%s': unknown target '%.*s' (sensor-a, sensor-b, sink, fan, tec, supply, fuse, switch, mcu, relay, usb, contact, all)",
 			 spec, (int)(colon - spec), spec);
 		return -1;
 	}
@@ -121,6 +132,31 @@ int faults_parse(const char *spec, struct pad_fault *out, char *err, size_t errl
 		return -1;
 	}
 	return 0;
+}
+
+static const char *name_of(const struct name_map *map, size_t n, int value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (map[i].value == value)
+			return map[i].name;
+	return "?";
+}
+
+int faults_rule_name(size_t i, char *buf, size_t len)
+{
+	static const enum fault_target sensors[] = {FAULT_SENSOR_A, FAULT_SENSOR_B, FAULT_SENSOR_SINK};
+	for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
+		bool sensor = rules[r].target == FAULT_SENSOR_A;
+		for (size_t k = 0; k < (sensor ? 3u : 1u); k++, i--) {
+			if (i != 0)
+				continue;
+			int target = sensor ? (int)sensors[k] : (int)rules[r].target;
+			snprintf(buf, len, "%s:%s", name_of(targets, sizeof targets / sizeof targets[0], target),
+				 name_of(kinds, sizeof kinds / sizeof kinds[0], (int)rules[r].kind));
+			return 0;
+		}
+	}
+	return -1;
 }
 
 bool faults_is_usb(const struct pad_fault *f)

@@ -8,6 +8,8 @@
  *   fuse:open  fuse:ok  switch:welded  switch:open  switch:ok
  *   mcu:reset  mcu:hang  mcu:ok  relay:open  relay:welded  relay:ok
  *   usb:stall=3  usb:malformed=5  usb:unplug  usb:replug  all:ok
+ *   sensor-a:detached  sink:drift=0.5  tec:reversed  tec:short  fuse:short
+ *   fan:slow=0.5  contact:scale=0.4  usb:replay=20
  * Pure parsing; pad.c applies the physical ones, the USB side the rest.
  */
 #ifndef THERMOPAD_FAULTS_H
@@ -28,13 +30,14 @@ enum fault_target {
 	FAULT_MCU, /* the microcontroller the firmware runs on */
 	FAULT_RELAY, /* the supply relay of the GPIO interlock */
 	FAULT_USB,
+	FAULT_CONTACT, /* the pad against the skin: the strap, or lifted off */
 	FAULT_ALL,
 };
 
 enum fault_kind {
 	FAULT_KIND_OK, /* clear this target's fault */
 	FAULT_KIND_OPEN, /* sensor wire broken; fuse, switch or relay open */
-	FAULT_KIND_SHORT,
+	FAULT_KIND_SHORT, /* sensor shorted; tec: module shorted past the bridge's limiter; fuse bridged */
 	FAULT_KIND_STUCK, /* sensor frozen (value: at that C, else where it was); tec at a drive */
 	FAULT_KIND_NOISY, /* value: extra Gaussian sigma, C */
 	FAULT_KIND_OFFSET, /* value: extra offset, C */
@@ -47,6 +50,12 @@ enum fault_kind {
 	FAULT_KIND_WELDED, /* a switch or relay that stays closed whatever it is told */
 	FAULT_KIND_RESET, /* the MCU restarts, staying on the bus */
 	FAULT_KIND_HANG, /* the MCU stops; the bridge keeps its last drive */
+	FAULT_KIND_DETACHED, /* sensor off the plate: it reads the air near it */
+	FAULT_KIND_DRIFT, /* value: offset growing at C per minute */
+	FAULT_KIND_REVERSED, /* module wired backwards */
+	FAULT_KIND_SLOW, /* fan: value is the share of its cooling left, 0..1 */
+	FAULT_KIND_SCALE, /* contact: value times the skin contact (0: lifted) */
+	FAULT_KIND_REPLAY, /* value: how many reports repeat the previous one */
 };
 
 struct pad_fault {
@@ -58,6 +67,11 @@ struct pad_fault {
 
 /* Returns 0, or -1 with a message naming what was not understood. */
 int faults_parse(const char *spec, struct pad_fault *out, char *err, size_t errlen);
+
+/* The grammar as a list, for a safety case that must cover every fault:
+ * rule i as "TARGET:KIND" (the sensor kinds once per sensor); -1 past the
+ * end. */
+int faults_rule_name(size_t i, char *buf, size_t len);
 
 /* Physical faults are the pad's; usb:* ones belong to the USB side. */
 bool faults_is_usb(const struct pad_fault *f);

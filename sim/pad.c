@@ -16,6 +16,7 @@ void pad_init(struct pad *pad, const struct model_params *params, const struct f
 	      double start_plate_c)
 {
 	memset(pad, 0, sizeof *pad);
+	pad->nominal = *params;
 	model_init(&pad->model, params, start_plate_c);
 	model_sensors_init(&pad->sensors, &pad->model, seed);
 	/* plugged in just before model time starts: the firmware's rest after
@@ -55,6 +56,7 @@ static uint16_t sensor_code(struct pad *pad, int i)
 	case FAULT_KIND_OPEN: return FW_ADC_MAX;
 	case FAULT_KIND_SHORT: return 0;
 	case FAULT_KIND_STUCK: return fw_ntc_cc_to_code((int32_t)lround(f->stuck_c * 100.0));
+	case FAULT_KIND_DETACHED: return fw_ntc_cc_to_code((int32_t)lround(f->air_c * 100.0));
 	default: break;
 	}
 	double c = pad->readings_c[i] + f->extra_offset_c;
@@ -106,10 +108,12 @@ static void tick(struct pad *pad)
 	double drive = pad->fw_out.drive / (double)TP_DRIVE_FULL;
 	if (pad->tec_stuck)
 		drive = pad->tec_stuck_drive;
+	if (pad->tec_reversed)
+		drive = -drive;
 	pad->switch_closed =
 		pad->switch_welded || (!pad->switch_failed_open && pad->fw_out.load_switch_closed);
 	/* the fuse is in series with the module: nothing passes it once open */
-	if (pad->model.plate_c >= PAD_FUSE_OPEN_C)
+	if (pad->model.plate_c >= PAD_FUSE_OPEN_C && !pad->fuse_shorted)
 		pad->fuse_open = true;
 	bool open = pad->fuse_open || !pad->switch_closed;
 	if (open)
@@ -118,6 +122,13 @@ static void tick(struct pad *pad)
 	pad->module_drive = drive;
 	model_advance(&pad->model, drive, dt);
 	model_sensors_read(&pad->sensors, &pad->model, dt, pad->readings_c);
+	for (int i = 0; i < 3; i++) {
+		struct pad_sensor_fault *f = &pad->sensor_fault[i];
+		f->extra_offset_c += f->drift_c_per_min * dt / 60.0;
+		/* a sensor hanging in the air near the pad: it settles toward
+		 * the room with a time constant of its own (about 20 s) */
+		f->air_c += (pad->model.p.ambient_c - f->air_c) * dt / 20.0;
+	}
 }
 
 void pad_advance(struct pad *pad, uint32_t dt_ms)
@@ -168,10 +179,13 @@ static void clear_all(struct pad *pad)
 		pad->sensor_fault[i] = (struct pad_sensor_fault){.kind = FAULT_KIND_OK};
 	pad->model.fan_failed = false;
 	pad->tec_stuck = false;
+	pad->tec_reversed = false;
+	pad->model.p = pad->nominal;
 	pad->supply_sag = 1.0;
 	if (pad->fuse_injected)
 		pad->fuse_open = false;
 	pad->fuse_injected = false;
+	pad->fuse_shorted = false;
 	pad->switch_welded = pad->switch_failed_open = false;
 	pad->relay_welded = pad->relay_failed_open = false;
 	if (pad->mcu_hung)
@@ -191,6 +205,11 @@ int pad_inject(struct pad *pad, const struct pad_fault *f)
 			s->extra_noise_c = f->value;
 		} else if (f->kind == FAULT_KIND_OFFSET) {
 			s->extra_offset_c = f->value;
+		} else if (f->kind == FAULT_KIND_DRIFT) {
+			s->drift_c_per_min = f->value;
+		} else if (f->kind == FAULT_KIND_DETACHED) {
+			s->kind = f->kind;
+			s->air_c = pad->readings_c[f->target];
 		} else {
 			s->kind = f->kind;
 			/* stuck without a value: frozen where it reads now */
@@ -198,16 +217,36 @@ int pad_inject(struct pad *pad, const struct pad_fault *f)
 		}
 		return 0;
 	}
-	case FAULT_FAN: pad->model.fan_failed = f->kind == FAULT_KIND_FAIL; return 0;
+	case FAULT_FAN: {
+		/* half a fan: the heat sink's conductance halfway to a dead fan's */
+		double share = f->kind == FAULT_KIND_SLOW ? f->value : 1.0;
+		const struct model_params *n = &pad->nominal;
+		pad->model.p.sink_to_ambient_w_per_k = n->sink_to_ambient_fan_failed_w_per_k +
+			share * (n->sink_to_ambient_w_per_k - n->sink_to_ambient_fan_failed_w_per_k);
+		pad->model.fan_failed = f->kind == FAULT_KIND_FAIL;
+		return 0;
+	}
 	case FAULT_TEC:
 		pad->tec_stuck = f->kind == FAULT_KIND_STUCK;
 		pad->tec_stuck_drive = f->value;
+		pad->tec_reversed = f->kind == FAULT_KIND_REVERSED;
+		/* shorted pellets: a fifth of the resistance, and the current
+		 * bypasses the bridge's limiter (up to three times it) */
+		pad->model.p.resistance_ohm = pad->nominal.resistance_ohm * (f->kind == FAULT_KIND_SHORT ? 0.2 : 1.0);
+		pad->model.p.current_max_a = pad->nominal.current_max_a * (f->kind == FAULT_KIND_SHORT ? 3.0 : 1.0);
+		return 0;
+	case FAULT_CONTACT:
+		/* the strap: looser or tighter contact with the skin; 0 is the
+		 * pad lifted off (the plate then meets only the air) */
+		pad->model.p.tissue_to_plate_w_per_k = pad->nominal.tissue_to_plate_w_per_k *
+						       (f->kind == FAULT_KIND_SCALE ? f->value : 1.0);
 		return 0;
 	case FAULT_SUPPLY: pad->supply_sag = f->kind == FAULT_KIND_SAG ? f->value : 1.0; return 0;
 	case FAULT_FUSE:
 		/* fuse:ok is a new fuse fitted: a blown one never recovers alone */
 		pad->fuse_injected = f->kind == FAULT_KIND_OPEN;
 		pad->fuse_open = f->kind == FAULT_KIND_OPEN;
+		pad->fuse_shorted = f->kind == FAULT_KIND_SHORT;
 		return 0;
 	case FAULT_SWITCH:
 		pad->switch_welded = f->kind == FAULT_KIND_WELDED;

@@ -16,14 +16,17 @@
 #define PAD_FUSE_OPEN_C 48.0 /* the hardware fuse's trip temperature */
 
 struct pad_sensor_fault {
-	enum fault_kind kind; /* OK, OPEN, SHORT, STUCK */
+	enum fault_kind kind; /* OK, OPEN, SHORT, STUCK, DETACHED */
 	double stuck_c;
 	double extra_noise_c;
 	double extra_offset_c;
+	double drift_c_per_min; /* added to the offset as time goes by */
+	double air_c; /* DETACHED: the sensor's own temperature in the air */
 };
 
 struct pad {
 	struct model model;
+	struct model_params nominal; /* as described, before faults changed it */
 	struct model_sensors sensors;
 	struct fw fw;
 	uint32_t time_ms; /* model time */
@@ -31,6 +34,7 @@ struct pad {
 	struct pad_sensor_fault sensor_fault[3];
 	bool tec_stuck; /* the bridge stuck at a level, either polarity */
 	double tec_stuck_drive;
+	bool tec_reversed; /* wired backwards: heat where cooling was asked */
 	bool fuse_open; /* latched by heat, or injected */
 	bool fuse_injected;
 	/* the high-side load switch in series with the module: the firmware
@@ -42,6 +46,7 @@ struct pad {
 	double supply_sag; /* supply:sag, times nominal */
 	bool mcu_hung; /* the firmware no longer runs; outputs stay as they were */
 	struct fw_outputs fw_out; /* the firmware's last outputs */
+	bool fuse_shorted; /* bridged: it never opens, whatever the heat */
 	uint64_t fault_rng;
 	bool unpowered; /* unplugged: no firmware, no drive */
 	int16_t fw_drive; /* what the firmware commanded */

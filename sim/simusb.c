@@ -20,6 +20,7 @@
 
 struct sim_pad {
 	struct pad pad;
+	struct exposure exposure; /* what the skin got since the last mark */
 	char serial[TP_SERIAL_LEN + 1];
 	struct usbfs_dev *dev; /* NULL while unplugged */
 	int port; /* 1-based port on the root hub */
@@ -213,6 +214,9 @@ static void *physics(void *arg)
 			s->model_ms += PAD_TICK_MS;
 			for (int i = 0; i < s->npads; i++) {
 				pad_advance(&s->pads[i].pad, PAD_TICK_MS);
+				struct pad_truth t;
+				pad_truth(&s->pads[i].pad, &t);
+				exposure_update(&s->pads[i].exposure, &t, PAD_TICK_MS / 1000.0);
 				if (s->pads[i].dev)
 					usbfs_dev_deliver(s->pads[i].dev, s->model_ms);
 			}
@@ -321,6 +325,9 @@ int simusb_start(const struct simusb_opts *o, struct simusb **out, char *err, si
 		fw_config_reference(&cfg, sp->serial);
 		cfg.capabilities |= TP_CAP_SIMULATED;
 		pad_init(&sp->pad, &o->model, &cfg, o->seed + (unsigned long long)i * 7919, o->start_plate_c);
+		struct pad_truth t0;
+		pad_truth(&sp->pad, &t0);
+		exposure_mark(&sp->exposure, &t0);
 		if (plug(s, sp, err, errlen) != 0) {
 			pthread_mutex_unlock(&s->lock);
 			simusb_stop(s);
@@ -407,6 +414,7 @@ int simusb_inject(struct simusb *s, int index, const struct pad_fault *f, char *
 		if (f->target == FAULT_ALL && sp->dev) {
 			sp->dev->stall_until_ms = s->model_ms;
 			sp->dev->malformed_left = 0;
+			sp->dev->replay_left = 0;
 		}
 		rc = pad_inject(&sp->pad, f);
 	} else if (f->kind == FAULT_KIND_UNPLUG) {
@@ -430,9 +438,12 @@ int simusb_inject(struct simusb *s, int index, const struct pad_fault *f, char *
 		sp->dev->stall_until_ms = s->model_ms + (uint32_t)(f->value * 1000.0);
 	} else if (f->kind == FAULT_KIND_MALFORMED) {
 		sp->dev->malformed_left = (int)f->value;
+	} else if (f->kind == FAULT_KIND_REPLAY) {
+		sp->dev->replay_left = (int)f->value;
 	} else if (f->kind == FAULT_KIND_OK) {
 		sp->dev->stall_until_ms = s->model_ms;
 		sp->dev->malformed_left = 0;
+		sp->dev->replay_left = 0;
 	}
 	if (dead && s->graveyard_n < (int)(sizeof s->graveyard / sizeof s->graveyard[0]))
 		s->graveyard[s->graveyard_n++] = dead;
@@ -454,6 +465,19 @@ void simusb_set_relay(struct simusb *s, bool closed)
 	pthread_mutex_lock(&s->lock);
 	for (int i = 0; i < s->npads; i++)
 		pad_set_relay(&s->pads[i].pad, closed);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void simusb_exposure(struct simusb *s, int index, bool mark, struct exposure *out)
+{
+	pthread_mutex_lock(&s->lock);
+	struct sim_pad *sp = &s->pads[index];
+	if (mark) {
+		struct pad_truth t;
+		pad_truth(&sp->pad, &t);
+		exposure_mark(&sp->exposure, &t);
+	}
+	*out = sp->exposure;
 	pthread_mutex_unlock(&s->lock);
 }
 

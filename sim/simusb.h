@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "exposure.h"
 #include "pad.h"
 
 #define SIMUSB_MAX_PADS 8
@@ -46,6 +47,9 @@ const char *simusb_serial(const struct simusb *s, int index);
 /* index of the pad with that serial, the only pad when serial is NULL and
  * there is one, or -1 */
 int simusb_find(const struct simusb *s, const char *serial);
+
+/* What the skin got since the last mark (mark: start a new one now). */
+void simusb_exposure(struct simusb *s, int index, bool mark, struct exposure *out);
 
 /* Any fault of the grammar in faults.h, physical or USB-level. */
 int simusb_inject(struct simusb *s, int index, const struct pad_fault *f, char *err, size_t errlen);

@@ -366,6 +366,14 @@ void usbfs_dev_deliver(struct usbfs_dev *d, uint32_t model_ms)
 		return;
 	struct urb *r = d->pending;
 	d->pending = r->next;
+	if (d->replay_left > 0 && d->last_report_len > 0) {
+		d->replay_left--;
+		memcpy(report, d->last_report, (size_t)d->last_report_len);
+		len = d->last_report_len;
+	} else {
+		memcpy(d->last_report, report, (size_t)len);
+		d->last_report_len = len;
+	}
 	if (d->malformed_left > 0) {
 		d->malformed_left--;
 		len = corrupt(d, report, len);

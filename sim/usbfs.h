@@ -33,6 +33,9 @@ struct usbfs_dev {
 	/* USB-level fault injection */
 	uint32_t stall_until_ms;
 	int malformed_left;
+	int replay_left; /* reports replaced by the one before (an old frame again) */
+	uint8_t last_report[TP_FRAME_MAX_LEN];
+	int last_report_len;
 	unsigned malformed_kind;
 	/* counters for tests and benches */
 	unsigned long reports_delivered, reports_dropped, reap_eagain;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "exposure.h"
 #include "model.h"
 #include "model_ini.h"
 #include "pad.h"
@@ -346,6 +347,113 @@ static void fan_failure_heats_sink(void **state)
 	assert_false(pad.fw.faults & TP_FAULT_SINK_OVER);
 }
 
+static struct pad_truth run_with(const char *spec, int16_t drive, uint32_t ms, struct pad *pad)
+{
+	struct model_params p = ref();
+	struct fw_config cfg;
+	fw_config_reference(&cfg, "PAD-3");
+	struct pad_fault f;
+	char err[200];
+	pad_init(pad, &p, &cfg, 11, 32.0);
+	heartbeat(pad, 0, 300);
+	if (spec) {
+		if (faults_parse(spec, &f, err, sizeof err) != 0)
+			fail_msg("%s", err);
+		assert_int_equal(pad_inject(pad, &f), 0);
+	}
+	heartbeat(pad, drive, ms);
+	struct pad_truth t;
+	pad_truth(pad, &t);
+	return t;
+}
+
+/* The kinds the safety case needed: each does what it says, against the
+ * same run without it, and all:ok takes it away. */
+static void fault_kinds_for_the_safety_case(void **state)
+{
+	(void)state;
+	static struct pad pad;
+	struct pad_truth base = run_with(NULL, 3000, 120000, &pad);
+	struct pad_truth t = run_with("tec:reversed", 3000, 120000, &pad);
+	assert_true(base.plate_c > 34.0 && t.plate_c < 31.0); /* asked to heat, it cools */
+	t = run_with("contact:scale=0", 3000, 120000, &pad);
+	printf("# 30 %% heat for 120 s: plate %.2f C on the skin, %.2f C lifted off", base.plate_c, t.plate_c);
+	assert_true(t.plate_c > base.plate_c + 0.3); /* off the skin: no tissue to warm */
+	t = run_with("contact:scale=2.5", 3000, 120000, &pad);
+	printf(", %.2f C strapped tight\n", t.plate_c);
+	assert_true(t.plate_c < base.plate_c - 0.3);
+	t = run_with("tec:short", 3000, 2000, &pad);
+	assert_true(pad.fw.faults & TP_FAULT_OVERCURRENT);
+	t = run_with("sensor-a:detached", 3000, 60000, &pad);
+	assert_true(pad.fw.temp_cc[0] < 2400 && pad.fw.temp_cc[1] > 3400); /* A reads the room, B the plate */
+	t = run_with("sink:drift=2", 0, 60000, &pad);
+	assert_true(pad.fw.temp_cc[2] - lround(t.sink_c * 100) > 150); /* 2 C after a minute */
+	struct pad_fault f; /* usb:replay is the USB side's: the pad refuses it */
+	char err[200];
+	faults_parse("usb:replay=3", &f, err, sizeof err);
+	assert_int_equal(pad_inject(&pad, &f), -1);
+
+	/* a hung MCU keeps its last drive: the watchdog cannot act */
+	run_with(NULL, 0, 0, &pad);
+	heartbeat(&pad, 4000, 500);
+	faults_parse("mcu:hang", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	pad_advance(&pad, 5000);
+	pad_truth(&pad, &t);
+	assert_true(t.module_drive > 0.39 && !pad.fw.faults);
+	pad_set_powered(&pad, false);
+	pad_set_powered(&pad, true);
+	pad_advance(&pad, 100);
+	pad_truth(&pad, &t);
+	assert_true(t.module_drive == 0.0); /* a power cycle restarts it */
+
+	/* a bridged fuse never opens (with the load switch welded too, nothing
+	 * else can act); fan:slow sits between a good and a dead fan */
+	t = run_with("fuse:short", 0, 0, &pad);
+	faults_parse("switch:welded", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	faults_parse("tec:stuck=1", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	pad_advance(&pad, 90000);
+	pad_truth(&pad, &t);
+	assert_true(t.plate_c > PAD_FUSE_OPEN_C + 5.0 && !t.fuse_open);
+	struct pad_truth good = run_with(NULL, -10000, 120000, &pad);
+	struct pad_truth half = run_with("fan:slow=0.5", -10000, 120000, &pad);
+	struct pad_truth dead = run_with("fan:fail", -10000, 120000, &pad);
+	assert_true(good.sink_c < half.sink_c - 1.0 && half.sink_c < dead.sink_c - 1.0);
+	faults_parse("all:ok", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	assert_true(pad.model.p.sink_to_ambient_w_per_k == ref().sink_to_ambient_w_per_k && !pad.model.fan_failed);
+	char name[64];
+	size_t n = 0;
+	while (faults_rule_name(n, name, sizeof name) == 0)
+		n++;
+	assert_true(n > 40); /* the grammar as a list, the sensor kinds once per sensor */
+	assert_int_equal(faults_rule_name(0, name, sizeof name), 0);
+	assert_string_equal(name, "sensor-a:open");
+}
+
+/* The exposure record: extremes, dose, cold time and the last drive. */
+static void exposure_record(void **state)
+{
+	(void)state;
+	struct pad_truth t = {.time_s = 10, .plate_c = 43.0, .tissue_c = 40.0, .module_drive = 0.5};
+	struct exposure e;
+	exposure_mark(&e, &t);
+	for (int i = 1; i <= 6000; i++) { /* one minute at 43 C: 1 CEM43 minute */
+		t.time_s = 10 + i * 0.01;
+		t.module_drive = i < 3000 ? 0.5 : 0.0;
+		exposure_update(&e, &t, 0.01);
+	}
+	assert_true(fabs(e.cem43_min - 1.0) < 1e-6);
+	assert_true(fabs(e.last_drive_s - 39.99) < 1e-9);
+	t.plate_c = 9.0;
+	t.fw_faults = 0x4;
+	exposure_update(&e, &t, 2.0);
+	assert_true(e.cold_s == 2.0 && e.plate_min_c == 9.0 && e.plate_max_c == 43.0 && e.fw_faults == 0x4);
+	assert_true(e.fw_fault_s == t.time_s && e.fuse_s < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +462,7 @@ int main(void)
 		cmocka_unit_test(reference_file_matches_defaults), cmocka_unit_test(broken_descriptions),
 		cmocka_unit_test(fault_grammar),       cmocka_unit_test(pad_faults_reach_firmware),
 		cmocka_unit_test(fan_failure_heats_sink), cmocka_unit_test(switch_relay_and_mcu),
+		cmocka_unit_test(fault_kinds_for_the_safety_case), cmocka_unit_test(exposure_record),
 	};
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }
