@@ -1,0 +1,16 @@
+# The safety case: the hazard table (docs/safety/hazards.tsv) run in the
+# simulator and judged on the model's truth. `make check` runs the gate
+# (tests/safety/); `make safety-report` rewrites docs/safety.md.
+SAFETY_SRCS := $(wildcard safety/*.c)
+
+$(B)/safety-case: $(call objs,$(SAFETY_SRCS)) $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LDLIBS)
+
+TEST_BINS += $(B)/safety-case
+
+.PHONY: safety-report
+safety-report: $(B)/safety-case $(B)/thermopadd $(B)/thermopad $(B)/thermopad-sim
+	@mkdir -p $(B)/safety
+	@TP_BUILD=$(B) bash safety/e2e.sh $(B)/safety/e2e.txt
+	$(B)/safety-case --e2e $(B)/safety/e2e.txt --checks "$$(safety/checks.sh)" \
+		--report docs/safety.md --beyond docs/safety/beyond-software.md || true

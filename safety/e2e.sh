@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The hazard rows that need the daemon's edges (USB hot-plug, signals, the
+# GPIO relay), end to end: thermopad-sim with the reference pad, the real
+# thermopadd through libusb, the fault injected on the simulator's control
+# socket or as a signal, and the skin judged by the simulator's own
+# exposure record (`exposure-mark`, `exposure`), never by what the daemon
+# says. One line per run (and one per fault-free twin) into RESULTS, read
+# by safety-case --e2e; the rows come from the table.
+#   safety/e2e.sh RESULTS [TABLE]
+set -u
+results=$1 table=${2:-docs/safety/hazards.tsv}
+. tests/daemon/harness.sh
+# The default 1 s firmware watchdog is part of what these rows prove, so
+# the time scale stays low enough for a busy two-core machine to keep up.
+S=${TP_SAFETY_SCALE:-10}
+printf '[pad]\nwatchdog_ms = 1000\n' >"$work/test.conf"
+sim_args="--model $top/sim/pads/reference.ini"
+: >"$results"
+logs=${results%.*}-logs # each run's transcript, for a reader who wants the why
+rm -rf "$logs" && mkdir -p "$logs"
+
+# inject SPEC: what the row's fault does, inside the scenario
+inject() {
+	case $1 in
+	daemon:kill) echo 'kill -KILL $daemon_pid; wait $daemon_pid 2>/dev/null' ;;
+	daemon:stop=*) echo "kill -STOP \$daemon_pid; wait_model ${1#daemon:stop=}; kill -CONT \$daemon_pid" ;;
+	# late, not dead: stopped for 0.2 s of model time in every second, for
+	# 20 s (wall-time sleeps: these are the fault's own durations, shorter
+	# than a poll of the model clock could resolve)
+	daemon:slow) echo "for _ in \$(seq 20); do kill -STOP \$daemon_pid; sleep $(awk -v s=$S 'BEGIN { print 0.2 / s }'); kill -CONT \$daemon_pid; sleep $(awk -v s=$S 'BEGIN { print 0.8 / s }'); done" ;;
+	*) local f out=""
+	   for f in $(echo "$1" | sed 's/ + / /g'); do
+		   out="$out sim fault $f || echo 'NOINJECT $f';"
+		   [ "$f" = usb:unplug ] && out="$out wait_model 5;"
+	   done
+	   echo "$out" ;;
+	esac
+}
+
+# what removing the cause means after the watch
+remove() {
+	case $1 in
+	daemon:*) echo ':' ;;
+	*usb:replug*) echo ':' ;;
+	*usb:unplug*) echo 'sim fault usb:replug' ;;
+	*) echo 'sim fault all:ok' ;;
+	esac
+}
+
+run_one() { # id phase kind(fault|twin) fault watch clear
+	local id=$1 phase=$2 kind=$3 fault=$4 watch=$5 clear=$6 profile at
+	case $phase in
+	hot) profile=heat at=30 ;;
+	cold) profile=cold at=200 ;;
+	*) echo "run $id $phase reference $kind why=phase $phase is not run end to end" >>"$results"; return ;;
+	esac
+	local inj=: rem=: clr=:
+	if [ "$kind" = fault ]; then
+		inj=$(inject "$fault")
+		rem=$(remove "$fault")
+		case $clear in
+		person) clr='tp clear-faults >/dev/null 2>&1' ;;
+		replug) clr='sim fault usb:unplug; wait_model 2; sim fault usb:replug; wait_model 3; tp clear-faults >/dev/null 2>&1' ;;
+		esac
+	fi
+	scenario $S "
+code() { # the latched fault's code; a busy daemon gets three tries
+	for _ in 1 2 3; do j=\$(tp --json status 2>/dev/null) && break; done
+	echo \"\$j\" | grep -o '\"code\":\"[a-z-]*\"' | head -n 1 | cut -d'\"' -f4; }
+tp start $profile >/dev/null
+wait_model $at
+echo \"MARK \$(sim exposure-mark | head -n 1) \$(sim truth | head -n 1 | sed 's/ fw_faults=/ mark_fw_faults=/') host=\$(code)\"
+$inj
+wait_model $watch
+echo \"WATCH \$(sim exposure | head -n 1) \$(sim truth | head -n 1) host=\$(code)\"
+$rem
+sim exposure-mark >/dev/null
+wait_model 10
+echo \"TAIL \$(sim exposure | head -n 1) \$(sim truth | head -n 1) host=\$(code)\"
+$clr
+wait_model 3
+echo \"CLEAR \$(sim truth | head -n 1) host=\$(code)\"
+echo END"
+	# a run disturbed before its fault (a busy machine late past the
+	# firmware watchdog) says nothing about the fault: once more, then
+	# reported as such
+	if awk '/^MARK / { bad = !/ mark_fw_faults=0x0 / || !/ host=$/ } END { exit !bad }' "$work/out" &&
+	   [ "${retry:-0}" = 0 ]; then
+		cp "$work/out" "$logs/$id-$phase-$kind.disturbed.log"
+		retry=1 run_one "$@"
+		return
+	fi
+	cp "$work/out" "$logs/$id-$phase-$kind.log"
+	cp "$work/daemon.log" "$logs/$id-$phase-$kind.daemon.log" 2>/dev/null
+	if awk '/^MARK / { bad = !/ mark_fw_faults=0x0 / || !/ host=$/ } END { exit !bad }' "$work/out"; then
+		echo "run $id $phase reference $kind why=disturbed before the fault, twice: $(grep -m1 '^MARK' "$work/out" | grep -o 'mark_fw_faults=[^ ]*\| host=.*')" >>"$results"
+		return
+	fi
+	if grep -q '^NOINJECT' "$work/out"; then
+		echo "run $id $phase reference $kind why=no injection in the simulator yet: $(grep -m1 '^NOINJECT' "$work/out" | cut -d' ' -f2-)" >>"$results"
+		return
+	fi
+	if ! grep -q '^END' "$work/out"; then
+		echo "run $id $phase reference $kind why=the end-to-end run did not finish: $(tail -n 3 "$work/out" | tr '\n' ' ')" >>"$results"
+		return
+	fi
+	awk -v id="$id" -v phase="$phase" -v kind="$kind" -v watch="$watch" -v clear="$clear" '
+	function kv(line, key,   m) { if (match(line, " " key "=[^ ]*")) return substr(line, RSTART + length(key) + 2, RLENGTH - length(key) - 2); return "" }
+	/^MARK / { mark = $0 } /^WATCH / { w = $0 } /^TAIL / { t = $0 } /^CLEAR / { c = $0 }
+	END {
+		since = kv(mark, "since_s") + 0
+		last = kv(w, "last_drive_s") + 0
+		zero = kv(w, "module_drive") + 0 != 0 ? "inf" : (last > since ? last - since : 0)
+		fw = kv(w, "fw_fault_s") + 0; fw = fw >= 0 ? fw - since : -1
+		fuse = kv(w, "fuse_s") + 0; fuse = fuse >= 0 ? fuse - since : -1
+		host = kv(w, "host"); if (host == "") host = "-"
+		tripped = (kv(w, "fw_faults") != "0x0" || host != "-") ? 1 : 0
+		# no drive reached the module in the 10 s after the cause went, and a
+		# fault is still latched at their end
+		held = (kv(t, "last_drive_s") + 0 < kv(t, "since_s") + 0 && kv(t, "module_drive") + 0 == 0 &&
+			(kv(t, "fw_faults") != "0x0" || kv(t, "host") != "")) ? 1 : 0
+		cleared = (clear == "-" || (kv(c, "fw_faults") == "0x0" && kv(c, "host") == "")) ? 1 : 0
+		printf "run %s %s reference %s zero_s=%s plate_max_c=%s plate_min_c=%s tissue_max_c=%s cem43_min=%s cold_s=%s fw_s=%s fuse_s=%s host_s=%s host_code=%s tripped=%d trip=%s latch_held=%d cleared=%d\n",
+			id, phase, kind, zero, kv(w, "plate_max_c"), kv(w, "plate_min_c"), kv(w, "tissue_max_c"),
+			kv(w, "cem43_min"), kv(w, "cold_s"), fw, fuse, host == "-" ? -1 : watch, host, tripped,
+			tripped ? (host != "-" ? host : "firmware-" kv(w, "fw_faults")) : "-", held, cleared
+	}' "$work/out" >>"$results"
+}
+
+# every e2e row of the table, each phase, with its twin after it
+awk -F'\t' '!/^#/ && $1 != "id" && $4 == "e2e" { print $1 "\t" $2 "\t" $3 "\t" $14 "\t" $13 }' "$table" |
+while IFS=$'\t' read -r id phases fault watch clear; do
+	for phase in ${phases//,/ }; do
+		run_one "$id" "$phase" fault "$fault" "$watch" "$clear"
+		if grep -q "^run $id $phase reference fault why=" "$results"; then continue; fi
+		# twins of the same phase and watch are the same run: one serves all
+		key="twin-$phase-$watch"
+		if [ -s "$work/$key" ]; then
+			sed "s/^run [^ ]* /run $id /" "$work/$key" >>"$results"
+		else
+			run_one "$id" "$phase" twin - "$watch" -
+			tail -n 1 "$results" >"$work/$key"
+		fi
+	done
+done
+echo "end-to-end rows: $(grep -c ' fault ' "$results") runs and $(grep -c ' twin ' "$results") twins in $SECONDS s"

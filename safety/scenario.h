@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One in-process run of a hazard row: the reference firmware core and the
+ * physical model (sim/pad.c) with the control core in charge, as the
+ * daemon would be (same configuration defaults, same limits sent, same
+ * zero-acknowledgement bookkeeping, the same tick when telemetry is late),
+ * in model time at the firmware's 10 ms tick, judged on the model's truth.
+ * Pure: no I/O, no clock, no globals.
+ */
+#ifndef THERMOPAD_SAFETY_SCENARIO_H
+#define THERMOPAD_SAFETY_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exposure.h"
+#include "model.h"
+
+struct scenario {
+	const struct model_params *pad;
+	const char *phase; /* idle, heating, hot, cooling, cold, reversing, autotune; "hot=42" sets the target */
+	const char *faults; /* the row's fault; NULL for the fault-free twin */
+	double watch_s; /* after the fault */
+	const char *clear; /* person, replug or - */
+	bool latch; /* check that the latch holds once the cause is gone */
+	uint64_t seed;
+};
+
+struct outcome {
+	bool runnable; /* false: an injection that does not exist (why says which) */
+	char why[400];
+	double fault_t; /* model time of the injection */
+	struct exposure exposure; /* from the fault to the end of the watch */
+	double zero_s; /* fault to the last drive reaching the module; INFINITY if it still does */
+	/* when each layer first acted, seconds after the fault; < 0: never */
+	double fw_s, host_s, fuse_s;
+	char host_code[32]; /* the host's own check, "" if none fired */
+	char host_any[32]; /* whatever the host latched, a relayed firmware fault too */
+	unsigned fw_bits;
+	/* any trip at all in the run, from its start (a twin must have none) */
+	bool tripped;
+	char trip[96];
+	bool latch_held; /* drive zero and a fault latched for 10 s after the cause went */
+	bool cleared; /* clearing as the row says worked */
+	char clear_why[400];
+};
+
+void scenario_run(const struct scenario *sc, struct outcome *out);
+
+#endif
