@@ -78,7 +78,7 @@ echo \"WATCH \$(sim exposure | head -n 1) \$(sim truth | head -n 1) host=\$(code
 $rem
 sim exposure-mark >/dev/null
 wait_model 10
-echo \"TAIL \$(sim exposure | head -n 1) \$(sim truth | head -n 1) host=\$(code)\"
+echo \"TAIL \$(sim exposure | head -n 1) \$(sim truth | head -n 1) daemon=\$(kill -0 \$daemon_pid 2>/dev/null && echo alive || echo gone) host=\$(code)\"
 $clr
 wait_model 3
 echo \"CLEAR \$(sim truth | head -n 1) host=\$(code)\"
@@ -111,7 +111,7 @@ echo END"
 		echo "run $id $phase reference $kind why=the end-to-end run did not finish: $(tail -n 3 "$work/out" | tr '\n' ' ')" >>"$results"
 		return
 	fi
-	awk -v id="$id" -v phase="$phase" -v kind="$kind" -v watch="$watch" -v clear="$clear" '
+	awk -v id="$id" -v phase="$phase" -v kind="$kind" -v watch="$watch" -v clear="$clear" -v fault="$fault" '
 	function kv(line, key,   m) { if (match(line, " " key "=[^ ]*")) return substr(line, RSTART + length(key) + 2, RLENGTH - length(key) - 2); return "" }
 	/^MARK / { mark = $0 } /^WATCH / { w = $0 } /^TAIL / { t = $0 } /^CLEAR / { c = $0 }
 	END {
@@ -127,10 +127,12 @@ echo END"
 		held = (kv(t, "last_drive_s") + 0 < kv(t, "since_s") + 0 && kv(t, "module_drive") + 0 == 0 &&
 			(kv(t, "fw_faults") != "0x0" || kv(t, "host") != "")) ? 1 : 0
 		cleared = (clear == "-" || (kv(c, "fw_faults") == "0x0" && kv(c, "host") == "")) ? 1 : 0
-		printf "run %s %s reference %s zero_s=%s plate_max_c=%s plate_min_c=%s tissue_max_c=%s cem43_min=%s cold_s=%s fw_s=%s fuse_s=%s host_s=%s host_code=%s tripped=%d trip=%s latch_held=%d cleared=%d\n",
+		# a daemon that died by itself is a finding of its own
+		note = kv(t, "daemon") == "gone" && kind == "fault" && fault != "daemon:kill" ? "the-daemon-died-after-the-fault" : "-"
+		printf "run %s %s reference %s zero_s=%s plate_max_c=%s plate_min_c=%s tissue_max_c=%s cem43_min=%s cold_s=%s fw_s=%s fuse_s=%s host_s=%s host_code=%s tripped=%d trip=%s latch_held=%d cleared=%d note=%s\n",
 			id, phase, kind, zero, kv(w, "plate_max_c"), kv(w, "plate_min_c"), kv(w, "tissue_max_c"),
 			kv(w, "cem43_min"), kv(w, "cold_s"), fw, fuse, host == "-" ? -1 : watch, host, tripped,
-			tripped ? (host != "-" ? host : "firmware-" kv(w, "fw_faults")) : "-", held, cleared
+			tripped ? (host != "-" ? host : "firmware-" kv(w, "fw_faults")) : "-", held, cleared, note
 	}' "$work/out" >>"$results"
 }
 

@@ -154,6 +154,8 @@ void judge_run(struct row_result *r, const char *where, const struct outcome *o,
 		miss(r, where, "the latch did not hold the drive at zero once the cause was gone");
 	if (!o->cleared)
 		miss(r, where, "clearing (%s) failed: %s", h->clear, o->clear_why);
+	if (o->note[0])
+		miss(r, where, "%s", o->note);
 	if (twin->tripped)
 		miss(r, where, "the fault-free twin tripped: %s", twin->trip);
 }

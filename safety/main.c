@@ -189,6 +189,9 @@ static void parse_e2e(const char *line, struct outcome *o)
 			o->latch_held = v != 0;
 		else if (!strcmp(key, "cleared"))
 			o->cleared = v != 0;
+		else if (!strcmp(key, "note") && strcmp(val, "-"))
+			for (size_t i = 0; i < sizeof o->note - 1 && val[i]; i++)
+				o->note[i] = val[i] == '-' ? ' ' : val[i];
 		else if (!strcmp(key, "why")) {
 			o->runnable = false;
 			snprintf(o->why, sizeof o->why, "%s", strstr(p, "why=") + 4);
