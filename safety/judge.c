@@ -163,7 +163,7 @@ void judge_run(struct row_result *r, const char *where, const struct outcome *o,
 void judge_not_runnable(struct row_result *r, const char *why)
 {
 	if (!r->no_run[0])
-		snprintf(r->no_run, sizeof r->no_run, "%s", why);
+		snprintf(r->no_run, sizeof r->no_run, "%.399s", why);
 }
 
 void judge_finish(struct row_result *r)

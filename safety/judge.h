@@ -35,7 +35,7 @@ struct row_result {
 	struct layer_tally fw, host, fuse;
 	char host_codes[160]; /* the host's own checks that acted */
 	char host_fired[200]; /* every code the host latched, for coverage */
-	char misses[900];
+	char misses[1200];
 	int nmisses;
 	double severity; /* 1.0: at a bound; more is past it */
 };

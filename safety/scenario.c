@@ -19,7 +19,7 @@
 #include "faults.h"
 #include "pad.h"
 
-enum host_mode { HOST_NORMAL, HOST_HEAT_FOREVER, HOST_COLD_FOREVER, HOST_SILENT, HOST_HUNG, HOST_SLOW };
+enum host_mode { HOST_NORMAL, HOST_HEAT_FOREVER, HOST_COLD_FOREVER, HOST_SILENT, HOST_HUNG, HOST_SLOW, HOST_ESTOP };
 
 static const struct {
 	const char *name;
@@ -28,6 +28,7 @@ static const struct {
 } host_modes[] = {
 	{"host:heat-forever", HOST_HEAT_FOREVER, false}, {"host:cold-forever", HOST_COLD_FOREVER, false},
 	{"host:silent", HOST_SILENT, false}, {"host:hung", HOST_HUNG, true}, {"host:slow", HOST_SLOW, true},
+	{"host:emergency-stop", HOST_ESTOP, false},
 };
 
 #define MAX_FAULTS 4
@@ -256,6 +257,13 @@ static void inject(struct host *h, double now)
 	for (int i = 0; i < h->inj.npad; i++)
 		pad_inject(&h->pad, &h->inj.pad[i]);
 	h->faulty = true;
+	if (h->inj.host == HOST_ESTOP) {
+		/* what the daemon does when the interlock's button is pressed
+		 * (the GPIO edge itself is proven in tests/gpio) */
+		struct core_output out;
+		core_external_fault(&h->core, now, "emergency-stop", "the emergency-stop button is pressed", &out);
+		send_drive(h, out.drive);
+	}
 	h->stall_until = now + h->inj.stall_s;
 	h->hung_until = now + h->inj.host_value;
 	h->next_slow_t = now;
@@ -323,11 +331,14 @@ static void tick(struct host *h, uint32_t *ms, struct outcome *o, bool watching)
 	pad_truth(&h->pad, &t);
 	if (watching) {
 		exposure_update(&o->exposure, &t, PAD_TICK_MS / 1000.0);
-		if (h->core.safety.latched && o->host_s < 0) {
+		/* the host acts by a latched fault, or by a cap that ends the session */
+		const struct safety *sf = &h->core.safety;
+		const char *code = sf->latched ? sf->code : sf->cap_reached ? sf->cap_code : NULL;
+		if (code && o->host_s < 0) {
 			o->host_s = t.time_s - o->fault_t;
-			snprintf(o->host_any, sizeof o->host_any, "%s", h->core.safety.code);
-			if (strcmp(h->core.safety.code, "firmware-fault") != 0)
-				snprintf(o->host_code, sizeof o->host_code, "%s", h->core.safety.code);
+			snprintf(o->host_any, sizeof o->host_any, "%s", code);
+			if (strcmp(code, "firmware-fault") != 0)
+				snprintf(o->host_code, sizeof o->host_code, "%s", code);
 		}
 	}
 	note_trip(h, o, &t);

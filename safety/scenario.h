@@ -42,7 +42,7 @@ struct outcome {
 	char trip[96];
 	bool latch_held; /* drive zero and a fault latched for 10 s after the cause went */
 	bool cleared; /* clearing as the row says worked */
-	char clear_why[400];
+	char clear_why[640];
 	char note[96]; /* anything else wrong with the run (end to end: the daemon died) */
 };
 
