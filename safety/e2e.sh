@@ -59,8 +59,11 @@ run_one() { # id phase kind(fault|twin) fault watch clear
 		inj=$(inject "$fault")
 		rem=$(remove "$fault")
 		case $clear in
-		person) clr='tp clear-faults >/dev/null 2>&1' ;;
-		replug) clr='sim fault usb:unplug; wait_model 2; sim fault usb:replug; wait_model 3; tp clear-faults >/dev/null 2>&1' ;;
+		# a clear is judged on the pad's next reports: up to 10 s of model
+		# time for the fault to go
+		person) clr='tp clear-faults >/dev/null 2>&1; for _ in $(seq 10); do [ -z "$(code)" ] && break; wait_model 1; done' ;;
+		replug) clr='sim fault usb:unplug; wait_model 2; sim fault usb:replug; wait_model 3; tp clear-faults >/dev/null 2>&1
+			for _ in $(seq 10); do [ -z "$(code)" ] && break; wait_model 1; done' ;;
 		esac
 	fi
 	scenario $S "
