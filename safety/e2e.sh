@@ -87,23 +87,23 @@ wait_model 3
 echo \"CLEAR \$(sim truth | head -n 1) host=\$(code)\"
 echo END"
 	# a run disturbed before its fault (a busy machine late past the
-	# firmware watchdog) says nothing about the fault: once more, then
+	# firmware watchdog) says nothing about the fault: twice more, then
 	# reported as such
 	# and a twin that trips is run once more before it counts as a false trip
 	if { awk '/^MARK / { bad = !/ mark_fw_faults=0x0 / || !/ host=$/ } END { exit !bad }' "$work/out" ||
 	     { [ "$kind" = twin ] && ! awk '/^WATCH / { bad = !/ fw_faults=0x0 .* fw_faults=0x0 / || !/ host=$/ } END { exit bad }' "$work/out"; }; } &&
-	   [ "${retry:-0}" = 0 ]; then
-		cp "$work/out" "$logs/$id-$phase-$kind.disturbed.log"
-		local scale=$S # the retry at half the time scale: twice the slack
+	   [ "${retry:-0}" -lt 2 ]; then
+		cp "$work/out" "$logs/$id-$phase-$kind.disturbed-$((${retry:-0} + 1)).log"
+		local scale=$S # each retry at half the time scale: twice the slack
 		S=$(awk -v s=$S 'BEGIN { print s / 2 }')
-		retry=1 run_one "$@"
+		retry=$((${retry:-0} + 1)) run_one "$@"
 		S=$scale
 		return
 	fi
 	cp "$work/out" "$logs/$id-$phase-$kind.log"
 	cp "$work/daemon.log" "$logs/$id-$phase-$kind.daemon.log" 2>/dev/null
 	if awk '/^MARK / { bad = !/ mark_fw_faults=0x0 / || !/ host=$/ } END { exit !bad }' "$work/out"; then
-		echo "run $id $phase reference $kind why=disturbed before the fault, twice (a busy machine?): $(grep -m1 '^MARK' "$work/out" | grep -o 'mark_fw_faults=[^ ]*\| host=.*' | tr '\n' ' ')" >>"$results"
+		echo "run $id $phase reference $kind why=disturbed before the fault three times, down to a quarter of the time scale (a busy machine?): $(grep -m1 '^MARK' "$work/out" | grep -o 'mark_fw_faults=[^ ]*\| host=.*' | tr '\n' ' ')" >>"$results"
 		return
 	fi
 	if grep -q '^NOINJECT' "$work/out"; then

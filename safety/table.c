@@ -97,7 +97,7 @@ int table_load(const char *path, struct table *t, char *err, size_t errlen)
 		return -1;
 	}
 	t->nrows = 0;
-	char line[1024];
+	char line[2048];
 	int lineno = 0, rc = 0;
 	while (rc == 0 && fgets(line, sizeof line, f)) {
 		lineno++;

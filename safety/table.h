@@ -30,7 +30,7 @@ struct hazard {
 	char clear[16]; /* what clearing needs: person, replug, - */
 	double watch_s; /* how long after the fault the run goes on */
 	char open[16]; /* "#12": a known open hazard, closed by that issue; "-" */
-	char hazard[240]; /* in words */
+	char hazard[400]; /* in words */
 };
 
 struct table {
