@@ -264,7 +264,7 @@ static int uncovered_checks(const char *checks, const struct table *t, const str
 	if (!checks)
 		return 0;
 	int missing = 0;
-	char buf[1024];
+	char buf[2048];
 	snprintf(buf, sizeof buf, "%s", checks);
 	for (char *save = NULL, *c = strtok_r(buf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
 		char key[48], named[48];
