@@ -68,6 +68,7 @@ struct host {
 	bool faulty; /* the injection is in force */
 	double stall_until;
 	double next_slow_t, hung_until;
+	double boot_acked_t;
 };
 
 static int parse_injection(const char *spec, struct injection *inj, char *why, size_t whylen)
@@ -143,27 +144,57 @@ static void send_drive(struct host *h, double drive)
 	send_out(h, TP_REQ_SET_OUTPUT, buf, sizeof buf);
 }
 
-/* What daemon/usb.c does when a pad arrives: the envelope narrowed into
- * the firmware, and the watchdog. */
-static void plug_in(struct host *h)
+/* What the daemon's pad module does (daemon/pad/pad.c, envelope()): the
+ * plate narrowed to the setpoints plus 2 C, the heat sink to the daemon's
+ * maximum, never past the firmware's hard limits; and the watchdog. */
+static void envelope(const struct host *h, struct tp_set_limits *lim, struct tp_set_watchdog *wd)
 {
+	const struct safety_limits *l = &h->cfg.limits;
 	const struct tp_limits *hard = &h->pad.fw.cfg.hard_limits;
-	struct tp_set_limits lim = {{.plate_max_cc = (int16_t)lround(h->cfg.limits.plate_max_c * 100),
-				     .plate_min_cc = (int16_t)lround(h->cfg.limits.plate_min_c * 100),
-				     .sink_max_cc = hard->sink_max_cc,
-				     .current_max_ma = hard->current_max_ma}};
-	if (lim.limits.plate_max_cc > hard->plate_max_cc)
-		lim.limits.plate_max_cc = hard->plate_max_cc;
-	if (lim.limits.plate_min_cc < hard->plate_min_cc)
-		lim.limits.plate_min_cc = hard->plate_min_cc;
+	long plate_max = lround(fmin(l->plate_max_c, l->setpoint_max_c + 2.0) * 100);
+	long plate_min = lround(fmax(l->plate_min_c, l->setpoint_min_c - 2.0) * 100);
+	long sink_max = lround(l->sink_max_c * 100);
+	lim->limits = (struct tp_limits){
+		.plate_max_cc = (int16_t)(plate_max < hard->plate_max_cc ? plate_max : hard->plate_max_cc),
+		.plate_min_cc = (int16_t)(plate_min > hard->plate_min_cc ? plate_min : hard->plate_min_cc),
+		.sink_max_cc = (int16_t)(sink_max < hard->sink_max_cc ? sink_max : hard->sink_max_cc),
+		.current_max_ma = hard->current_max_ma};
+	wd->timeout_ms = (uint16_t)h->cfg.watchdog_ms;
+}
+
+static void send_envelope(struct host *h)
+{
+	struct tp_set_limits lim;
+	struct tp_set_watchdog wd;
+	envelope(h, &lim, &wd);
 	uint8_t buf[TP_FRAME_MAX_LEN];
 	if (proto_encode_set_limits(&lim, buf, sizeof buf))
 		send_out(h, TP_REQ_SET_LIMITS, buf, TP_SET_LIMITS_LEN);
-	struct tp_set_watchdog wd = {.timeout_ms = (uint16_t)h->cfg.watchdog_ms};
 	if (proto_encode_set_watchdog(&wd, buf, sizeof buf))
 		send_out(h, TP_REQ_SET_WATCHDOG, buf, TP_SET_WATCHDOG_LEN);
+}
+
+static void plug_in(struct host *h)
+{
+	send_envelope(h);
 	h->zero_sent = false;
 	h->have_last = false;
+	h->boot_acked_t = -1;
+}
+
+/* The firmware booted (its BOOT flag): our envelope again, then the
+ * acknowledgement (a CLEAR_FAULTS of no bit), at most once a second, as
+ * the daemon does (acknowledge_boot). */
+static void acknowledge_boot(struct host *h, const struct tp_telemetry *t, double now)
+{
+	if (!(t->flags & TP_FLAG_BOOT) || (h->boot_acked_t >= 0 && now - h->boot_acked_t < 1.0))
+		return;
+	h->boot_acked_t = now;
+	send_envelope(h);
+	struct tp_clear_faults ack = {.mask = 0};
+	uint8_t buf[TP_CLEAR_FAULTS_LEN];
+	if (proto_encode_clear_faults(&ack, buf, sizeof buf))
+		send_out(h, TP_REQ_CLEAR_FAULTS, buf, sizeof buf);
 }
 
 static void clear_firmware(struct host *h)
@@ -240,6 +271,7 @@ static void host_step(struct host *h, double now)
 	struct tp_telemetry tel;
 	struct core_output out;
 	if (n && proto_decode_telemetry(frame, n, &tel) == PROTO_OK) {
+		acknowledge_boot(h, &tel, now);
 		struct core_sample s;
 		to_sample(h, &tel, now, &s);
 		core_on_sample(&h->core, &s, &out);
