@@ -4,9 +4,9 @@
 # runner itself: a bound tightened below what the code achieves must fail
 # the gate, a row without an injection must fail it, an open mark on a
 # passing row must be reported, a fault kind without a row must be flagged.
-# Cost: about 20 s of CPU for the in-process rows and about 2 min of wall
-# time for the end-to-end rows (plain build); under the sanitizers only the
-# runner's own checks run (about 10 s).
+# Cost (plain build): the in-process rows 22-26 s of CPU before protocol 2,
+# about 2 min with it; the end-to-end rows 2-3 min of wall time. Under the
+# sanitizers only the runner's own checks run (about 10 s).
 set -u
 build=${TP_BUILD:-build}
 runner=$build/safety-case
