@@ -59,8 +59,8 @@ else
 fi
 
 # A row marked open that passes is reported, so that the mark goes.
-awk -F'\t' 'BEGIN { OFS = "\t" } $1 == "supply-loss" { $15 = "#99" } { print }' "$table" >"$work/unmark.tsv"
-if "$runner" --table "$work/unmark.tsv" --rows supply-loss >"$work/unmark.out" && grep -q 'passes now: remove the mark' "$work/unmark.out"; then
+awk -F'\t' 'BEGIN { OFS = "\t" } $1 == "sensor-a-short" { $15 = "#99" } { print }' "$table" >"$work/unmark.tsv"
+if "$runner" --table "$work/unmark.tsv" --rows sensor-a-short >"$work/unmark.out" && grep -q 'passes now: remove the mark' "$work/unmark.out"; then
 	ok "an open mark on a passing row is reported"
 else
 	not_ok "an open mark on a passing row went unreported"; sed 's/^/#   /' "$work/unmark.out"
