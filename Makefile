@@ -8,6 +8,7 @@
 #   make deb        the Debian packages (dpkg-buildpackage), in build-deb
 #   make bench      the benchmarks, with their baselines, in one run
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make format     the house style on the lines changed since HEAD
 #
 # Each component keeps its own rules in <component>/build.mk; this file only
 # holds what they share. Objects go to $(B) (build/ or build-san/).
@@ -116,7 +117,10 @@ bench: all $(BENCH_TARGETS)
 clean:
 	rm -rf build build-san build-clang build-deb
 
+# The house style (.clang-format) applied to the lines you changed since
+# HEAD, never to the whole tree: hand-aligned tables stay as they are.
+# Needs clang-format (Debian: clang-format).
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	git clang-format --style=file HEAD
 
 endif

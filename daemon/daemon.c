@@ -19,6 +19,8 @@
 #include "io/report.h"
 #include "io/usb.h"
 #include "pad/journal.h"
+#include "socket/dispatch.h"
+#include "socket/handlers.h"
 #include "socket/subscribers.h"
 #include "thermopad_api.h"
 
@@ -302,7 +304,8 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 		pad_table_add_sink(&d->pads, &sinks[i]);
 	struct server_env env = {.cfg = &d->cfg, .pads = &d->pads, .profiles = &d->profiles,
 				 .sessions = &d->sessions, .log = &d->log, .clock = &d->clock, .ticks = &d->ticks,
-				 .reload = reload_for_socket, .reload_ctx = d};
+				 .reload = reload_for_socket, .reload_ctx = d, .request = dispatch_request,
+				 .client_gone = handle_client_gone};
 	if (server_start(&d->server, d->event, &env, socket_path, err, errlen) != 0)
 		return -1;
 	struct usb_callbacks cb = {.ctx = d, .arrived = on_arrived, .frame = on_frame, .refused = on_refused,

@@ -23,8 +23,6 @@
 
 #include "io/clock.h"
 #include "io/report.h"
-#include "socket/dispatch.h"
-#include "socket/handlers.h"
 #include "socket/server.h"
 
 /* Priorities in the loop: sd-event dispatches the most urgent pending
@@ -58,7 +56,8 @@ static void job_end(struct api_client *c)
 static void client_free(struct api_client *c)
 {
 	struct server *srv = c->srv;
-	handle_client_gone(c);
+	if (srv->env.client_gone)
+		srv->env.client_gone(c);
 	for (struct api_client **p = &srv->clients; *p; p = &(*p)->next)
 		if (*p == c) {
 			*p = c->next;
@@ -300,7 +299,7 @@ static void handle(struct api_client *c, const char *line, size_t len)
 		json_decref(id);
 		return;
 	}
-	dispatch_request(c, &r);
+	c->srv->env.request(c, &r);
 	request_free(&r);
 }
 

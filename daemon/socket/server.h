@@ -2,8 +2,9 @@
 /*
  * The API socket's transport: connections, newline-delimited JSON
  * (docs/api.md), limits on every client, and who may control. Each request
- * line is parsed whole (request.c) and handed to the dispatch table
- * (dispatch.c); the handlers reply through server_send and friends.
+ * line is parsed whole (request.c) and handed to env.request (the
+ * dispatch table, dispatch.c); the handlers reply through server_send and
+ * friends.
  * What the handlers act on comes in server_env: the socket reaches the
  * pads, the store and the daemon's reload only through it.
  */
@@ -19,6 +20,7 @@
 #include "socket/request.h"
 #include "thermopad_api.h"
 
+struct api_client;
 struct profiles;
 struct sessions_store;
 struct session_log;
@@ -37,6 +39,11 @@ struct server_env {
 	 * many profiles are, with what in report */
 	int (*reload)(void *ctx, char *report, size_t len);
 	void *reload_ctx;
+	/* where a parsed request goes (dispatch_request): the transport
+	 * does not know the handlers */
+	void (*request)(struct api_client *c, const struct request *r);
+	/* told before a client is freed (a handler may be waiting on it) */
+	void (*client_gone)(struct api_client *c);
 };
 
 /* A reply too large to build at once (a stored session's samples): the

@@ -3,10 +3,14 @@ TEST_BINS += $(B)/thermopadd $(B)/thermopad $(B)/thermopad-sim
 TEST_SCRIPTS += tests/daemon/test_api.sh tests/daemon/test_supervisor.sh
 TEST_SCRIPTS += tests/daemon/test_api_limits.sh
 
-# the socket's pure pieces (lateness histogram, request ids), no daemon
+# The daemon's own logic with fakes (a fake link, a recording sink): no
+# USB, no loop; the socket's pure pieces (lateness histogram, request ids).
+# Each program runs in milliseconds.
 EXTRA_CFLAGS_tests_daemon_ := $(call pkg_cflags,cmocka jansson libsystemd libusb-1.0)
-$(B)/tests/daemon/test_socket_units: $(B)/tests/daemon/test_socket_units.o $(B)/libthermopadd.a $(B)/libcore.a
+DAEMON_UNIT_TESTS := test_pad test_store test_socket test_socket_units
+
+$(B)/tests/daemon/%: $(B)/tests/daemon/%.o $(B)/libthermopadd.a $(B)/libcore.a $(B)/libproto.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(DAEMON_LDLIBS)
 
-TESTS += tests/daemon/test_socket_units
-VALGRIND_TESTS += tests/daemon/test_socket_units
+TESTS += $(addprefix tests/daemon/,$(DAEMON_UNIT_TESTS))
+VALGRIND_TESTS += $(addprefix tests/daemon/,$(DAEMON_UNIT_TESTS))

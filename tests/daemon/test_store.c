@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The state directory's rooms, in a temporary directory of their own.
+ * Cost: a few milliseconds.
+ *   1 a profile that breaks on reload keeps its last good version, and says so
+ *   2 a CSV row: an invalid sensor and no target are empty fields, every
+ *     column is there (never -327.68, never nan)
+ *   3 the reader gives every column back, null where nothing was read,
+ *     also for a file an older daemon wrote with "nan"
+ *   4 the session log through its sink: header, rows, outcome, metadata
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/pid.h"
+#include "store/profiles.h"
+#include "store/session_log.h"
+#include "store/sessions.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/tp-store-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static struct safety_limits limits(void)
+{
+	struct core_config cc;
+	core_config_default(&cc);
+	return cc.limits;
+}
+
+/* ---- 1 ------------------------------------------------------------------ */
+
+static void reload_keeps_the_last_good_profile(void **state)
+{
+	(void)state;
+	struct profiles ps;
+	struct safety_limits lim = limits();
+	char report[1024];
+	profiles_init(&ps, dir);
+	write_file("warm.ini", "[profile]\ndescription = warm\n[phase.a]\nkind = heat\ntarget_c = 39\nduration_min = 5\n");
+	assert_int_equal(profiles_reload(&ps, &lim, report, sizeof report), 0);
+	assert_int_equal(profiles_count(&ps), 1);
+	struct profile prof;
+	char err[300];
+	assert_int_equal(profiles_load(&ps, "warm", &prof, err, sizeof err), 0);
+	assert_true(fabs(prof.plan.phases[0].target_c - 39.0) < 1e-9);
+
+	write_file("warm.ini", "[profile]\ndescription = warm\n[phase.a]\nkind = heat\ntarget_c = 90\nduration_min = 5\n");
+	assert_int_equal(profiles_reload(&ps, &lim, report, sizeof report), 1);
+	assert_non_null(strstr(report, "the previous version stays in use"));
+	memset(&prof, 0, sizeof prof);
+	assert_int_equal(profiles_load(&ps, "warm", &prof, err, sizeof err), 0);
+	assert_true(fabs(prof.plan.phases[0].target_c - 39.0) < 1e-9); /* the old one */
+	const char *name, *path, *text, *error;
+	const struct profile *p;
+	profiles_get(&ps, profiles_find(&ps, "warm"), &name, &path, &text, &p, &error);
+	assert_non_null(p);
+	assert_true(error[0]); /* and what is wrong with the file now */
+
+	/* a profile that was never good is not usable, and says why */
+	write_file("cold.ini", "[profile]\n[phase.a]\nkind = sideways\n");
+	assert_int_equal(profiles_reload(&ps, &lim, report, sizeof report), 2);
+	assert_int_not_equal(profiles_load(&ps, "cold", &prof, err, sizeof err), 0);
+	assert_non_null(strstr(err, "sideways"));
+	profiles_free(&ps);
+}
+
+/* ---- 2 ------------------------------------------------------------------ */
+
+static int fields(const char *row)
+{
+	int n = 1;
+	for (; *row; row++)
+		n += *row == ',';
+	return n;
+}
+
+static void a_row_has_every_column(void **state)
+{
+	(void)state;
+	struct core_status st = {.state_name = "idle", .target_c = NAN, .drive = 0.0};
+	struct pad_reading r = {.plate_c = {31.5, NAN}, .plate_ok = {true, false}, .sink_c = NAN, .current_a = 0.25,
+				.fw_faults = 0x10};
+	char row[300];
+	assert_int_equal(session_log_format_row(row, sizeof row, 12.34, &st, &r), 0);
+	assert_string_equal(row, "12.3,idle,,31.50,,,0.0000,0.250,0x10");
+	assert_int_equal(fields(row), 9); /* as many as the header names */
+	assert_null(strstr(row, "nan"));
+	assert_null(strstr(row, "-327"));
+}
+
+/* ---- 3 ------------------------------------------------------------------ */
+
+static void the_reader_keeps_every_column(void **state)
+{
+	(void)state;
+	char sessions[128];
+	snprintf(sessions, sizeof sessions, "%s/sessions", dir);
+	assert_int_equal(mkdir(sessions, 0700), 0);
+	write_file("sessions/s1.csv", "# thermopad session s1\n"
+				      "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults\n"
+				      "0.1,heat,40.00,31.50,31.40,25.00,0.5000,1.000,0x0\n"
+				      "0.2,idle,,31.50,,,0.0000,0.000,0x0\n"
+				      "0.3,idle,nan,31.50,31.40,25.00,0.0000,0.000,0x0\n");
+	struct sessions_store store = {.state_dir = dir};
+	json_t *out;
+	char err[200];
+	assert_int_equal(sessions_samples(&store, "s1", 0, 100, &out, err, sizeof err), 0);
+	json_t *columns = json_object_get(out, "columns"), *rows = json_object_get(out, "samples");
+	assert_int_equal(json_array_size(columns), 9);
+	assert_int_equal(json_array_size(rows), 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(json_array_size(json_array_get(rows, i)), 9);
+	json_t *second = json_array_get(rows, 1), *third = json_array_get(rows, 2);
+	assert_true(json_is_null(json_array_get(second, 2))); /* no target */
+	assert_true(json_is_null(json_array_get(second, 5))); /* the sink not read: not 0 */
+	assert_true(json_is_number(json_array_get(second, 3)));
+	assert_string_equal(json_string_value(json_array_get(second, 1)), "idle");
+	assert_true(json_is_null(json_array_get(third, 2))); /* an older file's nan */
+	assert_true(json_is_number(json_array_get(third, 5)));
+	json_decref(out);
+}
+
+/* ---- 4 ------------------------------------------------------------------ */
+
+static void the_log_follows_the_session(void **state)
+{
+	(void)state;
+	struct sessions_store store = {.state_dir = dir};
+	struct session_log log;
+	session_log_init(&log, &store, NULL);
+	store.in_use = session_log_in_use;
+	store.in_use_ctx = &log;
+	struct pad_table t = {0};
+	struct pad_slot *p = &t.slots[0];
+	p->table = &t;
+	p->used = true;
+	snprintf(p->serial, sizeof p->serial, "S-1");
+	snprintf(p->session_name, sizeof p->session_name, "20260101-000000-S-1");
+	snprintf(p->profile, sizeof p->profile, "heat");
+	struct core_config cc;
+	core_config_default(&cc);
+	core_init(&p->core, &cc);
+	struct pad_sink sink = session_log_sink(&log);
+	struct pad_reading r = {.plate_c = {30, 30}, .plate_ok = {true, true}, .sink_c = NAN};
+	sink.on_event(sink.ctx, p, &(struct pad_event){.kind = PAD_SESSION_STARTED, .t = 0});
+	assert_true(session_log_in_use(&log, "20260101-000000-S-1"));
+	for (int i = 1; i <= 3; i++)
+		sink.on_event(sink.ctx, p, &(struct pad_event){.kind = PAD_SAMPLE, .t = i * 0.1, .reading = &r});
+	sink.on_event(sink.ctx, p, &(struct pad_event){.kind = PAD_SESSION_ENDED, .t = 0.4, .text = "completed"});
+	assert_false(session_log_in_use(&log, "20260101-000000-S-1"));
+	const char *path = session_log_path(&log, p);
+	assert_non_null(path);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char line[300];
+	int rows = 0;
+	bool outcome = false;
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] >= '0' && line[0] <= '9') {
+			rows++;
+			line[strcspn(line, "\n")] = '\0';
+			assert_int_equal(fields(line), 9);
+		}
+		outcome |= !strcmp(line, "# outcome: completed\n");
+	}
+	fclose(f);
+	assert_int_equal(rows, 3);
+	assert_true(outcome);
+	json_t *list = sessions_list(&store);
+	assert_int_equal(json_array_size(list), 1);
+	json_t *meta = json_array_get(list, 0);
+	assert_string_equal(json_string_value(json_object_get(meta, "outcome")), "completed");
+	assert_int_equal(json_integer_value(json_object_get(meta, "samples")), 3);
+	json_decref(list);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(reload_keeps_the_last_good_profile, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_row_has_every_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_reader_keeps_every_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_log_follows_the_session, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1 @@
+TEST_SCRIPTS += tests/layout/test_include_cycles.sh
