@@ -49,9 +49,9 @@ int main(int argc, char **argv)
 	char err[600];
 	int rc = 1;
 	if (daemon_init(&d, err, sizeof err) != 0)
-		fprintf(stderr, "<3>thermopadd: %s\n", err);
+		report_log(LOG_ERR, "thermopadd: %s", err);
 	else if (daemon_handle_signals(&d) != 0)
-		fprintf(stderr, "<3>thermopadd: cannot watch for signals\n");
+		report_log(LOG_ERR, "thermopadd: cannot watch for signals");
 	else
 		rc = daemon_run(&d);
 	daemon_fini(&d);
