@@ -156,7 +156,7 @@ static struct pad_slot *attach(struct world *w, int i, const char *serial)
 {
 	struct tp_info info = info_of(serial);
 	char err[200];
-	struct pad_slot *p = pad_attach(&w->t, &w->link[i], &info, NULL, 0.0, err, sizeof err);
+	struct pad_slot *p = pad_attach(&w->t, &w->link[i], &info, NULL, NULL, 0.0, err, sizeof err);
 	if (!p)
 		fail_msg("attach %s: %s", serial, err);
 	return p;
@@ -245,20 +245,20 @@ static void attach_narrows_and_refuses(void **state)
 	real.capabilities = 0;
 	cfg.time_scale = 10;
 	pad_table_configure(&w->t, &cfg);
-	assert_null(pad_attach(&w->t, &w->link[1], &real, NULL, 0, err, sizeof err));
+	assert_null(pad_attach(&w->t, &w->link[1], &real, NULL, NULL, 0, err, sizeof err));
 	assert_non_null(strstr(err, "--time-scale is for simulated pads only"));
 
 	cfg.time_scale = 1;
 	snprintf(cfg.pad_serial, sizeof cfg.pad_serial, "A-1");
 	pad_table_configure(&w->t, &cfg);
 	struct tp_info other = info_of("B-2");
-	assert_null(pad_attach(&w->t, &w->link[1], &other, NULL, 0, err, sizeof err));
+	assert_null(pad_attach(&w->t, &w->link[1], &other, NULL, NULL, 0, err, sizeof err));
 	assert_non_null(strstr(err, "the configuration names pad A-1"));
 
 	cfg.pad_serial[0] = '\0';
 	pad_table_configure(&w->t, &cfg);
 	w->link[1].fail_limits = 1;
-	assert_null(pad_attach(&w->t, &w->link[1], &other, NULL, 0, err, sizeof err));
+	assert_null(pad_attach(&w->t, &w->link[1], &other, NULL, NULL, 0, err, sizeof err));
 	assert_non_null(strstr(err, "limits or watchdog could not be set"));
 	assert_int_equal(pad_choose(&w->t, "B-2", &(struct pad_slot *){NULL}, NULL), PAD_NOT_FOUND);
 }
@@ -288,7 +288,7 @@ static void a_pad_that_comes_back_finds_its_session(void **state)
 	assert_ptr_not_equal(a, b);
 	/* and the same serial twice at once is refused */
 	struct tp_info dup = info_of("A-1");
-	assert_null(pad_attach(&w->t, &w->link[2], &dup, NULL, 0, err, sizeof err));
+	assert_null(pad_attach(&w->t, &w->link[2], &dup, NULL, NULL, 0, err, sizeof err));
 }
 
 /* ---- 4 ------------------------------------------------------------------ */
