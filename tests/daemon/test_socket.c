@@ -62,7 +62,8 @@ static struct api_client *client(bool control)
 
 static void client_free(struct api_client *c)
 {
-	free(c->out);
+	free(c->out.data);
+	free(c->held.data);
 	free(c);
 }
 
@@ -70,7 +71,7 @@ static void client_free(struct api_client *c)
 static const char *replies(struct api_client *c)
 {
 	static char text[65536];
-	snprintf(text, sizeof text, "%.*s", (int)c->out_len, c->out ? c->out : "");
+	snprintf(text, sizeof text, "%.*s", (int)c->out.len, c->out.data ? c->out.data : "");
 	return text;
 }
 
@@ -194,17 +195,17 @@ static void every_request_reaches_its_own_handler(void **state)
 	struct api_client *c = client(false);
 	send_line(c, "{\"v\":1,\"id\":1,\"cmd\":\"status\"}");
 	assert_non_null(strstr(replies(c), "\"pads\":[]"));
-	c->out_len = 0;
+	c->out.len = 0;
 	send_line(c, "{\"v\":1,\"id\":2,\"cmd\":\"version\"}");
 	assert_non_null(strstr(replies(c), "\"daemon\":{"));
-	c->out_len = 0;
+	c->out.len = 0;
 	send_line(c, "{\"v\":1,\"id\":3,\"cmd\":\"subscribe\",\"rate_hz\":2}");
 	assert_true(c->subscribed);
 	assert_true(fabs(c->sub_period - 0.5) < 1e-9);
-	c->out_len = 0;
+	c->out.len = 0;
 	send_line(c, "{\"v\":1,\"id\":4,\"cmd\":\"profiles-list\"}");
 	assert_non_null(strstr(replies(c), "\"profiles\":[]"));
-	c->out_len = 0;
+	c->out.len = 0;
 	send_line(c, "{\"v\":1,\"id\":5,\"cmd\":\"stop\"}");
 	assert_non_null(strstr(replies(c), "not-permitted"));
 	client_free(c);

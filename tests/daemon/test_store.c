@@ -137,11 +137,14 @@ static void the_reader_keeps_every_column(void **state)
 				      "0.2,idle,,31.50,,,0.0000,0.000,0x0\n"
 				      "0.3,idle,nan,31.50,31.40,25.00,0.0000,0.000,0x0\n");
 	struct sessions_store store = {.state_dir = dir};
-	json_t *out;
 	char err[200];
-	assert_int_equal(sessions_samples(&store, "s1", 0, 100, &out, err, sizeof err), 0);
-	json_t *columns = json_object_get(out, "columns"), *rows = json_object_get(out, "samples");
-	assert_int_equal(json_array_size(columns), 9);
+	struct sessions_reader *rd = sessions_read_open(&store, "s1", err, sizeof err);
+	if (!rd)
+		fail_msg("%s", err);
+	json_t *rows = json_array(), *row;
+	while (sessions_read_row(rd, &row) == 1)
+		json_array_append_new(rows, row);
+	assert_int_equal(json_array_size(sessions_read_columns(rd)), 9);
 	assert_int_equal(json_array_size(rows), 3);
 	for (size_t i = 0; i < 3; i++)
 		assert_int_equal(json_array_size(json_array_get(rows, i)), 9);
@@ -152,7 +155,8 @@ static void the_reader_keeps_every_column(void **state)
 	assert_string_equal(json_string_value(json_array_get(second, 1)), "idle");
 	assert_true(json_is_null(json_array_get(third, 2))); /* an older file's nan */
 	assert_true(json_is_number(json_array_get(third, 5)));
-	json_decref(out);
+	json_decref(rows);
+	sessions_read_close(rd);
 }
 
 /* ---- 4 ------------------------------------------------------------------ */
