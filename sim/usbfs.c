@@ -243,6 +243,41 @@ static int reap(struct usbfs_dev *d, UMockdevIoctlClient *client, bool block, bo
 	return 0;
 }
 
+/* Fetches every piece of the client's memory that the request will read,
+ * before the pad's lock is taken. Fetching is a round trip to the client: a
+ * client stopped in the middle of its ioctl (SIGSTOP, a debugger) never
+ * answers, and with the lock held that froze the pad's model time and its
+ * `truth` for every other client. umockdev keeps what was fetched, so the
+ * handlers below find it without asking again. */
+static void fetch_args(UMockdevIoctlClient *client, gulong request)
+{
+	UMockdevIoctlData *top;
+	GError *error = NULL;
+	switch (request) {
+	case USBDEVFS_GET_CAPABILITIES: arg_struct(client, sizeof(uint32_t), NULL); break;
+	case USBDEVFS_CLAIMINTERFACE:
+	case USBDEVFS_RELEASEINTERFACE: arg_struct(client, sizeof(unsigned int), NULL); break;
+	case USBDEVFS_REAPURB:
+	case USBDEVFS_REAPURBNDELAY: arg_struct(client, sizeof(void *), NULL); break;
+	case USBDEVFS_SUBMITURB: {
+		struct usbdevfs_urb *u = arg_struct(client, sizeof *u, &top);
+		if (u && u->buffer_length > 0 && u->buffer_length <= 4096)
+			umockdev_ioctl_data_resolve(top, offsetof(struct usbdevfs_urb, buffer),
+						    (gsize)u->buffer_length, &error);
+		break;
+	}
+	case USBDEVFS_CONTROL: {
+		struct usbdevfs_ctrltransfer *ct = arg_struct(client, sizeof *ct, &top);
+		if (ct && ct->wLength)
+			umockdev_ioctl_data_resolve(top, offsetof(struct usbdevfs_ctrltransfer, data),
+						    ct->wLength, &error);
+		break;
+	}
+	default: break; /* nothing to fetch: the handler reads no client memory */
+	}
+	g_clear_error(&error);
+}
+
 static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, gpointer user)
 {
 	struct usbfs_dev *d = user;
@@ -252,6 +287,7 @@ static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
 	bool deferred = false;
 	(void)base;
 
+	fetch_args(client, request);
 	pthread_mutex_lock(d->lock);
 	if (d->gone) {
 		if (request == USBDEVFS_REAPURBNDELAY || request == USBDEVFS_REAPURB)
