@@ -6,7 +6,7 @@
 # its "ok"/"not ok" lines, or by its exit status when it prints neither.
 set -u
 valgrind=0
-if [ "${1:-}" = --valgrind ]; then valgrind=1; shift; fi
+if [ "${1:-}" = --valgrind ]; then valgrind=1; shift; export TP_VALGRIND=1; fi
 build=$1 results=$2
 shift 2
 [ "${1:-}" = -- ] && shift
