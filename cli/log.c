@@ -125,8 +125,10 @@ static void print_value(json_t *v, bool csv)
 	double x = json_number_value(v);
 	if (json_is_string(v))
 		printf(csv ? "%s" : "%-8s", json_string_value(v));
-	else if (!json_is_number(v)) /* not read: an empty field, never 0 */
-		printf(csv ? "" : "%8s", "--");
+	else if (!json_is_number(v)) { /* not read: an empty field, never 0 */
+		if (!csv)
+			printf("%8s", "--");
+	}
 	else if (csv)
 		printf("%g", x);
 	else if (!json_is_number(v) || x <= -273.0) /* not read: never a number to a person */

@@ -81,7 +81,8 @@ const char *cli_sgr(const struct cli *c, const char *code)
 	return b;
 }
 
-static void vreport(struct cli *c, int rc, const char *code, const char *hint, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 5, 0)))
+vreport(struct cli *c, int rc, const char *code, const char *hint, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	vsnprintf(msg, sizeof msg, fmt, ap);

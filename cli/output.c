@@ -40,8 +40,8 @@ const char *output_num(bool sign, int decimals, double v)
 
 /* What each firmware fault bit means, in the order of the protocol's bits */
 static const char *const fw_bit_meaning[] = {
-	"the pad heard no command from the daemon within its watchdog time and cut the drive: the daemon was "
-	"stopped, stalled or unplugged",
+	("the pad heard no command from the daemon within its watchdog time and cut the drive: the daemon was "
+	 "stopped, stalled or unplugged"),
 	"a plate sensor read above the firmware's hard maximum",
 	"a plate sensor read below the firmware's hard minimum",
 	"the heat sink read above its hard maximum: check the fan and the air flow",

@@ -208,7 +208,7 @@ in_sh 'thermopad start heat --set warm.duration_min=1' >"$work/start.txt" 2>&1
 start_rc=$?
 wait_for 'thermopad --json log list | grep -q completed' 600
 check "a session runs to completion (heat, one minute of model time)" \
-	"[ $start_rc = 0 ] && in_sh 'thermopad --json log list' | python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if j[0][\"profile\"] == \"heat\" and \"completed\" in (j[0][\"outcome\"] or \"\") else 1)'" ||
+	"[ $start_rc = 0 ] && in_sh 'thermopad --json log list' | python3 -c 'import json,sys; j=json.load(sys.stdin)[\"sessions\"]; sys.exit(0 if j[0][\"profile\"] == \"heat\" and \"completed\" in (j[0][\"outcome\"] or \"\") else 1)'" ||
 	{ sed 's/^/# /' "$work/start.txt"; in_sh 'thermopad status; journalctl -u thermopadd.service -n 15 --no-pager -o cat' | sed 's/^/# /'; }
 # what follows starts from a pad without a latched fault
 in_sh 'thermopad clear-faults' >/dev/null 2>&1
