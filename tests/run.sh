@@ -37,15 +37,15 @@ count_tap() {
 	awk '/^ok / { p++ } /^not ok / { f++ } END { print p + 0, f + 0 }' "$1"
 }
 
-record() { # name status passed failed log
-	local name=$1 status=$2 p=$3 f=$4 log=$5 verdict=PASS
+record() { # name status passed failed log seconds
+	local name=$1 status=$2 p=$3 f=$4 log=$5 secs=$6 verdict=PASS
 	if [ "$status" -ne 0 ] || [ "$f" -gt 0 ]; then
 		verdict=FAIL
 		[ "$f" -eq 0 ] && f=1
 	fi
 	[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && p=1
 	echo "$verdict $label/$name $p $f" >>"$results"
-	printf '%-4s %-48s %4d passed %3d failed\n' "$verdict" "$label/$name" "$p" "$f"
+	printf '%-4s %-48s %4d passed %3d failed %5d s\n' "$verdict" "$label/$name" "$p" "$f" "$secs"
 	if [ $verdict = FAIL ]; then
 		echo "---- last lines of $log ----"
 		tail -n 40 "$log"
@@ -54,7 +54,7 @@ record() { # name status passed failed log
 }
 
 run_one() { # kind name
-	local kind=$1 name=$2 log status counts
+	local kind=$1 name=$2 log status counts started=$SECONDS
 	log=$logdir/$(echo "$name" | tr '/' '_')$([ $valgrind = 1 ] && echo .vg).log
 	case $kind in
 	plain)
@@ -69,7 +69,7 @@ run_one() { # kind name
 	esac
 	status=$?
 	if [ $kind = script ]; then counts=$(count_tap "$log"); else counts=$(count_cmocka "$log"); fi
-	record "$name" $status $counts "$log"
+	record "$name" $status $counts "$log" $((SECONDS - started))
 }
 
 for t in "${plain[@]}"; do run_one plain "$t"; done
