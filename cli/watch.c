@@ -342,24 +342,38 @@ static const char *notice(struct screen *s, json_t *pad, char *what, size_t len)
 	return said;
 }
 
-/* One request for a key, on the second connection; its answer on screen. */
-static void key_request(struct screen *s, const char *cmd, double minutes)
+/* One request for a key, on the second connection; its answer on screen.
+ * True when the daemon accepted it. */
+static bool key_request(struct screen *s, const char *cmd, double minutes)
 {
 	char err[200];
 	if (s->query.fd < 0 && client_connect(&s->query, s->c->socket, err, sizeof err) != 0) {
 		snprintf(s->key_reply, sizeof s->key_reply, "%s: %s", cmd, err);
-		return;
+		return false;
 	}
 	json_t *req = json_pack("{s:s, s:s}", "cmd", cmd, "pad", s->follow);
 	if (minutes > 0)
 		json_object_set_new(req, "minutes", json_real(minutes));
 	json_t *r = client_call(&s->query, req);
-	if (json_is_true(json_object_get(r, "ok")))
+	bool ok = json_is_true(json_object_get(r, "ok"));
+	if (ok)
 		snprintf(s->key_reply, sizeof s->key_reply, "%s: done", cmd);
 	else
 		snprintf(s->key_reply, sizeof s->key_reply, "%s: %s", cmd,
 			 cli_str(json_object_get(r, "error"), "message", "no answer from the daemon"));
 	json_decref(r);
+	return ok;
+}
+
+/* p toggles from what the daemon last accepted, not only from the stream:
+ * a second p pressed before the next stream line must resume, not pause
+ * again. */
+static void key_pause(struct screen *s)
+{
+	bool paused = !strcmp(cli_str(s->pad, "state", ""), "paused");
+	const char *cmd = paused ? "resume" : "pause";
+	if (key_request(s, cmd, 0) && json_is_object(s->pad))
+		json_object_set_new(s->pad, "state", json_string(paused ? "running" : "paused"));
 }
 
 /* Keys on the screen; true to quit. */
@@ -380,7 +394,7 @@ static bool on_keys(struct screen *s, const char *keys, size_t n)
 		case 'q': return true;
 		case '?':
 		case 'h': s->help = !s->help; break;
-		case 'p': key_request(s, !strcmp(cli_str(s->pad, "state", ""), "paused") ? "resume" : "pause", 0); break;
+		case 'p': key_pause(s); break;
 		case 's': key_request(s, "skip", 0); break;
 		case 'e': key_request(s, "extend", 1.0); break;
 		case 'x': s->confirm_stop = true; break;

@@ -17,6 +17,7 @@ wait_for "tmux capture-pane -p -t w | grep -q \"keys: p pause\""
 tmux capture-pane -p -t w >$J/help.txt
 tmux send-keys -t w p
 wait_for "tp status | grep -q \"TP-SIM-0001: paused\"" && echo "key p: paused"
+wait_for "tmux capture-pane -p -t w | grep -q \"paused\""
 tmux send-keys -t w p
 wait_for "tp status | grep -q \"TP-SIM-0001: running\"" && echo "key p again: running"
 before=$(state | cut -d" " -f3)
