@@ -10,6 +10,7 @@
 #include "client.h"
 
 #define CLI_GROUP "thermopad" /* who may use the socket (sysusers) */
+#define CLI_CONFIG_PATH "/etc/thermopad/thermopad.conf" /* the daemon's, unless $THERMOPAD_CONFIG */
 
 /* exit codes (thermopad(1)) */
 enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3, EXIT_NOT_PERMITTED = 4, EXIT_FAULT = 5 };
@@ -45,6 +46,8 @@ int cli_error(struct cli *c, int rc, const char *code, const char *hint, const c
 	__attribute__((format(printf, 5, 6)));
 /* The candidate closest to word, when close enough to be a typo; or NULL */
 const char *cli_suggest(const char *word, const char *const *candidates, size_t n);
+enum cli_membership { CLI_MEMBER, CLI_MEMBER_NEXT_LOGIN, CLI_NOT_MEMBER, CLI_NO_GROUP };
+enum cli_membership cli_group_membership(void);
 /* What to do about the group: join it, or log in again after joining */
 void cli_group_hint(char *buf, size_t len);
 /* 0 when the daemon knows a pad by that serial, else the error (with "did
@@ -74,6 +77,19 @@ int cmd_profiles(struct cli *c, int argc, char **argv);
 void cli_user_profile_path(const char *name, char *buf, size_t len);
 /* the file's text, or NULL (free it) */
 char *cli_read_file(const char *path, char *err, size_t errlen);
+struct profile;
+/* Parses a profile file's text as the daemon would (the same parser, the
+ * limits of the daemon's configuration file, else the defaults: which, in
+ * note): 0, or -1 with "FILE:LINE: message" in err. */
+int cli_profile_check(const char *path, const char *text, struct profile *out, char *note, size_t notelen, char *err,
+		      size_t errlen);
+
+/* The user's own profiles, each parsed: name, path, own, description or
+ * error (a new array) */
+json_t *cli_own_profiles(void);
+
+/* doctor.c */
+int cmd_doctor(struct cli *c, int argc, char **argv);
 
 /* log.c */
 int cmd_log(struct cli *c, int argc, char **argv);

@@ -45,14 +45,25 @@ static const struct command commands[] = {
 	{"tune", cmd_tune, "heat|cool [--pad SERIAL]",
 	 "Autotune the controller on the pad (a relay test, a few minutes); the result is saved by\n"
 	 "the pad's serial number and used from then on."},
-	{"profiles", cmd_profiles, "list | show NAME | validate FILE | edit NAME",
-	 "list: the profiles the daemon knows. show: a profile's text and the steps it will run.\n"
-	 "validate: check a file without starting anything (errors as FILE:LINE). edit: copy a\n"
-	 "built-in profile to ~/.config/thermopad/profiles, open $EDITOR, check it on save."},
+	{"profiles", cmd_profiles, "list | show NAME | validate FILE | edit NAME | new NAME [--from PROFILE] | revert NAME",
+	 "list: the daemon's profiles and your own (marked). show: a profile's text and the steps it\n"
+	 "will run. validate: check a file without starting anything and without the daemon (its own\n"
+	 "parser, the limits of /etc/thermopad/thermopad.conf or $THERMOPAD_CONFIG; errors as\n"
+	 "FILE:LINE). edit: open your copy in $EDITOR (made from the daemon's profile, or new), check it\n"
+	 "on save. new: your own profile in ~/.config/thermopad/profiles, from PROFILE or a template.\n"
+	 "revert: set aside your copy that shadows the daemon's profile (kept as NAME.ini.reverted)."},
 	{"log", cmd_log, "list | show [SESSION] [--csv] | plot [SESSION] [-o FILE.png|FILE.svg] [--pad SERIAL]",
 	 "list: the stored sessions with date, profile, duration and outcome. show: a session's\n"
 	 "samples (--csv: as CSV). plot: a chart in the terminal, and with -o an image made by\n"
 	 "gnuplot. SESSION is an id from the list, or \"latest\"."},
+	{"doctor", cmd_doctor, "",
+	 "Checks, in order, what using the pad needs: the daemon running and its socket answering, your\n"
+	 "group membership (and whether you must log in again), the pad on USB, the udev rule installed\n"
+	 "and applied to it, the pad taken by the daemon and its firmware's protocol, latched faults,\n"
+	 "the profiles (the daemon's and yours), the space for session logs, the daemon's clock. Each\n"
+	 "line is a verdict (ok, warn, FAIL) with what to do. Exit: 0 when nothing fails, else the\n"
+	 "first failure's class: 3 daemon unreachable, 4 not permitted (group), 5 a fault latched,\n"
+	 "1 anything else."},
 	{"version", cmd_version, "", "The versions of this program, the daemon, its API and the pad protocol."},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
@@ -172,30 +183,32 @@ const char *cli_suggest(const char *word, const char *const *candidates, size_t 
 	return best_d <= limit ? best : NULL;
 }
 
-/* The user is in the group in /etc/group but this login does not have
- * it yet: the group is given at login. */
-static bool joined_not_relogged(void)
+/* Whether the user has the group: in this login, or in /etc/group only
+ * (a group is given at login, so a new member logs in again first). */
+enum cli_membership cli_group_membership(void)
 {
 	struct group *g = getgrnam(CLI_GROUP);
 	struct passwd *pw = getpwuid(getuid());
-	if (!g || !pw)
-		return false;
+	if (!g)
+		return CLI_NO_GROUP;
 	gid_t groups[256];
 	int n = getgroups(256, groups);
 	for (int i = 0; i < n; i++)
 		if (groups[i] == g->gr_gid)
-			return false;
-	if (pw->pw_gid == g->gr_gid)
-		return true;
-	for (char **m = g->gr_mem; m && *m; m++)
+			return CLI_MEMBER;
+	if (getgid() == g->gr_gid)
+		return CLI_MEMBER;
+	if (pw && pw->pw_gid == g->gr_gid)
+		return CLI_MEMBER_NEXT_LOGIN;
+	for (char **m = g->gr_mem; pw && m && *m; m++)
 		if (!strcmp(*m, pw->pw_name))
-			return true;
-	return false;
+			return CLI_MEMBER_NEXT_LOGIN;
+	return CLI_NOT_MEMBER;
 }
 
 void cli_group_hint(char *buf, size_t len)
 {
-	if (joined_not_relogged())
+	if (cli_group_membership() == CLI_MEMBER_NEXT_LOGIN)
 		snprintf(buf, len,
 			 "You are in the group '" CLI_GROUP "' but this login is not yet: log out and in again (or\n"
 			 "run: newgrp " CLI_GROUP "); a group is given at login.");

@@ -95,7 +95,7 @@ _thermopad()
     COMPREPLY=()
 
     local commands="start stop pause resume skip extend status watch devices
-        faults clear-faults tune profiles log version"
+        faults clear-faults tune profiles log doctor version"
     local global_opts="--socket --json --no-color --fahrenheit --celsius --help -h --version"
 
     # The global options come first; the command is the first other word.
@@ -135,6 +135,10 @@ _thermopad()
                 _thermopad_words "$keys"
                 compopt -o nospace 2>/dev/null
             fi
+            return 0
+            ;;
+        --from)
+            [[ $cmd == profiles ]] && _thermopad_words "$(_thermopad_profiles)"
             return 0
             ;;
         -o)
@@ -182,18 +186,21 @@ _thermopad()
         watch)
             _thermopad_words "--until-idle --pad --json --help"
             ;;
-        devices | version)
+        devices | version | doctor)
             _thermopad_words "--json --help"
             ;;
         profiles)
             if ((n == 1)); then
-                _thermopad_words "list show validate edit --help"
+                _thermopad_words "list show validate edit new revert --help"
             elif ((n == 2)); then
                 case $sub in
-                    show | edit) _thermopad_words "$(_thermopad_profiles)" ;;
+                    show | edit | revert) _thermopad_words "$(_thermopad_profiles)" ;;
+                    new) ;; # a new NAME
                     validate) _thermopad_files '*.ini' ;;
                     list) _thermopad_words "--json --help" ;;
                 esac
+            elif [[ $sub == new ]]; then
+                _thermopad_words "--from --json --help"
             else
                 _thermopad_words "--json --help"
             fi

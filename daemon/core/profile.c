@@ -176,7 +176,7 @@ static int section_line(const char *text, const char *section)
 /* inih reports the first bad line but keeps going, so our handler may have
  * failed on a later line: parse the text up to that line again; if the
  * handler has nothing to say about it, inih itself found bad syntax. */
-static bool syntax_error_at(const char *text, int line)
+static bool syntax_error_at(const char *text, int line, const struct safety_limits *lim)
 {
 	if (line <= 0)
 		return false;
@@ -188,10 +188,10 @@ static bool syntax_error_at(const char *text, int line)
 	if (!head)
 		return false;
 	struct profile scratch;
-	struct safety_limits lim;
-	safety_limits_hard(&lim);
 	memset(&scratch, 0, sizeof scratch);
-	struct parse ps = {.p = &scratch, .lim = &lim, .neutral_c = PID_NEUTRAL_C};
+	/* the same limits as the parse: a value refused only by a narrowed
+	 * envelope is that refusal, not a syntax error */
+	struct parse ps = {.p = &scratch, .lim = lim, .neutral_c = PID_NEUTRAL_C};
 	ini_parse_string(head, on_key, &ps);
 	free(head);
 	return !ps.err.failed;
@@ -258,7 +258,7 @@ int profile_parse(const char *text, const char *filename, const char *name, cons
 	if (line != 0 && ps.bad_section[0] && section_line(text, ps.bad_section) > 0)
 		line = section_line(text, ps.bad_section);
 	if (line != 0) {
-		set_error(err, filename, line > 0 ? line : 0, ps.err.failed && (ps.bad_section[0] || !syntax_error_at(text, line)) ? ps.err.msg : "syntax error");
+		set_error(err, filename, line > 0 ? line : 0, ps.err.failed && (ps.bad_section[0] || !syntax_error_at(text, line, lim)) ? ps.err.msg : "syntax error");
 		return -1;
 	}
 	if (!ps.seen_profile && section_line(text, "profile") == 0) {

@@ -2,7 +2,10 @@
 /* What the daemon and its pads are doing: version, status, devices, and
  * the subscription to a stream of it. */
 #include <malloc.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "io/clock.h"
 #include "socket/handlers.h"
@@ -56,8 +59,24 @@ void handle_status(struct api_client *c, const struct request *r)
 				      (json_int_t)t->late_2ms, "late_max_ms", t->max_ms, "late_p99_ms",
 				      clock_lateness_p99(t)));
 	struct mallinfo2 mi = mallinfo2();
-	json_object_set_new(rep, "daemon",
-			    json_pack("{s:I, s:i, s:f}", "heap_bytes", (json_int_t)mi.uordblks, "clients", c->srv->nclients,
-				      "uptime_s", clock_wall() - env->clock->start_wall));
+	json_t *d = json_pack("{s:I, s:i, s:f}", "heap_bytes", (json_int_t)mi.uordblks, "clients", c->srv->nclients,
+			      "uptime_s", clock_wall() - env->clock->start_wall);
+	/* where the session logs go, as the daemon (their writer) sees it */
+	const char *state = env->sessions ? env->sessions->state_dir : NULL;
+	if (state) {
+		/* made with the first session: until then, judged by the folder
+		 * it will be made in */
+		char where[512];
+		snprintf(where, sizeof where, "%s", state);
+		if (access(where, F_OK) != 0 && strrchr(where, '/'))
+			*(strrchr(where, '/') == where ? where + 1 : strrchr(where, '/')) = '\0';
+		struct statvfs vfs;
+		json_object_set_new(d, "state_dir", json_string(state));
+		json_object_set_new(d, "state_writable", json_boolean(access(where, W_OK) == 0));
+		if (statvfs(where, &vfs) == 0)
+			json_object_set_new(d, "state_free_bytes",
+					    json_integer((json_int_t)vfs.f_bavail * (json_int_t)vfs.f_frsize));
+	}
+	json_object_set_new(rep, "daemon", d);
 	server_send(c, rep);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What the socket shows of a pad and a plan (views.h). */
 #include <math.h>
+#include <stdio.h>
 
 #include "socket/views.h"
 
@@ -51,6 +52,11 @@ json_t *view_pad(const struct pad_slot *p, const char *log_path)
 	json_object_set_new(o, "frames", json_integer((json_int_t)p->frames));
 	json_object_set_new(o, "gaps", json_integer((json_int_t)p->gaps));
 	json_object_set_new(o, "rejected", json_integer((json_int_t)p->rejected));
+	/* a pad that speaks another protocol is refused at attach: one here
+	 * speaks this daemon's */
+	char fw[32];
+	snprintf(fw, sizeof fw, "%u.%u.%u", p->info.fw_major, p->info.fw_minor, p->info.fw_patch);
+	json_object_set_new(o, "firmware", json_pack("{s:s, s:i}", "version", fw, "protocol", TP_PROTO_VERSION));
 	return o;
 }
 

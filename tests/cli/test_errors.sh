@@ -5,14 +5,18 @@
 # serials, an option without its value, status and faults exiting 5 while a
 # fault is latched, the firmware's bits by name, "--" for a sensor not read,
 # --pad on status, faults, watch and log, the pad with a session chosen when
-# a command names none, and log plot -o checked before anything is drawn.
-# About 20 s of wall time.
+# a command names none, log plot -o checked before anything is drawn;
+# doctor link by link (a fault, no udev rule, the socket refusing, a broken
+# profile of the user's, no daemon), profiles new/revert, and validate with
+# no daemon against the configuration's limits.
+# About 8 s of wall time.
 set -u
 . tests/daemon/harness.sh
 chmod 755 "$work"
 sim_args="--pads 2"
 scenario $S '
 J='"$work"'
+export XDG_CONFIG_HOME=$J/xdg
 r() { echo "$1 rc $2"; }
 THERMOPAD_SOCKET=$J/nowhere.sock tp --json status >$J/down.json; r json-down $?
 tp stauts 2>$J/typo-cmd.txt; r typo-cmd $?
@@ -38,11 +42,36 @@ tp status --pad TP-SIM-0001 >$J/fault-status.txt; r status-fault $?
 tp faults >$J/faults.txt; r faults-fault $?
 tp --json faults >$J/faults.json
 tp faults --pad TP-SIM-0002 >/dev/null; r faults-other $?
+THERMOPAD_UDEV_RULES_DIRS=$top/$build/udev tp doctor >$J/doctor-fault.txt; r doctor-fault $?
+tp --json doctor >$J/doctor-fault.json
+tp profiles new mine --from contrast >$J/new-from.txt; r new-from $?
+tp profiles new mine 2>$J/new-again.txt; r new-again $?
+tp profiles new heat >$J/new-shadow.txt; r new-shadow $?
+tp --json profiles list >$J/list-own.json
+tp profiles revert heat >$J/revert.txt; r revert $?
+tp --json profiles list >$J/list-reverted.json
+tp profiles revert mine 2>$J/revert-own.txt; r revert-own $?
+printf "[profile]\ndescription = x\n[phase.a]\nkind = cold\n" >$XDG_CONFIG_HOME/thermopad/profiles/broken.ini
+THERMOPAD_UDEV_RULES_DIRS=$top/$build/udev tp doctor >$J/doctor-broken.txt; r doctor-broken $?
 chmod 0600 $THERMOPAD_SOCKET
+setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" doctor >$J/doctor-eacces.txt; r doctor-eacces $?
 setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" status 2>$J/eacces.txt; r eacces $?
 setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" --json status >$J/eacces.json; r eacces-json $?
 chmod 0660 $THERMOPAD_SOCKET'
+# offline: no daemon anywhere, the daemon's own parser, the limits of the
+# configuration file the daemon reads
+printf '[profile]\ndescription = d\n[phase.w]\nkind = heat\ntarget_c = 40\nduration_min = 2\n' >"$work/forty.ini"
+printf '[safety]\nsetpoint_max_c = 39\n' >"$work/narrow.conf"
+export THERMOPAD_SOCKET=$work/nowhere.sock
+"$build/thermopad" profiles validate "$work/forty.ini" >"$work/offline-good.txt" 2>&1
+echo "offline-good rc $?" >>"$work/out"
+THERMOPAD_CONFIG=$work/narrow.conf "$build/thermopad" profiles validate "$work/forty.ini" >"$work/offline-narrow.txt" 2>&1
+echo "offline-narrow rc $?" >>"$work/out"
+"$build/thermopad" --json doctor >"$work/doctor-down.json"
+echo "doctor-down rc $?" >>"$work/out"
+unset THERMOPAD_SOCKET
 rc() { grep -q "^$1 rc $2\$" "$work/out"; }
+line() { grep -q "^$2 *$3 .*${4-}" "$work/$1"; } # FILE VERDICT CHECK TEXT
 has() { grep -q -- "$2" "$work/$1"; }
 py() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$work/$1" 2>/dev/null; }
 check "--json with no daemon: a JSON error object on stdout, exit 3" \
@@ -74,5 +103,25 @@ check "a sensor not read shows --, never nan or -327.68" \
 check "faults --json: an object" "py faults.json 'isinstance(j, dict) and j[\"faults\"][0][\"pad\"] == \"TP-SIM-0001\"'"
 check "the socket refusing the user: the group message and a new login (exit 4), JSON too" \
 	"rc eacces 4 && has eacces.txt 'usermod -aG thermopad' && has eacces.txt 'log out and in again' && rc eacces-json 4 && py eacces.json 'j[\"error\"][\"code\"] == \"not-permitted\"'"
+check "doctor with a fault latched: every link ok up to the fault, named with what to do (exit 5)" \
+	"rc doctor-fault 5 && line doctor-fault.txt ok daemon 'answers at' && line doctor-fault.txt ok group && line doctor-fault.txt '\\(ok\\|warn\\)' udev 70-thermopad.rules && line doctor-fault.txt ok pad 'TP-SIM-0002 is taken' && line doctor-fault.txt ok firmware 'protocol [0-9]' && line doctor-fault.txt FAIL faults 'TP-SIM-0001: .*sensor' && has doctor-fault.txt 'clear-faults --pad TP-SIM-0001' && line doctor-fault.txt ok logs 'MiB free' && line doctor-fault.txt warn clock 'times faster'"
+check "doctor --json: an object with each check's verdict; no udev rule is the first failure (exit 1)" \
+	"py doctor-fault.json 'j[\"exit\"] == 1 and \"fail\" in [c[\"verdict\"] for c in j[\"checks\"] if c[\"check\"] == \"faults\"] and [(c[\"verdict\"], \"fix\" in c) for c in j[\"checks\"] if c[\"check\"] == \"udev\"] == [(\"fail\", True)]'"
+check "doctor: the socket refusing the user is exit 4 with the group message" \
+	"rc doctor-eacces 4 && line doctor-eacces.txt FAIL daemon 'refuses you' && has doctor-eacces.txt 'usermod -aG thermopad'"
+check "doctor: a profile of the user's that does not load, with FILE:LINE and the fix (exit 5 still first)" \
+	"rc doctor-broken 5 && line doctor-broken.txt FAIL profiles 'broken.ini:[0-9]*: ' && has doctor-broken.txt 'profiles edit broken'"
+check "profiles validate with no daemon: valid, with its plan and the limits it was checked against" \
+	"rc offline-good 0 && has offline-good.txt 'forty.ini: valid (checked against the default limits' && has offline-good.txt 'cycle 1'"
+check "profiles validate with no daemon: the configuration's narrowed limit, as FILE:LINE (exit 1)" \
+	"rc offline-narrow 1 && has offline-narrow.txt 'forty.ini:5: \\[phase.w\\] target_c = 40' && has offline-narrow.txt 'narrow.conf'"
+check "doctor with no daemon: exit 3, the daemon's check first, the rest skipped as JSON" \
+	"rc doctor-down 3 && py doctor-down.json 'j[\"checks\"][0][\"check\"] == \"daemon\" and j[\"checks\"][0][\"verdict\"] == \"fail\" and \"nowhere.sock\" in j[\"checks\"][0][\"message\"] and [c[\"verdict\"] for c in j[\"checks\"] if c[\"check\"] == \"pad\"] == [\"skip\"]'"
+check "profiles new --from: the user's copy of a profile; never over an existing one" \
+	"rc new-from 0 && cmp -s '$work/xdg/thermopad/profiles/mine.ini' '$top/profiles/contrast.ini' && rc new-again 1 && has new-again.txt 'not overwritten'"
+check "profiles new NAME of a built-in: shadows it, says how to revert; list marks both" \
+	"rc new-shadow 0 && has new-shadow.txt 'profiles revert heat' && py list-own.json '[(p[\"own\"], p.get(\"shadowed\", False)) for p in j[\"profiles\"] if p[\"name\"] == \"heat\"] == [(False, True), (True, False)] and any(p[\"name\"] == \"mine\" and p[\"own\"] for p in j[\"profiles\"])'"
+check "profiles revert: the daemon's is used again, the copy kept aside; a profile of the user's only is refused" \
+	"rc revert 0 && [ -f '$work/xdg/thermopad/profiles/heat.ini.reverted' ] && [ ! -e '$work/xdg/thermopad/profiles/heat.ini' ] && py list-reverted.json 'not any(p[\"name\"] == \"heat\" and p[\"own\"] for p in j[\"profiles\"])' && rc revert-own 1 && has revert-own.txt \"no profile 'mine'\""
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]
