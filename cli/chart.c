@@ -58,19 +58,82 @@ void chart_line(struct chart *c, const double *x, const double *y, int n, int se
 	}
 }
 
-size_t chart_row(const struct chart *c, int r, const char *const *colors, char *buf, size_t len)
+static int column_of(const struct chart *c, double x)
+{
+	if (!isfinite(x))
+		return -1;
+	return (int)floor((x - c->x0) / (c->x1 - c->x0) * c->w);
+}
+
+void chart_shade(struct chart *c, double x0, double x1, enum chart_shade shade)
+{
+	int a = column_of(c, x0), b = column_of(c, x1);
+	if (a < 0 && b < 0)
+		return;
+	for (int col = a < 0 ? 0 : a; col <= b && col < c->w; col++)
+		c->shade[col] = (uint8_t)shade;
+}
+
+void chart_mark(struct chart *c, double x, char letter)
+{
+	int col = column_of(c, x);
+	if (col == c->w && x <= c->x1)
+		col = c->w - 1; /* the window's right edge */
+	if (col >= 0 && col < c->w)
+		c->mark[col] = letter;
+}
+
+/* Backgrounds and strip colours of the shades (256-colour SGR): dim, so
+ * the lines stay readable over them */
+static const char *const shade_bg[CHART_SHADES] = {"", "48;5;52", "48;5;17", "48;5;236"};
+static const char *const shade_fg[CHART_SHADES] = {"", "31", "34", "2"};
+static const char shade_letter[CHART_SHADES] = {' ', '+', '-', '.'};
+
+size_t chart_strip(const struct chart *c, bool color, char *buf, size_t len)
 {
 	size_t used = 0;
 	int current = 0;
 	buf[0] = '\0';
+	for (int col = 0; col < c->w; col++) {
+		int sh = c->shade[col] < CHART_SHADES ? c->shade[col] : 0;
+		char piece[24];
+		int n = 0;
+		if (color && sh != current) {
+			n += snprintf(piece, sizeof piece, "\033[0;%sm", sh ? shade_fg[sh] : "0");
+			current = sh;
+		}
+		piece[n++] = c->mark[col] ? c->mark[col] : shade_letter[sh];
+		if (used + (size_t)n + 5 >= len)
+			break;
+		memcpy(buf + used, piece, (size_t)n);
+		used += (size_t)n;
+	}
+	if (color && current) {
+		memcpy(buf + used, "\033[0m", 4);
+		used += 4;
+	}
+	buf[used] = '\0';
+	return used;
+}
+
+size_t chart_row(const struct chart *c, int r, const char *const *colors, char *buf, size_t len)
+{
+	size_t used = 0;
+	int current = 0, current_bg = 0;
+	buf[0] = '\0';
 	for (int col = 0; r >= 0 && r < c->h && col < c->w; col++) {
 		unsigned cp = 0x2800u + c->dots[r][col];
 		int s = c->dots[r][col] ? c->series[r][col] : 0;
-		char piece[32];
+		int bg = c->shade[col] < CHART_SHADES ? c->shade[col] : 0;
+		char piece[48];
 		int n = 0;
-		if (colors && s != current) {
-			n += snprintf(piece + n, sizeof piece - (size_t)n, "\033[%sm", s ? colors[s - 1] : "0");
-			current = s;
+		if (colors && (s != current || bg != current_bg)) {
+			if (!bg) /* the series' colour alone, as without shading */
+				n += snprintf(piece + n, sizeof piece - (size_t)n, "\033[%sm", s ? colors[s - 1] : "0");
+			else
+				n += snprintf(piece + n, sizeof piece - (size_t)n, "\033[0%s%s;%sm", s ? ";" : "",
+					      s ? colors[s - 1] : "", shade_bg[bg]);
+			current = s, current_bg = bg;
 		}
 		/* braille is U+2800..U+28FF: three bytes of UTF-8 */
 		n += snprintf(piece + n, sizeof piece - (size_t)n, "%c%c%c", (char)(0xE0 | (cp >> 12)),
@@ -80,7 +143,7 @@ size_t chart_row(const struct chart *c, int r, const char *const *colors, char *
 		memcpy(buf + used, piece, (size_t)n);
 		used += (size_t)n;
 	}
-	if (colors && current) {
+	if (colors && (current || current_bg)) {
 		memcpy(buf + used, "\033[0m", 4);
 		used += 4;
 	}

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* thermopad log list | show SESSION [--csv] | plot SESSION [-o FILE]: the
- * stored sessions, read through the daemon (their files belong to it). */
+ * stored sessions, read through the daemon (their files belong to it),
+ * each with the summary the daemon wrote when it ended: its phases and
+ * the time at each target, peak and lowest plate, dose, cold exposure,
+ * the marks (pause, skip, extend, stop, faults) that the charts show. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +20,75 @@
 static int list_sessions(struct cli *c, json_t **out)
 {
 	return cli_call(c, json_pack("{s:s}", "cmd", "sessions-list"), out);
+}
+
+/* "40.0 C 12:00, 12.0 C 4:00": the time at each target, in the order
+ * first reached */
+static void time_at_targets(const struct cli *c, json_t *summary, char *buf, size_t len)
+{
+	double target[32], at[32];
+	int n = 0;
+	size_t i;
+	json_t *ph;
+	json_array_foreach(json_object_get(summary, "phases"), i, ph)
+	{
+		double t = cli_num(ph, "target_c"), a = cli_num(ph, "at_target_s");
+		if (!isfinite(t) || !isfinite(a) || !strcmp(cli_str(ph, "kind", ""), "off"))
+			continue;
+		int k = 0;
+		while (k < n && fabs(target[k] - t) > 0.05)
+			k++;
+		if (k == n && n < 32)
+			target[n] = t, at[n++] = 0;
+		if (k < n)
+			at[k] += a;
+	}
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int k = 0; k < n && used < len; k++) {
+		char clock[16];
+		output_clock(at[k], clock, sizeof clock);
+		int w = snprintf(buf + used, len - used, "%s%s %s", k ? ", " : "", output_temp(c, target[k], 1), clock);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* "sensor-a-open at 2:10, ..." */
+static void faults_of(json_t *summary, char *buf, size_t len)
+{
+	size_t i, used = 0;
+	json_t *m;
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(summary, "marks"), i, m)
+	{
+		if (strcmp(cli_str(m, "kind", ""), "fault") || used >= len)
+			continue;
+		char clock[16];
+		output_clock(cli_num(m, "t_s"), clock, sizeof clock);
+		int w = snprintf(buf + used, len - used, "%s%s at %s", used ? ", " : "", cli_str(m, "code", "?"), clock);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+/* The summary's lines for a person (indent before each) */
+static void print_summary(const struct cli *c, json_t *summary, const char *indent)
+{
+	if (!json_is_object(summary)) {
+		printf("%sno summary (the session runs, or was stored by an older daemon)\n", indent);
+		return;
+	}
+	char at[600], faults[600];
+	time_at_targets(c, summary, at, sizeof at);
+	faults_of(summary, faults, sizeof faults);
+	printf("%sat target: %s\n", indent, at[0] ? at : "never reached");
+	printf("%splate %s to %s, dose %s CEM43 min, cold exposure %s s\n", indent,
+	       output_temp(c, cli_num(summary, "plate_min_c"), 1), output_temp(c, cli_num(summary, "plate_max_c"), 1),
+	       output_num(false, 2, cli_num(summary, "dose_cem43_min")), output_num(false, 0, cli_num(summary, "cold_s")));
+	printf("%sfaults: %s\n", indent, faults[0] ? faults : "none");
 }
 
 static int cmd_list(struct cli *c, const char *pad)
@@ -54,6 +126,7 @@ static int cmd_list(struct cli *c, const char *pad)
 			       json_string_value(json_object_get(s, "profile")) ? json_string_value(json_object_get(s, "profile"))
 										 : "?",
 			       dur, colon ? colon + 7 : outcome ? outcome : "running (or the daemon stopped)");
+			print_summary(c, json_object_get(s, "summary"), "    ");
 		}
 	}
 	json_decref(r);
@@ -62,8 +135,10 @@ static int cmd_list(struct cli *c, const char *pad)
 
 /* "latest" is the newest session (of the pad, with --pad); anything
  * else is an id, checked against the list ("did you mean"). */
-static int resolve(struct cli *c, const char *want, const char *pad, char *id, size_t len)
+static int resolve(struct cli *c, const char *want, const char *pad, char *id, size_t len, json_t **meta)
 {
+	if (meta)
+		*meta = NULL;
 	json_t *r;
 	int rc = list_sessions(c, &r);
 	if (rc)
@@ -77,8 +152,11 @@ static int resolve(struct cli *c, const char *want, const char *pad, char *id, s
 			continue;
 		if (n < 256)
 			ids[n++] = cli_str(s, "id", "");
-		if (!found && (!strcmp(want, "latest") || !strcmp(want, cli_str(s, "id", ""))))
+		if (!found && (!strcmp(want, "latest") || !strcmp(want, cli_str(s, "id", "")))) {
 			found = cli_str(s, "id", "");
+			if (meta)
+				*meta = json_incref(s);
+		}
 	}
 	if (found)
 		snprintf(id, len, "%s", found);
@@ -137,17 +215,53 @@ static void print_value(json_t *v, bool csv)
 		printf("%8.2f", x);
 }
 
-static int cmd_show(struct cli *c, const char *id, bool csv)
+/* The session's phases as they ran, and its marks */
+static void print_phases(const struct cli *c, json_t *summary)
+{
+	size_t i;
+	json_t *ph, *m;
+	json_array_foreach(json_object_get(summary, "phases"), i, ph)
+	{
+		char from[16], to[16], at[16];
+		output_clock(cli_num(ph, "start_s"), from, sizeof from);
+		output_clock(cli_num(ph, "end_s"), to, sizeof to);
+		output_clock(cli_num(ph, "at_target_s"), at, sizeof at);
+		printf("  %2zu. %-7s %-12s %8s  %7s-%-7s at target %s\n", i + 1, cli_str(ph, "kind", "?"),
+		       cli_str(ph, "name", "?"), output_temp(c, cli_num(ph, "target_c"), 1), from, to, at);
+	}
+	json_array_foreach(json_object_get(summary, "marks"), i, m)
+	{
+		char t[16];
+		output_clock(cli_num(m, "t_s"), t, sizeof t);
+		const char *code = cli_str(m, "code", "");
+		printf("%s%s%s%s at %s", i ? ", " : "  marks: ", cli_str(m, "kind", "?"), code[0] ? " " : "", code, t);
+	}
+	if (json_array_size(json_object_get(summary, "marks")))
+		printf("\n");
+}
+
+static int cmd_show(struct cli *c, const char *id, json_t *meta, bool csv)
 {
 	json_t *columns, *samples;
 	int rc = fetch(c, id, &columns, &samples);
 	if (rc)
 		return rc;
+	json_t *summary = json_object_get(meta, "summary");
 	if (c->json) {
-		json_t *o = json_pack("{s:s, s:O, s:O}", "session", id, "columns", columns, "samples", samples);
+		json_t *o = json_pack("{s:s, s:O?, s:O, s:O}", "session", id, "summary", summary, "columns", columns,
+				      "samples", samples);
 		cli_print_json(o);
 		json_decref(o);
 	} else {
+		if (!csv) { /* the summary first; CSV stays data only */
+			char dur[16];
+			output_clock(cli_num(meta, "duration_s"), dur, sizeof dur);
+			printf("session %s: %s on pad %s, %s, %s\n", id, cli_str(meta, "profile", "?"), cli_str(meta, "pad", "?"),
+			       dur, cli_str(meta, "outcome", "running"));
+			print_summary(c, summary, "  ");
+			print_phases(c, summary);
+			printf("\n");
+		}
 		size_t i, k;
 		json_t *v, *row;
 		json_array_foreach(columns, k, v)
@@ -183,7 +297,28 @@ static double cell(json_t *row, int col)
 	return json_is_number(v) && json_number_value(v) > -273.0 ? json_number_value(v) : NAN;
 }
 
-static void terminal_chart(const struct cli *c, json_t *columns, json_t *samples)
+/* The letter of a mark on the chart's strip */
+static char mark_letter(const char *kind)
+{
+	static const struct {
+		const char *kind;
+		char letter;
+	} letters[] = {{"pause", 'P'}, {"resume", 'R'}, {"skip", 'S'}, {"extend", 'E'}, {"stop", 'X'}, {"fault", '!'}};
+	for (size_t i = 0; i < sizeof letters / sizeof letters[0]; i++)
+		if (!strcmp(kind, letters[i].kind))
+			return letters[i].letter;
+	return '?';
+}
+
+static enum chart_shade shade_of(const char *kind)
+{
+	return !strcmp(kind, "heat") ? CHART_SHADE_HEAT
+	       : !strcmp(kind, "cold") ? CHART_SHADE_COLD
+	       : !strcmp(kind, "neutral") ? CHART_SHADE_NEUTRAL
+					  : CHART_SHADE_NONE;
+}
+
+static void terminal_chart(const struct cli *c, json_t *columns, json_t *samples, json_t *summary)
 {
 	int ct = column(columns, "time_s"), cg = column(columns, "target_c"), cp = column(columns, "plate_a_c");
 	size_t n = json_array_size(samples);
@@ -206,14 +341,27 @@ static void terminal_chart(const struct cli *c, json_t *columns, json_t *samples
 		chart_init(&ch, 70, 16, t[0], t[n - 1], lo, hi);
 		chart_line(&ch, t, g, (int)n, 0);
 		chart_line(&ch, t, p, (int)n, 1);
+		size_t k;
+		json_t *ph, *m;
+		json_array_foreach(json_object_get(summary, "phases"), k, ph)
+			chart_shade(&ch, cli_num(ph, "start_s") / 60.0, cli_num(ph, "end_s") / 60.0,
+				    shade_of(cli_str(ph, "kind", "")));
+		json_array_foreach(json_object_get(summary, "marks"), k, m)
+			chart_mark(&ch, cli_num(m, "t_s") / 60.0, mark_letter(cli_str(m, "kind", "")));
 		char row[4096];
 		for (int r = 0; r < ch.h; r++) {
 			chart_row(&ch, r, c->color ? colors : NULL, row, sizeof row);
 			double y = hi - (hi - lo) * r / (ch.h - 1);
 			printf("%5.1f C %s\n", y, row);
 		}
+		if (json_is_object(summary)) {
+			chart_strip(&ch, c->color, row, sizeof row);
+			printf("        %s\n", row);
+		}
 		printf("        0%*s%.0f min   %starget%s  %splate%s\n", 62, "", t[n - 1], cli_sgr(c, "33"), cli_sgr(c, "0"),
 		       cli_sgr(c, "36"), cli_sgr(c, "0"));
+		if (json_is_object(summary))
+			printf("        phases: + heat, - cold, . neutral; marks: P pause, R resume, S skip, E extend, X stop, ! fault\n");
 	}
 	free(t);
 	free(g);
@@ -221,7 +369,7 @@ static void terminal_chart(const struct cli *c, json_t *columns, json_t *samples
 }
 
 /* The image, by gnuplot: temperatures over time, drive on the second axis. */
-static int image(const char *id, json_t *columns, json_t *samples, const char *out)
+static int image(const char *id, json_t *columns, json_t *samples, json_t *summary, const char *out)
 {
 	const char *ext = strrchr(out, '.');
 	const char *term = ext && !strcmp(ext, ".svg") ? "svg size 1000,600 dynamic"
@@ -254,6 +402,28 @@ static int image(const char *id, json_t *columns, json_t *samples, const char *o
 		unlink(data);
 		fprintf(stderr, "thermopad: cannot run gnuplot (install the gnuplot-nox package)\n");
 		return EXIT_ERROR;
+	}
+	/* the phases shaded behind the lines, the marks as labelled lines */
+	size_t k;
+	json_t *ph, *m;
+	static const char *const fill[CHART_SHADES] = {"", "#f4c7c3", "#c6dbf4", "#e4e4e4"};
+	json_array_foreach(json_object_get(summary, "phases"), k, ph)
+	{
+		enum chart_shade sh = shade_of(cli_str(ph, "kind", ""));
+		if (sh != CHART_SHADE_NONE && isfinite(cli_num(ph, "start_s")) && isfinite(cli_num(ph, "end_s")))
+			fprintf(gp, "set object rect from %g, graph 0 to %g, graph 1 behind fc rgb '%s' fs solid 0.6 noborder\n",
+				cli_num(ph, "start_s") / 60.0, cli_num(ph, "end_s") / 60.0, fill[sh]);
+	}
+	json_array_foreach(json_object_get(summary, "marks"), k, m)
+	{
+		double x = cli_num(m, "t_s") / 60.0;
+		if (!isfinite(x))
+			continue;
+		bool fault = !strcmp(cli_str(m, "kind", ""), "fault");
+		fprintf(gp, "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb '%s' dt 2\n", x, x,
+			fault ? "#cc0000" : "#555555");
+		fprintf(gp, "set label '%s' at %g, graph 0.97 rotate by 90 right font ',8' tc rgb '%s'\n",
+			fault ? cli_str(m, "code", "fault") : cli_str(m, "kind", ""), x, fault ? "#cc0000" : "#555555");
 	}
 	fprintf(gp,
 		"set terminal %s\nset output '%s'\nset title 'thermopad session %s'\n"
@@ -297,7 +467,7 @@ static int check_output(struct cli *c, const char *out)
 	return 0;
 }
 
-static int cmd_plot(struct cli *c, const char *id, const char *out)
+static int cmd_plot(struct cli *c, const char *id, json_t *summary, const char *out)
 {
 	json_t *columns, *samples;
 	int rc = out ? check_output(c, out) : 0;
@@ -307,8 +477,8 @@ static int cmd_plot(struct cli *c, const char *id, const char *out)
 	if (rc)
 		return rc;
 	if (!c->json)
-		terminal_chart(c, columns, samples);
-	if (out && (rc = image(id, columns, samples, out)) == 0) {
+		terminal_chart(c, columns, samples, summary);
+	if (out && (rc = image(id, columns, samples, summary, out)) == 0) {
 		if (c->json) {
 			json_t *o = json_pack("{s:s, s:s}", "session", id, "image", out);
 			cli_print_json(o);
@@ -348,16 +518,22 @@ int cmd_log(struct cli *c, int argc, char **argv)
 	if (what && !strcmp(what, "list") && !session && !out && !csv)
 		return cmd_list(c, pad);
 	if (what && !strcmp(what, "show") && !out) {
-		if ((rc = resolve(c, session ? session : "latest", pad, id, sizeof id)) != 0)
+		json_t *meta;
+		if ((rc = resolve(c, session ? session : "latest", pad, id, sizeof id, &meta)) != 0)
 			return rc;
-		return cmd_show(c, id, csv);
+		rc = cmd_show(c, id, meta, csv);
+		json_decref(meta);
+		return rc;
 	}
 	if (what && !strcmp(what, "plot") && !csv) {
 		if (out && (rc = check_output(c, out)) != 0)
 			return rc;
-		if ((rc = resolve(c, session ? session : "latest", pad, id, sizeof id)) != 0)
+		json_t *meta;
+		if ((rc = resolve(c, session ? session : "latest", pad, id, sizeof id, &meta)) != 0)
 			return rc;
-		return cmd_plot(c, id, out);
+		rc = cmd_plot(c, id, json_object_get(meta, "summary"), out);
+		json_decref(meta);
+		return rc;
 	}
 	const char *hit = what ? cli_suggest(what, subs, 3) : NULL;
 	if (hit && strcmp(hit, what))

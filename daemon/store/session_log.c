@@ -69,13 +69,42 @@ int session_log_format_row(char *buf, size_t len, double t, const struct core_st
 	return w < 0 || used + (size_t)w >= len ? -1 : 0;
 }
 
+static json_t *number(double v)
+{
+	return isfinite(v) ? json_real(round(v * 100) / 100) : json_null();
+}
+
+/* The summary as sessions-list gives it (docs/api.md) */
+static json_t *summary_json(const struct session_summary *s)
+{
+	json_t *phases = json_array(), *marks = json_array();
+	for (int i = 0; i < s->nphases; i++) {
+		const struct summary_phase *ph = &s->phases[i];
+		json_array_append_new(phases, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "name", ph->name, "kind",
+							ph->kind, "target_c", number(ph->target_c), "start_s",
+							number(ph->start_s), "end_s", number(ph->end_s), "at_target_s",
+							number(ph->at_target_s)));
+	}
+	for (int i = 0; i < s->nmarks; i++) {
+		json_t *m = json_pack("{s:o, s:s}", "t_s", number(s->marks[i].t_s), "kind", s->marks[i].kind);
+		if (s->marks[i].code[0])
+			json_object_set_new(m, "code", json_string(s->marks[i].code));
+		json_array_append_new(marks, m);
+	}
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "phases", phases, "plate_max_c", number(s->plate_max_c),
+			 "plate_min_c", number(s->plate_min_c), "dose_cem43_min", number(s->dose_cem43_min), "cold_s",
+			 number(s->cold_s), "marks", marks);
+}
+
 static void write_meta(struct session_log *l, const struct pad_slot *p, const char *outcome, double duration_s)
 {
-	struct session_meta m = {.id = l->slots[slot_of(p)].id, .pad = p->serial, .profile = p->profile,
-				 .started = p->session_wall, .outcome = outcome, .duration_s = duration_s,
-				 .samples = l->slots[slot_of(p)].samples};
+	struct session_log_slot *s = &l->slots[slot_of(p)];
+	struct session_meta m = {.id = s->id, .pad = p->serial, .profile = p->profile, .started = p->session_wall,
+				 .outcome = outcome, .duration_s = duration_s, .samples = s->samples,
+				 .summary = outcome ? summary_json(&s->summary) : NULL};
 	if (sessions_write_meta(l->store, &m) != 0)
 		report_log(LOG_WARNING, "session %s: cannot write its metadata", p->session_name);
+	json_decref(m.summary);
 }
 
 static void open_log(struct session_log *l, const struct pad_slot *p)
@@ -86,6 +115,7 @@ static void open_log(struct session_log *l, const struct pad_slot *p)
 	mkdir(l->store->state_dir, 0750);
 	mkdir(dir, 0750);
 	s->samples = 0;
+	summary_begin(&s->summary);
 	/* a new file only: never through a link planted at the predictable
 	 * name, nor over an earlier file (a second session in the same second
 	 * gets the next free suffix) */
@@ -145,6 +175,7 @@ static void log_sample(struct session_log *l, const struct pad_slot *p, double n
 		return;
 	fprintf(s->f, "%s\n", row);
 	s->samples++;
+	summary_sample(&s->summary, now - p->session_start, &st, r->plate_c);
 	/* a line per sample reaches the kernel at once; the disk at least
 	 * once a second (logsync.c), so a crash or power loss costs at most a
 	 * second */
@@ -158,6 +189,10 @@ static void on_event(void *ctx, const struct pad_slot *p, const struct pad_event
 	case PAD_SESSION_STARTED: open_log(l, p); break;
 	case PAD_SAMPLE: log_sample(l, p, e->t, e->reading); break;
 	case PAD_SESSION_ENDED: close_log(l, p, e->text, e->t); break;
+	case PAD_REQUEST_DONE:
+		if (l->slots[slot_of(p)].f)
+			summary_request(&l->slots[slot_of(p)].summary, e->t - p->session_start, e->text);
+		break;
 	default: break; /* the rest is not the log's business */
 	}
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "core/summary.h"
 #include "pad/pad.h"
 #include "store/sessions.h"
 
@@ -23,6 +24,7 @@ struct session_log_slot {
 	char path[512]; /* the last log of this pad, kept for status */
 	char id[96];
 	unsigned long samples;
+	struct session_summary summary;
 };
 
 struct session_log {

@@ -30,6 +30,8 @@ int sessions_write_meta(const struct sessions_store *s, const struct session_met
 	json_t *meta = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s?, s:f, s:I}", "id", m->id, "pad", m->pad, "profile",
 				 m->profile, "started", started, "started_unix", (json_int_t)m->started, "outcome",
 				 m->outcome, "duration_s", m->duration_s, "samples", (json_int_t)m->samples);
+	if (m->summary)
+		json_object_set(meta, "summary", m->summary);
 	/* written whole then renamed: a reader never sees half a file. The
 	 * temporary is a new file (a link at its name is removed, not
 	 * followed), and rename replaces a link at the final name. */

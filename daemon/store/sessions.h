@@ -27,6 +27,7 @@ struct session_meta {
 	const char *outcome; /* NULL while it runs */
 	double duration_s;
 	unsigned long samples;
+	json_t *summary; /* borrowed; NULL until the session ends */
 };
 
 int sessions_write_meta(const struct sessions_store *s, const struct session_meta *m);

@@ -75,6 +75,30 @@ static void colours_only_when_asked(void **state)
 	assert_null(strchr(row, '\033'));
 }
 
+/* Phases shade their columns, as a background with colour and as letters
+ * on the strip without; marks take their column on the strip. */
+static void phases_shade_and_marks_show(void **state)
+{
+	(void)state;
+	static const char *const colors[] = {"31", "36"};
+	chart_init(&ch, 10, 1, 0, 10, 0, 1); /* a column per unit of x */
+	chart_shade(&ch, 0, 3.9, CHART_SHADE_HEAT);
+	chart_shade(&ch, 4, 6.9, CHART_SHADE_COLD);
+	chart_mark(&ch, 5.5, 'P');
+	chart_mark(&ch, 10, '!'); /* the right edge is the last column */
+	chart_mark(&ch, 11, 'X'); /* outside: nowhere */
+	char strip[256], row[512];
+	chart_strip(&ch, false, strip, sizeof strip);
+	assert_string_equal(strip, "++++-P-  !");
+	chart_strip(&ch, true, strip, sizeof strip);
+	assert_non_null(strstr(strip, "\033[0;31m++++"));
+	chart_row(&ch, 0, colors, row, sizeof row);
+	assert_non_null(strstr(row, "48;5;52m"));
+	assert_non_null(strstr(row, "48;5;17m"));
+	chart_row(&ch, 0, NULL, row, sizeof row);
+	assert_null(strchr(row, '\033'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -82,6 +106,7 @@ int main(void)
 		cmocka_unit_test(a_line_is_continuous),
 		cmocka_unit_test(nan_and_outside_break_the_line),
 		cmocka_unit_test(colours_only_when_asked),
+		cmocka_unit_test(phases_shade_and_marks_show),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
