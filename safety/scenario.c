@@ -346,7 +346,7 @@ static bool start_session(struct host *h, const struct phase_setup *ps, double t
 	} else {
 		p.nphases = 1;
 		p.phases[0] = (struct phase){.kind = cold ? PHASE_COLD : PHASE_HEAT, .target_c = target,
-					     .duration_s = cold ? h->cfg.limits.cold_phase_max_s : length_s};
+					     .duration_s = cold ? h->core.cfg.limits.cold_phase_max_s : length_s};
 		snprintf(p.phases[0].name, sizeof p.phases[0].name, "%s", ps->name);
 	}
 	return core_start(&h->core, &p, now, err, errlen) == 0;
@@ -428,6 +428,11 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 	core_config_default(&cc);
 	cc.limits = h->cfg.limits;
 	core_init(&h->core, &cc);
+	/* as the daemon's pad module does with GET_INFO's bounds */
+	const struct fw_config *fc = &h->pad.fw.cfg;
+	core_set_firmware_bounds(&h->core, &(struct safety_fw_bounds){.dose_cem43_min = fc->dose_max_cmin / 100.0,
+								      .cold_below_c = fc->cold_below_cc / 100.0,
+								      .cold_max_s = fc->cold_max_s});
 	plug_in(h);
 
 	uint32_t ms = 0;
@@ -435,8 +440,14 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 		tick(h, &ms, o, false);
 	char err[256];
 	double start = ms / 1000.0;
-	double length_s = fmin(ps->fault_at_s + sc->watch_s + 120, h->cfg.limits.session_max_s);
-	if (!start_session(h, ps, target, length_s, start, err, sizeof err)) {
+	double length_s = fmin(ps->fault_at_s + sc->watch_s + 120, h->core.cfg.limits.session_max_s);
+	/* at the widest configuration: the longest session the host admits
+	 * (its caps inside the firmware's bounds), a minute shorter at a time */
+	bool started;
+	while (!(started = start_session(h, ps, target, length_s, start, err, sizeof err)) && h->inj.hard_limits &&
+	       length_s > 120)
+		length_s -= 60;
+	if (!started) {
 		o->runnable = false;
 		snprintf(o->why, sizeof o->why, "the session did not start: %s", err);
 		return;

@@ -79,7 +79,8 @@ int core_check_phase(const struct safety_limits *lim, const struct phase *ph, do
 	if (ph->kind == PHASE_COLD && t >= neutral_c)
 		return refuse(err, errlen, "phase '%s': a cold phase needs a target below %.1f C", ph->name, neutral_c);
 	if (ph->kind == PHASE_COLD && ph->duration_s > lim->cold_phase_max_s)
-		return refuse(err, errlen, "phase '%s': %.0f min of cold is more than the %.0f min allowed", ph->name,
+		return refuse(err, errlen, "phase '%s': %.0f min of cold is more than the %.0f min allowed (cold_phase_max_min): "
+			      "shorten the phase", ph->name,
 			      ph->duration_s / 60, lim->cold_phase_max_s / 60);
 	return 0;
 }
@@ -96,10 +97,10 @@ int core_check_plan(const struct safety_limits *lim, const struct plan_run *run,
 	 * than this sum: the caps still end it in order if it does */
 	if (total > lim->session_max_s)
 		return refuse(err, errlen, "the profile's phases last %.1f min in all, more than the session cap of %.0f min "
-				      "(session_max_min)", total / 60, lim->session_max_s / 60);
+				      "(session_max_min): shorten the profile", total / 60, lim->session_max_s / 60);
 	if (cold > lim->cold_session_max_s)
-		return refuse(err, errlen, "the profile's cold phases last %.1f min in all, more than the %.0f min of cold "
-				      "a session allows (cold_session_max_min)", cold / 60, lim->cold_session_max_s / 60);
+		return refuse(err, errlen, "the profile's cold phases last %.1f min in all, more than the %g min of cold "
+				      "a session allows (cold_session_max_min): shorten its cold phases", cold / 60, lim->cold_session_max_s / 60);
 	return 0;
 }
 
@@ -227,6 +228,22 @@ static void end_session(struct core *c, const char *outcome, struct core_output 
 	emit(out, CORE_INFO, "session-end", "session '%s' ended: %s", c->plan.name, outcome);
 }
 
+/* A start refused by a cap says why the cap is where it is when the
+ * firmware put it there. */
+static int refuse_cap(const struct core *c, char *err, size_t errlen)
+{
+	const struct safety_fw_bounds *fw = &c->fw;
+	size_t n = strlen(err);
+	if (fw->dose_cem43_min > 0 && n < errlen)
+		snprintf(err + n, errlen - n,
+			 " (this pad's firmware cuts heat by itself at %.1f CEM43 min and cold after %.0f min below "
+			 "%.1f C, until it is replugged; the caps stay below that: heat %.1f CEM43 min, cold %g min "
+			 "a session, %g min a phase)",
+			 fw->dose_cem43_min, fw->cold_max_s / 60, fw->cold_below_c, c->cfg.limits.dose_cem43_min,
+			 c->cfg.limits.cold_session_max_s / 60, c->cfg.limits.cold_phase_max_s / 60);
+	return -1;
+}
+
 int core_start(struct core *c, const struct plan *plan, double now, char *err, size_t errlen)
 {
 	if (c->safety.latched)
@@ -237,12 +254,12 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 		return refuse(err, errlen, "no temperature from the pad yet");
 	for (int i = 0; i < plan->nphases; i++)
 		if (core_check_phase(&c->cfg.limits, &plan->phases[i], c->cfg.pid.neutral_c, err, errlen) != 0)
-			return -1;
+			return plan->phases[i].kind == PHASE_COLD ? refuse_cap(c, err, errlen) : -1;
 	struct plan_run run;
 	if (plan_expand(plan, &run, err, errlen) != 0)
 		return -1;
 	if (core_check_plan(&c->cfg.limits, &run, err, errlen) != 0)
-		return -1;
+		return refuse_cap(c, err, errlen);
 	/* across sessions: what recent ones left, and what this one adds */
 	double heat, cold, wait;
 	struct dose_rules rules;
@@ -250,7 +267,7 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 	dose_plan_estimate(&run, &c->cfg.limits, &heat, &cold);
 	if (dose_ledger_admit(&c->ledger, now + c->epoch_offset_s, &rules, &c->cfg.limits, heat, cold, &wait, err,
 			      errlen) != 0)
-		return -1;
+		return refuse_cap(c, err, errlen);
 	c->plan = *plan;
 	c->run = run;
 	for (int i = 0; i < c->run.nsteps; i++)
@@ -517,7 +534,15 @@ static void on_cap(struct core *c, struct core_output *out)
 void core_set_limits(struct core *c, const struct safety_limits *lim)
 {
 	c->cfg.limits = *lim;
-	c->safety.lim = *lim;
+	safety_limits_within_firmware(&c->cfg.limits, &c->fw);
+	c->safety.lim = c->cfg.limits;
+}
+
+void core_set_firmware_bounds(struct core *c, const struct safety_fw_bounds *fw)
+{
+	c->fw = *fw;
+	safety_limits_within_firmware(&c->cfg.limits, &c->fw);
+	c->safety.lim = c->cfg.limits;
 }
 
 void core_external_fault(struct core *c, double now, const char *code, const char *message, struct core_output *out)

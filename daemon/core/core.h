@@ -112,6 +112,9 @@ struct core {
 	/* doses across sessions; its times are the core's plus epoch_offset_s */
 	struct dose_ledger ledger;
 	double epoch_offset_s;
+	/* the pad's firmware's own exposure bounds, inside which the caps are
+	 * kept (core_set_firmware_bounds) */
+	struct safety_fw_bounds fw;
 	/* a clear waiting for the pad's next reports to judge it */
 	bool clear_pending, clear_seen_frame;
 	double clear_asked_t, clear_first_t;
@@ -179,8 +182,14 @@ void core_external_fault(struct core *c, double now, const char *code, const cha
 /* The ledger as it stands now, with the dose of a session in progress. */
 void core_ledger_snapshot(const struct core *c, struct dose_ledger *out);
 
-/* New limits (a reload) apply at once, to a session in progress too. */
+/* New limits (a reload) apply at once, to a session in progress too,
+ * narrowed to the firmware's bounds as core_set_firmware_bounds does. */
 void core_set_limits(struct core *c, const struct safety_limits *lim);
+/* The pad announced its own exposure bounds (GET_INFO): the session caps
+ * and the ledger's ceilings narrow to stay inside them
+ * (safety_limits_within_firmware), so that the host's caps end a session
+ * before the firmware's latch would, and a start it would cut is refused. */
+void core_set_firmware_bounds(struct core *c, const struct safety_fw_bounds *fw);
 
 void core_on_sample(struct core *c, const struct core_sample *s, struct core_output *out);
 void core_on_tick(struct core *c, double now, struct core_output *out);

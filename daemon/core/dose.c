@@ -116,7 +116,7 @@ static double day_wait(const struct dose_ledger *l, double t, bool heat, double 
 static void say_wait(char *buf, size_t len, double s)
 {
 	if (isinf(s))
-		snprintf(buf, len, "never: the session alone is more than that");
+		snprintf(buf, len, "never as planned: the session alone is more than that; shorten it or choose a milder target");
 	else if (s < 3600)
 		snprintf(buf, len, "in %.0f min", ceil(s / 60));
 	else
@@ -152,7 +152,7 @@ int dose_ledger_admit(const struct dose_ledger *l, double t, const struct dose_r
 	*wait_s = worst < 0 ? 0 : c[worst].wait;
 	if (worst < 0)
 		return 0;
-	char when[64];
+	char when[128];
 	say_wait(when, sizeof when, c[worst].wait);
 	snprintf(why, whylen,
 		 "%s: %.1f %s %s and about %.1f from this session would pass the cap of %.1f %s: rest the skin; "

@@ -140,6 +140,21 @@ void safety_limits_default(struct safety_limits *l)
 	l->frozen_s = 20.0; /* a clean filtered NTC may read the same for seconds */
 }
 
+bool safety_limits_within_firmware(struct safety_limits *l, const struct safety_fw_bounds *fw)
+{
+	struct safety_limits was = *l;
+	if (fw->dose_cem43_min > 0)
+		l->dose_cem43_min = fmin(l->dose_cem43_min, SAFETY_FW_HEAT_SHARE * fw->dose_cem43_min);
+	if (fw->cold_max_s > 0) {
+		l->cold_c = fmax(l->cold_c, fw->cold_below_c);
+		l->cold_session_max_s = fmin(l->cold_session_max_s, SAFETY_FW_COLD_SHARE * fw->cold_max_s);
+		l->cold_phase_max_s =
+			fmin(l->cold_phase_max_s, fmax(60.0, l->cold_session_max_s - SAFETY_COLD_APPROACH_S));
+	}
+	return l->dose_cem43_min != was.dose_cem43_min || l->cold_c != was.cold_c ||
+	       l->cold_session_max_s != was.cold_session_max_s || l->cold_phase_max_s != was.cold_phase_max_s;
+}
+
 /* Which way is narrower, per limit: +1 smaller is narrower, -1 larger. */
 struct limit_desc {
 	const char *name;

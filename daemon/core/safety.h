@@ -36,6 +36,34 @@ void safety_limits_hard(struct safety_limits *l);
 /* Within the hard limits and consistent; -1 with a message if not. */
 int safety_limits_validate(const struct safety_limits *l, char *err, size_t errlen);
 
+/* The pad's firmware's own exposure bounds (GET_INFO, PROTOCOL.md 6.10):
+ * it latches HEAT_DOSE at dose_cem43_min and COLD_EXPOSURE after
+ * cold_max_s below cold_below_c, held until a replug. 0: not announced. */
+struct safety_fw_bounds {
+	double dose_cem43_min, cold_below_c, cold_max_s;
+};
+
+/* The host's caps stay this far inside the firmware's, so that in a normal
+ * session the host's cap ends it in order and the firmware's latch is
+ * never the first to act. The two count alike on the shipped pads (a 42 C
+ * hold to the host's heat cap: host 3.50, firmware 3.31-3.34 CEM43 min;
+ * the longest cold phase: host 1038-1201 s, firmware 911-1107 s), but the
+ * firmware integrates a bound of the true plate (its sensor plus the
+ * slowest lag times its slope), which reads more on a noisier sensor or a
+ * faster plate, and the dose rate grows fourfold per degree. The cold
+ * share leaves the shipped profiles whole (intermittent-cold: 2 x 10 min
+ * at 15 C, each with its approach). */
+#define SAFETY_FW_HEAT_SHARE 0.7
+#define SAFETY_FW_COLD_SHARE 0.9
+
+/* Narrows l to what the firmware allows: the heat dose cap to
+ * SAFETY_FW_HEAT_SHARE of its bound, the cold session cap to
+ * SAFETY_FW_COLD_SHARE of its, the cold threshold at least its threshold
+ * (the host then counts every second the firmware counts), and a cold
+ * phase short enough that its approach fits the session cap. Never wider
+ * than l; returns true when something was narrowed. */
+bool safety_limits_within_firmware(struct safety_limits *l, const struct safety_fw_bounds *fw);
+
 /* Every check, by its stable name, with what a person should do when it
  * fires and what a clear re-judges. One table: the safety case and the
  * documentation list the checks from it. */

@@ -226,6 +226,10 @@ struct pad_slot *pad_attach(struct pad_table *t, void *link, const struct tp_inf
 		return NULL;
 	}
 	p->info = *info;
+	/* the firmware's own exposure bounds: the caps stay inside them */
+	core_set_firmware_bounds(&p->core, &(struct safety_fw_bounds){.dose_cem43_min = info->dose_max_cmin / 100.0,
+								    .cold_below_c = info->cold_below_cc / 100.0,
+								    .cold_max_s = info->cold_max_s});
 	if (info->telemetry_period_ms)
 		p->core.cfg.report_period_s = info->telemetry_period_ms / 1000.0;
 	if (tuned)

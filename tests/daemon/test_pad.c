@@ -404,6 +404,66 @@ static void start_refusals(void **state)
 	assert_int_equal(count(&w->rec, PAD_SESSION_STARTED, NULL), 1);
 }
 
+/* ---- 7b ----------------------------------------------------------------- */
+
+static struct profile profile_of(const struct pad_table *t, const char *kind, double target_c, int minutes)
+{
+	char text[200];
+	snprintf(text, sizeof text, "[profile]\ndescription = test\n[phase.a]\nkind = %s\ntarget_c = %g\nduration_min = %d\n",
+		 kind, target_c, minutes);
+	struct profile prof;
+	struct profile_error pe;
+	if (profile_parse(text, "test.ini", "test", &t->cfg.limits, PID_NEUTRAL_C, &prof, &pe) != 0)
+		fail_msg("%s", pe.text);
+	return prof;
+}
+
+/* The pad announces its own exposure bounds (5 CEM43 min, 25 min below
+ * 15 C): the caps narrow inside them, a reload keeps them there, and a
+ * session the firmware would cut is refused at start, in words. */
+static void the_firmware_bounds_narrow_the_caps(void **state)
+{
+	struct world *w = *state;
+	struct tp_info info = info_of("A-1");
+	info.dose_max_cmin = 500, info.cold_below_cc = 1600, info.cold_max_s = 1500;
+	char err[600];
+	struct pad_slot *p = pad_attach(&w->t, &w->link[0], &info, NULL, NULL, 0.0, err, sizeof err);
+	assert_non_null(p);
+	const struct safety_limits *l = &p->core.cfg.limits;
+	assert_true(fabs(l->dose_cem43_min - 3.5) < 1e-9);
+	assert_true(fabs(l->cold_session_max_s - 1350) < 1e-9);
+	assert_true(fabs(l->cold_phase_max_s - 1200) < 1e-9);
+	assert_true(fabs(l->cold_c - 16.0) < 1e-9); /* counts every second the firmware counts */
+	assert_true(fabs(p->core.safety.lim.dose_cem43_min - 3.5) < 1e-9);
+	struct pad_table_config cfg = config();
+	pad_table_configure(&w->t, &cfg); /* a reload: still inside the firmware's */
+	assert_true(fabs(l->dose_cem43_min - 3.5) < 1e-9);
+	double now = 0;
+	feed(p, &now, 5);
+	/* 20 min at 42 C is 5 CEM43 min: the firmware would cut it */
+	struct profile hot = profile_of(&w->t, "heat", 42, 20);
+	assert_int_equal(pad_start(p, &hot, "test", now, 0, err, sizeof err), PAD_REFUSED);
+	assert_non_null(strstr(err, "heat dose"));
+	assert_non_null(strstr(err, "3.5 CEM43 min"));
+	assert_non_null(strstr(err, "shorten it or choose a milder target"));
+	assert_non_null(strstr(err, "firmware cuts heat by itself at 5.0 CEM43 min"));
+	/* 24 min of cold, which the configuration allows (40) */
+	struct profile cold;
+	struct profile_error pe;
+	const char *text = "[profile]\ndescription = test\n[phase.a]\nkind = cold\ntarget_c = 12\nduration_min = 12\n"
+			   "[phase.b]\nkind = cold\ntarget_c = 12\nduration_min = 12\n";
+	if (profile_parse(text, "test.ini", "test", &w->t.cfg.limits, PID_NEUTRAL_C, &cold, &pe) != 0)
+		fail_msg("%s", pe.text);
+	assert_int_equal(pad_start(p, &cold, "test", now, 0, err, sizeof err), PAD_REFUSED);
+	assert_non_null(strstr(err, "cold phases last 24.0 min in all, more than the 22.5 min of cold"));
+	assert_non_null(strstr(err, "25 min below 16.0 C"));
+	assert_int_equal(count(&w->rec, PAD_SESSION_STARTED, NULL), 0);
+	/* what fits is admitted */
+	struct profile mild = profile_of(&w->t, "heat", 42, 12);
+	if (pad_start(p, &mild, "test", now, 0, err, sizeof err) != PAD_OK)
+		fail_msg("start refused: %s", err);
+}
+
 /* ---- 8 ------------------------------------------------------------------ */
 
 static void an_external_fault_zeroes_at_once(void **state)
@@ -491,6 +551,7 @@ int main(void)
 		cmocka_unit_test_setup(the_zero_anchor_follows_the_acknowledgements, setup),
 		cmocka_unit_test_setup(a_failed_send_is_told, setup),
 		cmocka_unit_test_setup(start_refusals, setup),
+		cmocka_unit_test_setup(the_firmware_bounds_narrow_the_caps, setup),
 		cmocka_unit_test_setup(an_external_fault_zeroes_at_once, setup),
 		cmocka_unit_test_setup(clear_faults_asks_the_gate, setup),
 		cmocka_unit_test_setup(exit_sends_zero_and_nothing_else, setup),
