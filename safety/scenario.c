@@ -19,7 +19,16 @@
 #include "faults.h"
 #include "pad.h"
 
-enum host_mode { HOST_NORMAL, HOST_HEAT_FOREVER, HOST_COLD_FOREVER, HOST_SILENT, HOST_HUNG, HOST_SLOW, HOST_ESTOP };
+enum host_mode {
+	HOST_NORMAL,
+	HOST_HEAT_FOREVER,
+	HOST_COLD_FOREVER,
+	HOST_SILENT,
+	HOST_HUNG,
+	HOST_SLOW,
+	HOST_ESTOP,
+	HOST_BACK_TO_BACK,
+};
 
 static const struct {
 	const char *name;
@@ -28,7 +37,7 @@ static const struct {
 } host_modes[] = {
 	{"host:heat-forever", HOST_HEAT_FOREVER, false}, {"host:cold-forever", HOST_COLD_FOREVER, false},
 	{"host:silent", HOST_SILENT, false}, {"host:hung", HOST_HUNG, true}, {"host:slow", HOST_SLOW, true},
-	{"host:emergency-stop", HOST_ESTOP, false},
+	{"host:emergency-stop", HOST_ESTOP, false}, {"host:back-to-back", HOST_BACK_TO_BACK, false},
 };
 
 #define MAX_FAULTS 4
@@ -69,6 +78,11 @@ struct host {
 	double stall_until;
 	double next_slow_t, hung_until;
 	double boot_acked_t;
+	/* host:back-to-back: the session asked for, started again whenever
+	 * the last one ended, as soon as the host admits one */
+	const struct phase_setup *ps;
+	double target, next_start_t;
+	int sessions, refusals;
 };
 
 static int parse_injection(const char *spec, struct injection *inj, char *why, size_t whylen)
@@ -345,11 +359,33 @@ static bool start_session(struct host *h, const struct phase_setup *ps, double t
 		snprintf(p.phases[1].name, sizeof p.phases[1].name, "cold");
 	} else {
 		p.nphases = 1;
+		bool whole = cold && h->inj.host != HOST_BACK_TO_BACK;
 		p.phases[0] = (struct phase){.kind = cold ? PHASE_COLD : PHASE_HEAT, .target_c = target,
-					     .duration_s = cold ? h->core.cfg.limits.cold_phase_max_s : length_s};
+					     .duration_s = whole ? h->core.cfg.limits.cold_phase_max_s : length_s};
 		snprintf(p.phases[0].name, sizeof p.phases[0].name, "%s", ps->name);
 	}
 	return core_start(&h->core, &p, now, err, errlen) == 0;
+}
+
+/* Sessions one after another, each as soon as the last has ended and the
+ * host admits one: 5 min, or as much of it as the dose ledger allows (a
+ * minute less at a time, 2 min at the least), else asked again a minute
+ * later; a latched fault ends the series. */
+#define B2B_SESSION_S 300.0
+
+static void back_to_back(struct host *h, double now)
+{
+	if (!h->faulty || h->inj.host != HOST_BACK_TO_BACK || h->core.state != CORE_IDLE || h->core.safety.latched ||
+	    now < h->next_start_t)
+		return;
+	char err[400];
+	for (double len = B2B_SESSION_S; len >= 120; len -= 60)
+		if (start_session(h, h->ps, h->target, len, now, err, sizeof err)) {
+			h->sessions++;
+			return;
+		}
+	h->refusals++;
+	h->next_start_t = now + 60;
 }
 
 /* Advances one firmware tick, the host every tenth; feeds the exposure. */
@@ -357,8 +393,10 @@ static void tick(struct host *h, uint32_t *ms, struct outcome *o, bool watching)
 {
 	pad_advance(&h->pad, PAD_TICK_MS);
 	*ms += PAD_TICK_MS;
-	if (*ms % 100 == 0)
+	if (*ms % 100 == 0) {
 		host_step(h, *ms / 1000.0);
+		back_to_back(h, *ms / 1000.0);
+	}
 	struct pad_truth t;
 	pad_truth(&h->pad, &t);
 	if (watching) {
@@ -414,6 +452,8 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 	}
 	if (isnan(target))
 		target = ps->target_c;
+	h->ps = ps;
+	h->target = target;
 	if (parse_injection(sc->faults, &h->inj, o->why, sizeof o->why) != 0) {
 		o->runnable = false;
 		return;
@@ -441,6 +481,8 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 	char err[256];
 	double start = ms / 1000.0;
 	double length_s = fmin(ps->fault_at_s + sc->watch_s + 120, h->core.cfg.limits.session_max_s);
+	if (h->inj.host == HOST_BACK_TO_BACK)
+		length_s = B2B_SESSION_S;
 	/* at the widest configuration: the longest session the host admits
 	 * (its caps inside the firmware's bounds), a minute shorter at a time */
 	bool started;
@@ -476,6 +518,15 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 	o->fw_s = e->fw_fault_s >= 0 ? e->fw_fault_s - o->fault_t : -1;
 	o->fuse_s = e->fuse_s >= 0 ? e->fuse_s - o->fault_t : -1;
 	o->fw_bits = e->fw_faults;
+	if (h->inj.host == HOST_BACK_TO_BACK) {
+		/* the host's caps must end every one of them, never the firmware's */
+		if (o->fw_bits & (TP_FAULT_HEAT_DOSE | TP_FAULT_COLD_EXPOSURE))
+			snprintf(o->note, sizeof o->note, "the firmware's own exposure bound latched (0x%x) after %d sessions "
+				 "back to back", o->fw_bits, h->sessions + 1);
+		else if (h->sessions < 2 || !h->refusals)
+			snprintf(o->note, sizeof o->note, "%d sessions back to back and %d refusals: the ledger was not "
+				 "reached", h->sessions + 1, h->refusals);
+	}
 
 	/* the cause goes; a latch must hold the drive at zero for 10 s */
 	remove_faults(h);

@@ -146,9 +146,46 @@ static void ledger_settle(struct core *c)
 	safety_session_end(&c->safety);
 }
 
+/* Between sessions the plate still counts, as the firmware counts it: a
+ * cold session leaves the plate below cold_c for a minute or more while it
+ * warms back, a heat session above 37 C while it cools. Gathered while it
+ * lasts, into the ledger when the plate is out of it again or a session
+ * starts. */
+#define IDLE_HEAT_FROM_C 37.0
+
+static void idle_settle(struct core *c)
+{
+	if (c->idle_heat_cem43_min <= 0 && c->idle_cold_s <= 0)
+		return;
+	dose_ledger_add(&c->ledger, c->last_t + c->epoch_offset_s, c->idle_heat_cem43_min, c->idle_cold_s);
+	c->idle_heat_cem43_min = c->idle_cold_s = 0;
+}
+
+static void idle_exposure(struct core *c, const struct core_sample *s, double dt)
+{
+	if (c->safety.session_running || !(dt > 0))
+		return;
+	dt = fmin(dt, 1.0); /* across a gap, what the plate did is not known */
+	double hot = NAN, cold = NAN;
+	for (int i = 0; i < 2; i++)
+		if (s->plate_ok[i] && isfinite(s->plate_c[i])) {
+			hot = isnan(hot) ? s->plate_c[i] : fmax(hot, s->plate_c[i]);
+			cold = isnan(cold) ? s->plate_c[i] : fmin(cold, s->plate_c[i]);
+		}
+	bool heat = hot >= IDLE_HEAT_FROM_C, chill = cold < c->cfg.limits.cold_c;
+	if (heat)
+		c->idle_heat_cem43_min += dt / 60.0 * pow(hot >= 43.0 ? 0.5 : 0.25, 43.0 - hot);
+	if (chill)
+		c->idle_cold_s += dt;
+	if (!heat && !chill)
+		idle_settle(c);
+}
+
 void core_ledger_snapshot(const struct core *c, struct dose_ledger *out)
 {
 	*out = c->ledger;
+	if (c->idle_heat_cem43_min > 0 || c->idle_cold_s > 0)
+		dose_ledger_add(out, c->last_t + c->epoch_offset_s, c->idle_heat_cem43_min, c->idle_cold_s);
 	if (c->safety.session_running)
 		dose_ledger_add(out, c->last_t + c->epoch_offset_s, c->safety.cem43_min - c->safety.heat_carried,
 				c->safety.cold_session_s - c->safety.cold_carried);
@@ -261,6 +298,7 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 	if (core_check_plan(&c->cfg.limits, &run, err, errlen) != 0)
 		return refuse_cap(c, err, errlen);
 	/* across sessions: what recent ones left, and what this one adds */
+	idle_settle(c);
 	double heat, cold, wait;
 	struct dose_rules rules;
 	dose_rules_from_limits(&rules, &c->cfg.limits);
@@ -300,6 +338,7 @@ int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen
 	c->tune_drive_sum = 0;
 	c->tune_drive_n = 0;
 	c->state = CORE_TUNING;
+	idle_settle(c);
 	safety_session_start(&c->safety, now);
 	ledger_carry(c, now);
 	snprintf(c->plan.name, sizeof c->plan.name, "tune-%s", heating ? "heat" : "cool");
@@ -645,6 +684,7 @@ void core_on_sample(struct core *c, const struct core_sample *s, struct core_out
 	c->have_sample = true;
 	c->last_t = s->t;
 	c->pad_away = false;
+	idle_exposure(c, s, dt);
 	judge_clear(c, s, out);
 
 	char doing[200];

@@ -115,6 +115,9 @@ struct core {
 	/* the pad's firmware's own exposure bounds, inside which the caps are
 	 * kept (core_set_firmware_bounds) */
 	struct safety_fw_bounds fw;
+	/* exposure between sessions, not yet in the ledger (core.c,
+	 * idle_exposure) */
+	double idle_heat_cem43_min, idle_cold_s;
 	/* a clear waiting for the pad's next reports to judge it */
 	bool clear_pending, clear_seen_frame;
 	double clear_asked_t, clear_first_t;

@@ -113,12 +113,43 @@ static void the_ledger_survives_a_restart(void **state)
 	assert_non_null(strstr(why, "allowed again in 20 min")); /* 1 h x log2(5 / 4) */
 }
 
+/* 4. A cold session's end leaves the plate below cold_c while it warms
+ * back; the firmware counts that time, so the ledger must too (it used to
+ * count only inside sessions); and heat above 37 C alike. */
+static void the_plate_counts_between_sessions(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 12);
+	char why[512];
+	core_stop(&r.core, r.t, why, sizeof why);
+	run_until_idle(&r, 12, 600);
+	assert_int_equal(r.core.state, CORE_IDLE);
+	struct dose_ledger before;
+	core_ledger_snapshot(&r.core, &before);
+	for (int i = 0; i < 900; i++) /* 90 s warming from 12 to 14.7 C */
+		rig_sample(&r, 12 + i * 0.003, 25);
+	for (int i = 0; i < 600; i++) /* 60 s above 37 C, at 41 C */
+		rig_sample(&r, 41, 25);
+	rig_sample(&r, 33, 25);
+	struct dose_ledger after;
+	core_ledger_snapshot(&r.core, &after);
+	dose_ledger_at(&before, after.t);
+	assert_true(after.cold_s - before.cold_s > 89.0 && after.cold_s - before.cold_s < 91.0);
+	/* 1 min at 41 C: 0.25^2 CEM43 min */
+	assert_true(fabs(after.heat_cem43_min - before.heat_cem43_min - 0.0625) < 0.002);
+	struct core_status st;
+	core_status(&r.core, &st);
+	assert_true(st.cold_recent_s > 89.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(back_to_back_sessions_share_the_heat_cap),
 		cmocka_unit_test(the_daily_cold_ceiling_does_not_decay),
 		cmocka_unit_test(the_ledger_survives_a_restart),
+		cmocka_unit_test(the_plate_counts_between_sessions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
