@@ -289,6 +289,10 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 		return refuse(err, errlen, "a session is already running");
 	if (!c->have_sample || isnan(c->estimate_c))
 		return refuse(err, errlen, "no temperature from the pad yet");
+	if (now - c->safety.last_arrival_t >= c->cfg.limits.stale_zero_s)
+		return refuse(err, errlen, "no fresh telemetry from the pad (the last report is %.1f s old, limit %.1f s): "
+				      "check the USB cable, then start again", now - c->safety.last_arrival_t,
+			      c->cfg.limits.stale_zero_s);
 	for (int i = 0; i < plan->nphases; i++)
 		if (core_check_phase(&c->cfg.limits, &plan->phases[i], c->cfg.pid.neutral_c, err, errlen) != 0)
 			return plan->phases[i].kind == PHASE_COLD ? refuse_cap(c, err, errlen) : -1;
@@ -775,6 +779,7 @@ void core_on_tick(struct core *c, double now, struct core_output *out)
 		c->drive = 0;
 		control_idle(c, now);
 	}
+	track_warnings(c, out);
 	if (c->safety.latched)
 		c->drive = 0;
 	out->drive = c->drive;

@@ -874,10 +874,21 @@ int safety_check_time(struct safety *s, double t, const char *doing)
 	if (!s->have_sample)
 		return 0;
 	double quiet = t - s->last_arrival_t;
-	if (quiet >= s->lim.stale_fault_s)
+	if (quiet >= s->lim.stale_fault_s && s->session_running)
 		safety_latch(s, "stale-telemetry",
 			     "stale-telemetry: no sample from the pad for %.2f s (limit %.2f s), while %s", quiet,
 			     s->lim.stale_fault_s, doing);
+	/* With no session nothing is driven and nothing is lost: a person
+	 * expects to be told, and that it is over once reports come again
+	 * (the next sample ends the warning; no session starts before). */
+	bool told = false;
+	for (int i = 0; i < s->nwarn; i++)
+		told |= strcmp(s->warn_code[i], "stale-telemetry") == 0;
+	if (quiet >= s->lim.stale_fault_s && !s->session_running && !told)
+		warn(s, "stale-telemetry",
+		     "stale-telemetry: no sample from the pad for %.2f s (limit %.2f s) while %s: nothing is driven; "
+		     "check the USB cable; this ends by itself when reports come again, and no session starts before",
+		     quiet, s->lim.stale_fault_s, doing);
 	return quiet >= s->lim.stale_zero_s || s->latched;
 }
 

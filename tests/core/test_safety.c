@@ -173,6 +173,46 @@ static void stale_telemetry(void **state)
 	assert_non_null(strstr(e->message, "2.00 s"));
 }
 
+/* With no session, a stall is told, not latched: nothing is driven, the
+ * drive stays zero, no session starts until reports come again, and the
+ * next report ends it (it used to latch a fault a person had to clear on
+ * an idle pad). In a session it still latches (stale_telemetry). */
+static void stale_telemetry_while_idle(void **state)
+{
+	(void)state;
+	struct rig r;
+	memset(&r, 0, sizeof r);
+	struct core_config cfg;
+	core_config_default(&cfg);
+	core_init(&r.core, &cfg);
+	for (int i = 0; i < 10; i++)
+		rig_sample(&r, 32 + (i % 2) * 0.01, 25);
+	core_on_tick(&r.core, r.t + 2.1, &r.out);
+	assert_true(r.out.drive == 0.0);
+	assert_false(r.core.safety.latched);
+	const struct core_event *e = rig_event(&r, "stale-telemetry");
+	assert_non_null(e);
+	assert_int_equal(e->severity, CORE_WARNING);
+	assert_non_null(strstr(e->message, "2.10 s"));
+	assert_non_null(strstr(e->message, "ends by itself when reports come again"));
+	core_on_tick(&r.core, r.t + 2.2, &r.out);
+	assert_null(rig_event(&r, "stale-telemetry")); /* told once */
+	struct plan p = rig_plan(PHASE_HEAT, 40, 10);
+	char why[300];
+	assert_int_equal(core_start(&r.core, &p, r.t + 2.3, why, sizeof why), -1);
+	assert_non_null(strstr(why, "no fresh telemetry"));
+	r.t += 2.3;
+	rig_sample(&r, 32, 25); /* reports again: the cause is gone */
+	assert_non_null(rig_event(&r, "telemetry-gap")); /* the gap itself, named */
+	rig_sample(&r, 32.01, 25);
+	struct core_status st;
+	core_status(&r.core, &st);
+	assert_int_equal(st.nwarnings, 0);
+	assert_false(st.fault);
+	if (core_start(&r.core, &p, r.t, why, sizeof why) != 0)
+		fail_msg("refused: %s", why);
+}
+
 static void runaway_no_progress(void **state)
 {
 	(void)state;
@@ -475,6 +515,7 @@ int main(void)
 		cmocka_unit_test(sensor_invalid),    cmocka_unit_test(sensor_disagree),
 		cmocka_unit_test(sensor_frozen),     cmocka_unit_test(sensor_frozen_one_of_two),
 		cmocka_unit_test(stale_telemetry),
+		cmocka_unit_test(stale_telemetry_while_idle),
 		cmocka_unit_test(runaway_no_progress), cmocka_unit_test(runaway_hold),
 		cmocka_unit_test(runaway_wrong_way), cmocka_unit_test(drive_while_off),
 		cmocka_unit_test(drive_while_off_counts_from_the_firmware_zero),
