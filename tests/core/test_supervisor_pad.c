@@ -166,7 +166,11 @@ static void assert_quiet(struct loop *l, const char *what)
 static void healthy_pads_do_not_trip(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof pads / sizeof pads[0]; i++)
+	/* Under the sanitizers the point is memory errors, which every pad's
+	 * run exercises alike: two pads there (the plain pass runs all five). */
+	const char *san = getenv("TP_SAN");
+	size_t npads = san && !strcmp(san, "1") ? 2 : sizeof pads / sizeof pads[0];
+	for (size_t i = 0; i < npads; i++)
 		for (size_t k = 0; k < sizeof noises / sizeof noises[0]; k++) {
 			char what[128];
 			static struct loop l;
