@@ -37,15 +37,15 @@ count_tap() {
 	awk '/^ok / { p++ } /^not ok / { f++ } END { print p + 0, f + 0 }' "$1"
 }
 
-record() { # name status passed failed log seconds
-	local name=$1 status=$2 p=$3 f=$4 log=$5 secs=$6 verdict=PASS
+record() { # name status passed failed log seconds cpu-seconds
+	local name=$1 status=$2 p=$3 f=$4 log=$5 secs=$6 cpu=$7 verdict=PASS
 	if [ "$status" -ne 0 ] || [ "$f" -gt 0 ]; then
 		verdict=FAIL
 		[ "$f" -eq 0 ] && f=1
 	fi
 	[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && p=1
 	echo "$verdict $label/$name $p $f" >>"$results"
-	printf '%-4s %-48s %4d passed %3d failed %5d s\n' "$verdict" "$label/$name" "$p" "$f" "$secs"
+	printf '%-4s %-48s %4d passed %3d failed %5d s %5d s cpu\n' "$verdict" "$label/$name" "$p" "$f" "$secs" "$cpu"
 	if [ $verdict = FAIL ]; then
 		echo "---- last lines of $log ----"
 		tail -n 40 "$log"
@@ -53,9 +53,8 @@ record() { # name status passed failed log seconds
 	fi
 }
 
-run_one() { # kind name
-	local kind=$1 name=$2 log status counts started=$SECONDS
-	log=$logdir/$(echo "$name" | tr '/' '_')$([ $valgrind = 1 ] && echo .vg).log
+run_cmd() { # kind name log
+	local kind=$1 name=$2 log=$3
 	case $kind in
 	plain)
 		if [ $valgrind = 1 ]; then
@@ -67,9 +66,18 @@ run_one() { # kind name
 	wrapped) timeout 600 umockdev-wrapper "$build/$name" >"$log" 2>&1 ;;
 	script) timeout 900 bash "$name" >"$log" 2>&1 ;;
 	esac
+}
+
+# The seconds of wall time and of CPU (the program and the children it
+# waited for) beside each result: a test that waits shows little CPU.
+run_one() { # kind name
+	local kind=$1 name=$2 log status counts started=$SECONDS cpu TIMEFORMAT='%U %S'
+	log=$logdir/$(echo "$name" | tr '/' '_')$([ $valgrind = 1 ] && echo .vg).log
+	{ time run_cmd "$kind" "$name" "$log"; } 2>"$log.cpu"
 	status=$?
+	cpu=$(awk '{ printf "%d", $1 + $2 + 0.5 }' "$log.cpu")
 	if [ $kind = script ]; then counts=$(count_tap "$log"); else counts=$(count_cmocka "$log"); fi
-	record "$name" $status $counts "$log" $((SECONDS - started))
+	record "$name" $status $counts "$log" $((SECONDS - started)) "${cpu:-0}"
 }
 
 for t in "${plain[@]}"; do run_one plain "$t"; done
