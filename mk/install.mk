@@ -1,7 +1,7 @@
 # make install / uninstall, with PREFIX (default /usr/local) and DESTDIR.
 # Programs, the simulator's preload shim, the built-in profiles, the
 # default configuration (never over an existing one), man pages, bash
-# completion, udev rules, systemd units, sysusers.d and tmpfiles.d files.
+# completion (bash, zsh, fish), udev rules, systemd units, sysusers.d and tmpfiles.d files.
 # udev and systemd only read their own directories, so those come from
 # pkg-config (overridable), not from PREFIX.
 BINDIR ?= $(PREFIX)/bin
@@ -17,6 +17,10 @@ SYSTEMDUNITDIR ?= $(call pkgvar,systemd,systemdsystemunitdir,/lib/systemd/system
 SYSUSERSDIR ?= $(call pkgvar,systemd,sysusersdir,/usr/lib/sysusers.d)
 TMPFILESDIR ?= $(call pkgvar,systemd,tmpfilesdir,/usr/lib/tmpfiles.d)
 COMPLETIONDIR ?= $(call pkgvar,bash-completion,completionsdir,$(PREFIX)/share/bash-completion/completions)
+# zsh reads vendor-completions under /usr and site-functions under
+# /usr/local; fish reads vendor_completions.d in each XDG data directory
+ZSHCOMPLETIONDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
+FISHCOMPLETIONDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 INSTALLED_DOCS := README.md LICENSE firmware-spec/PROTOCOL.md $(wildcard docs/*.md)
 MAN_PAGES := $(wildcard man/*.[1-8])
 
@@ -26,6 +30,7 @@ install: all
 		$(DESTDIR)$(DATADIR)/pads $(DESTDIR)$(SYSCONFDIR)/thermopad $(DESTDIR)$(DOCDIR) \
 		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(METAINFODIR) \
+		$(DESTDIR)$(ZSHCOMPLETIONDIR) $(DESTDIR)$(FISHCOMPLETIONDIR) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man,$(sort $(subst .,,$(suffix $(MAN_PAGES)))))
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 $(LIBEXEC) $(DESTDIR)$(LIBDIR)/
@@ -40,6 +45,8 @@ install: all
 	install -m 0644 systemd/thermopad.sysusers $(DESTDIR)$(SYSUSERSDIR)/thermopad.conf
 	install -m 0644 systemd/thermopad.tmpfiles $(DESTDIR)$(TMPFILESDIR)/thermopad.conf
 	$(if $(wildcard completion/thermopad.bash),install -m 0644 completion/thermopad.bash $(DESTDIR)$(COMPLETIONDIR)/thermopad)
+	install -m 0644 completion/_thermopad $(DESTDIR)$(ZSHCOMPLETIONDIR)/_thermopad
+	install -m 0644 completion/thermopad.fish $(DESTDIR)$(FISHCOMPLETIONDIR)/thermopad.fish
 	$(foreach m,$(MAN_PAGES),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/;)
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/thermopad/thermopad.conf ]; then \
 		echo "keeping the existing $(SYSCONFDIR)/thermopad/thermopad.conf"; \
@@ -58,6 +65,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(SYSTEMD_UNITS))
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/thermopad.conf $(DESTDIR)$(TMPFILESDIR)/thermopad.conf
 	rm -f $(DESTDIR)$(COMPLETIONDIR)/thermopad
+	rm -f $(DESTDIR)$(ZSHCOMPLETIONDIR)/_thermopad $(DESTDIR)$(FISHCOMPLETIONDIR)/thermopad.fish
 	rm -f $(foreach m,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m)))
 	@# the configuration is the administrator's: removed only if unchanged
 	@if cmp -s etc/thermopad.conf $(DESTDIR)$(SYSCONFDIR)/thermopad/thermopad.conf; then \

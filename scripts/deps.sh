@@ -10,12 +10,14 @@ build_packages=(
 	libusb-1.0-0-dev libgpiod-dev libinih-dev libsystemd-dev libjansson-dev
 	libcmocka-dev umockdev libumockdev-dev libglib2.0-dev
 )
-# the tests, the demo, the system test in a container, the package, and
-# the proof that the tests are hermetic (tests/hermetic.sh)
+# the tests, the demo, the system test in a container, the package, the
+# proof that the tests are hermetic (tests/hermetic.sh), the zsh and fish
+# completions' checks, and a notification service on a private bus
 test_packages=(
 	clang libclang-rt-14-dev valgrind tmux gnuplot-nox udev systemd procps socat
 	groff-base python3 util-linux bsdutils systemd-container
 	dpkg-dev debhelper lintian stress-ng git
+	zsh fish python3-dbusmock dbus-daemon
 )
 lacking() { # packages... -> those not installed
 	local p status

@@ -27,6 +27,15 @@ echo "complete start: $(complete_words "thermopad start \"\"")"
 echo "complete tune: $(complete_words "thermopad tune \"\"")"
 echo "complete pad: $(complete_words "thermopad stop --pad \"\"")"
 echo "complete down: $(THERMOPAD_SOCKET=$J/nowhere complete_words "thermopad start \"\"" 2>&1)"
+fish_words() { PATH=$top/$build:$PATH fish --no-config -c "source $top/completion/thermopad.fish; complete -C '"'"'$1'"'"'" 2>&1 | cut -f1 | tr "\n" " "; }
+# zsh: its helpers, with compadd printing what it is given (the last line
+# of the file, the call into the completion system, left out)
+zsh_words() { PATH=$top/$build:$PATH zsh -f -c "compadd() { print -rn -- \"\${(P)\${@[-1]}} \" }; source <(sed \"\\\$d\" $top/completion/_thermopad); $1" 2>&1; }
+echo "fish start: $(fish_words "thermopad start ")" >>$J/shells.txt
+echo "fish pad: $(fish_words "thermopad stop --pad ")" >>$J/shells.txt
+echo "zsh profiles: $(zsh_words _thermopad_profiles)" >>$J/shells.txt
+echo "zsh pads: $(zsh_words _thermopad_serials)" >>$J/shells.txt
+echo "zsh down: $(THERMOPAD_SOCKET=$J/nowhere zsh_words _thermopad_profiles)" >>$J/shells.txt
 tp --json start contrast >$J/start.json; r start $?
 tp --json status >$J/s1.json
 tp pause; tp --json status >$J/paused.json
@@ -87,6 +96,8 @@ check "profiles show --json: the text and the eight steps" "py show.json 'len(j[
 check "bash completion: profile names from the daemon, tune directions, pad serials" \
 	"grep -q '^complete start: .*contrast' '$work/out' && grep -q '^complete tune: heat cool\$' '$work/out' && grep -q '^complete pad: TP-SIM-0001\$' '$work/out'"
 check "bash completion: silent when the daemon is down" "grep -q '^complete down: \$' '$work/out'"
+check "fish and zsh completion: profile names and pad serials from the daemon; zsh silent when it is down" \
+	"grep -q '^fish start: .*contrast' '$work/shells.txt' && grep -q '^fish pad: TP-SIM-0001 \$' '$work/shells.txt' && grep -q '^zsh profiles: .*contrast' '$work/shells.txt' && grep -q '^zsh pads: TP-SIM-0001 \$' '$work/shells.txt' && grep -q '^zsh down:  *\$' '$work/shells.txt'"
 check "profiles validate: a good file is valid, with its plan" "rc validate-good 0 && grep -q 'good.ini: valid' '$work/valid.txt'"
 check "profiles validate: a bad file gives FILE:LINE and the limit (exit 1)" \
 	"rc validate-bad 1 && grep -q '$work/bad.ini:5: \[phase.w\] target_c = 55 is outside the safety envelope' '$work/invalid.txt'"
