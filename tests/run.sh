@@ -45,12 +45,13 @@ record() { # name status passed failed log seconds cpu-seconds
 	fi
 	[ "$p" -eq 0 ] && [ "$f" -eq 0 ] && p=1
 	echo "$verdict $label/$name $p $f" >>"$results"
-	printf '%-4s %-48s %4d passed %3d failed %5d s %5d s cpu\n' "$verdict" "$label/$name" "$p" "$f" "$secs" "$cpu"
+	# One write per result: another pass may be printing beside this one.
+	local text
+	text=$(printf '%-4s %-48s %4d passed %3d failed %5d s %5d s cpu' "$verdict" "$label/$name" "$p" "$f" "$secs" "$cpu")
 	if [ $verdict = FAIL ]; then
-		echo "---- last lines of $log ----"
-		tail -n 40 "$log"
-		echo "----"
+		text+=$'\n'"---- last lines of $log ----"$'\n'"$(tail -n 40 "$log")"$'\n'"----"
 	fi
+	printf '%s\n' "$text"
 }
 
 run_cmd() { # kind name log
