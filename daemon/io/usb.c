@@ -189,22 +189,19 @@ static void send_done(struct libusb_transfer *t)
 	maybe_finish_close(l);
 }
 
-int usb_send_drive(struct usb_link *l, const struct tp_set_output *cmd)
+/* An OUT request queued on the control pipe (which keeps their order). */
+static int submit_out(struct usb_link *l, uint8_t request, const uint8_t *frame, uint16_t len)
 {
 	if (!l || l->state != LINK_OPEN)
 		return LIBUSB_ERROR_NO_DEVICE;
-	uint8_t *buf = calloc(1, LIBUSB_CONTROL_SETUP_SIZE + TP_SET_OUTPUT_LEN);
+	uint8_t *buf = calloc(1, LIBUSB_CONTROL_SETUP_SIZE + len);
 	struct libusb_transfer *t = buf ? libusb_alloc_transfer(0) : NULL;
 	if (!t) {
 		free(buf);
 		return LIBUSB_ERROR_NO_MEM;
 	}
-	if (!proto_encode_set_output(cmd, buf + LIBUSB_CONTROL_SETUP_SIZE, TP_SET_OUTPUT_LEN)) {
-		free(buf);
-		libusb_free_transfer(t);
-		return LIBUSB_ERROR_INVALID_PARAM;
-	}
-	libusb_fill_control_setup(buf, TP_REQTYPE_OUT, TP_REQ_SET_OUTPUT, 0, TP_USB_INTERFACE, TP_SET_OUTPUT_LEN);
+	memcpy(buf + LIBUSB_CONTROL_SETUP_SIZE, frame, len);
+	libusb_fill_control_setup(buf, TP_REQTYPE_OUT, request, 0, TP_USB_INTERFACE, len);
 	libusb_fill_control_transfer(t, l->handle, buf, send_done, l, 500);
 	int rc = libusb_submit_transfer(t);
 	if (rc != 0) {
@@ -214,6 +211,14 @@ int usb_send_drive(struct usb_link *l, const struct tp_set_output *cmd)
 	}
 	l->sends++;
 	return 0;
+}
+
+int usb_send_drive(struct usb_link *l, const struct tp_set_output *cmd)
+{
+	uint8_t frame[TP_SET_OUTPUT_LEN];
+	if (!proto_encode_set_output(cmd, frame, sizeof frame))
+		return LIBUSB_ERROR_INVALID_PARAM;
+	return submit_out(l, TP_REQ_SET_OUTPUT, frame, sizeof frame);
 }
 
 static int control_out(struct usb_link *l, uint8_t req, uint8_t *buf, uint16_t len, unsigned timeout_ms)
@@ -247,30 +252,6 @@ int usb_set_limits(struct usb_link *l, const struct tp_set_limits *lim)
 	if (!proto_encode_set_limits(lim, buf, sizeof buf))
 		return LIBUSB_ERROR_INVALID_PARAM;
 	return control_out(l, TP_REQ_SET_LIMITS, buf, sizeof buf, 1000);
-}
-
-/* An OUT request queued on the control pipe (which keeps their order). */
-static int submit_out(struct usb_link *l, uint8_t request, const uint8_t *frame, uint16_t len)
-{
-	if (!l || l->state != LINK_OPEN)
-		return LIBUSB_ERROR_NO_DEVICE;
-	uint8_t *buf = calloc(1, LIBUSB_CONTROL_SETUP_SIZE + len);
-	struct libusb_transfer *t = buf ? libusb_alloc_transfer(0) : NULL;
-	if (!t) {
-		free(buf);
-		return LIBUSB_ERROR_NO_MEM;
-	}
-	memcpy(buf + LIBUSB_CONTROL_SETUP_SIZE, frame, len);
-	libusb_fill_control_setup(buf, TP_REQTYPE_OUT, request, 0, TP_USB_INTERFACE, len);
-	libusb_fill_control_transfer(t, l->handle, buf, send_done, l, 500);
-	int rc = libusb_submit_transfer(t);
-	if (rc != 0) {
-		free(buf);
-		libusb_free_transfer(t);
-		return rc;
-	}
-	l->sends++;
-	return 0;
 }
 
 int usb_acknowledge_boot(struct usb_link *l, const struct tp_set_limits *lim, const struct tp_set_watchdog *wd)

@@ -93,6 +93,18 @@ static void list_free(void *state)
 	free(j);
 }
 
+/* One member of an open array (taken), a comma before all but the first. */
+static bool send_array_item(struct api_client *c, json_t *item, long *sent)
+{
+	char *text = item ? json_dumps(item, JSON_COMPACT) : NULL;
+	json_decref(item);
+	if (!text)
+		return false;
+	bool ok = (!(*sent)++ || server_send_bytes(c, ",", 1)) && server_send_bytes(c, text, strlen(text));
+	free(text);
+	return ok;
+}
+
 static int list_step(struct api_client *c, void *state)
 {
 	struct list_job *j = state;
@@ -100,22 +112,16 @@ static int list_step(struct api_client *c, void *state)
 		json_t *meta = sessions_list_next(j->lister);
 		if (!meta)
 			return server_send_bytes(c, "]}\n", 3) ? 0 : -1;
-		char *text = json_dumps(meta, JSON_COMPACT);
-		json_decref(meta);
-		if (!text)
-			return -1;
-		bool ok = (!j->sent++ || server_send_bytes(c, ",", 1)) && server_send_bytes(c, text, strlen(text));
-		free(text);
-		if (!ok)
+		if (!send_array_item(c, meta, &j->sent))
 			return -1;
 	}
 	return 1;
 }
 
-/* Sends a reply's head, its last member an array left open for a job. */
-static bool send_open_head(struct api_client *c, json_t *id, const char *array)
+/* Sends a reply's head (taken), its closing brace replaced by a last
+ * member, an array left open for a job. */
+static bool send_open_head(struct api_client *c, json_t *id, json_t *rep, const char *array)
 {
-	json_t *rep = server_reply(id, true);
 	char *head = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
 	json_decref(rep);
 	size_t n = head ? strlen(head) : 0;
@@ -139,7 +145,7 @@ void handle_sessions_list(struct api_client *c, const struct request *r)
 		server_error(c, r->id, API_ERR_BUSY, "out of memory: try again");
 		return;
 	}
-	if (!send_open_head(c, r->id, "sessions")) {
+	if (!send_open_head(c, r->id, server_reply(r->id, true), "sessions")) {
 		list_free(j);
 		return;
 	}
@@ -182,13 +188,7 @@ static int samples_step(struct api_client *c, void *state)
 			work++;
 			continue;
 		}
-		char *text = row ? json_dumps(row, JSON_COMPACT) : NULL;
-		json_decref(row);
-		if (!text)
-			return -1;
-		bool ok = (!j->sent++ || server_send_bytes(c, ",", 1)) && server_send_bytes(c, text, strlen(text));
-		free(text);
-		if (!ok)
+		if (!send_array_item(c, row, &j->sent))
 			return -1;
 		work += SAMPLES_SKIPS_PER_SLICE / SAMPLES_ROWS_PER_SLICE;
 	}
@@ -210,24 +210,13 @@ void handle_session_samples(struct api_client *c, const struct request *r)
 	}
 	j->offset = r->offset;
 	j->limit = r->limit;
-	/* the head as a whole reply, its closing brace replaced by the rows */
 	json_t *rep = server_reply(r->id, true);
 	json_object_set_new(rep, "session", json_string(r->session));
 	json_object_set_new(rep, "columns", json_deep_copy(sessions_read_columns(j->reader)));
 	json_object_set_new(rep, "offset", json_integer((json_int_t)r->offset));
-	char *head = json_dumps(rep, JSON_COMPACT);
-	json_decref(rep);
-	size_t n = head ? strlen(head) : 0;
-	if (!n) {
-		samples_free(j);
-		server_error(c, r->id, API_ERR_BUSY, "out of memory: try again");
-		return;
-	}
-	if (!server_send_bytes(c, head, n - 1) || !server_send_bytes(c, ",\"samples\":[", 12)) {
-		free(head); /* out of memory: the client is closed, its reply cut where it shows */
+	if (!send_open_head(c, r->id, rep, "samples")) {
 		samples_free(j);
 		return;
 	}
-	free(head);
 	server_start_job(c, &(struct api_job){.step = samples_step, .free = samples_free, .state = j});
 }
