@@ -155,19 +155,29 @@ static void predict(struct estimator *e, double current_a, double dt)
 		for (int i = 0; i < EST_N; i++)
 			F[i][j] = (xj[i] - x1[i]) / h;
 	}
-	/* P = F P F' + Q */
+	/* P = F P F' + Q, over F's nonzero entries only: a figure's row is
+	 * its own column alone (the model does not move the figures), so most
+	 * of F is exactly zero, and leaving out a product with an exact zero
+	 * changes no bit of the sums */
+	int nz[EST_N][EST_N], nnz[EST_N];
+	for (int i = 0; i < EST_N; i++) {
+		nnz[i] = 0;
+		for (int k = 0; k < EST_N; k++)
+			if (F[i][k] != 0.0)
+				nz[i][nnz[i]++] = k;
+	}
 	for (int i = 0; i < EST_N; i++)
 		for (int j = 0; j < EST_N; j++) {
 			double s = 0;
-			for (int k = 0; k < EST_N; k++)
-				s += F[i][k] * e->P[k][j];
+			for (int m = 0; m < nnz[i]; m++)
+				s += F[i][nz[i][m]] * e->P[nz[i][m]][j];
 			T[i][j] = s;
 		}
 	for (int i = 0; i < EST_N; i++)
 		for (int j = 0; j <= i; j++) {
 			double s = 0;
-			for (int k = 0; k < EST_N; k++)
-				s += T[i][k] * F[j][k];
+			for (int m = 0; m < nnz[j]; m++)
+				s += T[i][nz[j][m]] * F[j][nz[j][m]];
 			e->P[i][j] = e->P[j][i] = s;
 		}
 	/* process noise, per second: what the model leaves out */

@@ -62,6 +62,7 @@ void thermal_steady(const struct thermal_params *p, double drive, double ambient
 	/* the current depends on the temperatures it makes: a damped fixed
 	 * point, linear in the temperatures for a given current */
 	for (int it = 0; it < 60; it++) {
+		double i_before = i;
 		i = 0.5 * i + 0.5 * thermal_current(p, drive, tp, ts);
 		double j = i * i * p->resistance_ohm / 2.0;
 		double a11 = s * i - kc - g_pa - g_ser, a12 = kc;
@@ -71,8 +72,14 @@ void thermal_steady(const struct thermal_params *p, double drive, double ambient
 		double det = a11 * a22 - a12 * a21;
 		if (fabs(det) < 1e-12)
 			break;
-		tp = (b1 * a22 - a12 * b2) / det;
-		ts = (a11 * b2 - a21 * b1) / det;
+		double tp_next = (b1 * a22 - a12 * b2) / det, ts_next = (a11 * b2 - a21 * b1) / det;
+		/* the same state twice is the fixed point itself: every further
+		 * step would repeat it exactly */
+		bool settled = tp_next == tp && ts_next == ts && i == i_before;
+		tp = tp_next;
+		ts = ts_next;
+		if (settled)
+			break;
 	}
 	*plate_c = tp;
 	*sink_c = ts;

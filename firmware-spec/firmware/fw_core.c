@@ -140,27 +140,48 @@ static void latch(struct fw *fw, uint32_t bit)
 
 /* ---- the sensors and the true plate -------------------------------- */
 
-static void track_push(struct fw_track *tr, uint32_t t_ms, double c)
+/* Times in the sums stay below this many ms after base_ms, so that the
+ * sums (and n times them) fit in 64 bits; then the base moves up to the
+ * window's oldest sample and the sums are taken again. */
+#define TRACK_REBASE_MS (1u << 20)
+
+static void track_add(struct fw_track *tr, uint32_t t_ms, int16_t cc, int sign)
 {
-	tr->t_ms[tr->next] = t_ms;
-	tr->c[tr->next] = (float)c;
-	tr->next = (tr->next + 1) % FW_TRACK_LEN;
-	if (tr->n < FW_TRACK_LEN)
+	int64_t t = (int64_t)(uint32_t)(t_ms - tr->base_ms);
+	tr->sum_t += sign * t;
+	tr->sum_c += sign * cc;
+	tr->sum_tt += sign * t * t;
+	tr->sum_tc += sign * t * cc;
+}
+
+static void track_rebase(struct fw_track *tr, uint32_t t_ms)
+{
+	int oldest = tr->n < FW_TRACK_LEN ? 0 : tr->next;
+	tr->base_ms = tr->n ? tr->t_ms[oldest] : t_ms;
+	tr->sum_t = tr->sum_c = tr->sum_tt = tr->sum_tc = 0;
+	for (int i = 0; i < tr->n; i++)
+		track_add(tr, tr->t_ms[i], tr->cc[i], 1);
+}
+
+static void track_push(struct fw_track *tr, uint32_t t_ms, int16_t cc)
+{
+	if (tr->n == 0 || (uint32_t)(t_ms - tr->base_ms) >= TRACK_REBASE_MS)
+		track_rebase(tr, t_ms);
+	if (tr->n == FW_TRACK_LEN)
+		track_add(tr, tr->t_ms[tr->next], tr->cc[tr->next], -1);
+	else
 		tr->n++;
-	/* least squares over the window, times relative to the newest */
-	double st = 0, sc = 0;
-	for (int i = 0; i < tr->n; i++) {
-		st += -(double)(uint32_t)(t_ms - tr->t_ms[i]) / 1000.0;
-		sc += tr->c[i];
-	}
-	double mt = st / tr->n, mc = sc / tr->n, stt = 0, stc = 0;
-	for (int i = 0; i < tr->n; i++) {
-		double dt = -(double)(uint32_t)(t_ms - tr->t_ms[i]) / 1000.0 - mt;
-		stt += dt * dt;
-		stc += dt * (tr->c[i] - mc);
-	}
-	double slope = tr->n >= 5 && stt > 0 ? stc / stt : 0.0;
-	tr->level_c = tr->n >= 5 ? mc - slope * mt : c;
+	tr->t_ms[tr->next] = t_ms;
+	tr->cc[tr->next] = cc;
+	tr->next = (tr->next + 1) % FW_TRACK_LEN;
+	track_add(tr, t_ms, cc, 1);
+	/* least squares over the window, level taken at the newest sample */
+	int64_t n = tr->n, den = n * tr->sum_tt - tr->sum_t * tr->sum_t;
+	double slope_cc_per_ms = n >= 5 && den > 0 ? (double)(n * tr->sum_tc - tr->sum_t * tr->sum_c) / (double)den : 0.0;
+	double mean_t = (double)tr->sum_t / (double)n - (double)(uint32_t)(t_ms - tr->base_ms);
+	double mean_c = (double)tr->sum_c / (double)n;
+	tr->level_c = n >= 5 ? (mean_c - slope_cc_per_ms * mean_t) / 100.0 : cc / 100.0;
+	double slope = slope_cc_per_ms * 1000.0 / 100.0;
 	tr->slope_c_per_s = fmax(-FW_PLATE_RATE_MAX_C_PER_S, fmin(FW_PLATE_RATE_MAX_C_PER_S, slope));
 }
 
@@ -181,7 +202,7 @@ static void read_sensors(struct fw *fw, const struct fw_inputs *in, uint32_t dt_
 		if (t == TP_TEMP_INVALID) /* low codes are hot (a short), high ones cold (open) */
 			latch(fw, code < FW_ADC_MAX / 2 ? short_bit[i] : open_bit[i]);
 		else
-			track_push(&fw->track[i], fw->now_ms, t / 100.0);
+			track_push(&fw->track[i], fw->now_ms, t);
 	}
 	/* The true plate lies between the reading and where a first-order lag
 	 * of at most sensor_lag_max says it is heading: T = Ts + tau * dTs/dt

@@ -74,12 +74,17 @@ struct fw_config {
 void fw_config_reference(struct fw_config *cfg, const char *serial);
 
 /* What the firmware knows of one plate sensor's recent past: a short
- * window of conversions, from which its level and slope are fitted. */
+ * window of conversions, from which its level and slope are fitted. The
+ * fit's sums are kept as the window moves (integers: exact, so they never
+ * drift), a sample in and a sample out per tick, whatever the window's
+ * length; times count from base_ms. */
 #define FW_TRACK_LEN 40
 struct fw_track {
 	uint32_t t_ms[FW_TRACK_LEN];
-	float c[FW_TRACK_LEN];
+	int16_t cc[FW_TRACK_LEN];
 	int n, next;
+	uint32_t base_ms;
+	int64_t sum_t, sum_c, sum_tt, sum_tc;
 	double level_c, slope_c_per_s; /* fitted at the newest sample */
 };
 
