@@ -1,20 +1,56 @@
 #!/usr/bin/env bash
 # The hazard rows that need the daemon's edges (USB hot-plug, signals, the
-# GPIO relay), end to end: thermopad-sim with the reference pad, the real
+# GPIO relay), end to end: thermopad-sim with a shipped pad, the real
 # thermopadd through libusb, the fault injected on the simulator's control
 # socket or as a signal, and the skin judged by the simulator's own
 # exposure record (`exposure-mark`, `exposure`), never by what the daemon
 # says. One line per run (and one per fault-free twin) into RESULTS, read
 # by safety-case --e2e; the rows come from the table.
 #   safety/e2e.sh RESULTS [TABLE]
+# TP_SAFETY_PADS: the pads (names in sim/pads), each row on each;
+# TP_SAFETY_JOBS: runs at once (each its own simulator, daemon and
+# directory: the runs wait on model time, not on the processor).
 set -u
 results=$1 table=${2:-docs/safety/hazards.tsv}
+pads=${TP_SAFETY_PADS:-reference weak-fan}
+jobs=${TP_SAFETY_JOBS:-3}
+if [ -z "${TP_SAFETY_SHARD:-}" ] && [ "$jobs" -gt 1 ]; then
+	# the (row, pad) pairs dealt out to the jobs; a job's twins serve its rows
+	start=$SECONDS
+	parts=$(mktemp -d)
+	trap 'rm -rf "$parts"' EXIT
+	awk -F'\t' '!/^#/ && $1 != "id" && $4 == "e2e" { print $1 }' "$table" >"$parts/ids"
+	k=0
+	for pad in $pads; do
+		while read -r id; do
+			echo "$id $pad" >>"$parts/job$((k % jobs))"
+			k=$((k + 1))
+		done <"$parts/ids"
+	done
+	for j in $(seq 0 $((jobs - 1))); do
+		[ -s "$parts/job$j" ] || continue
+		TP_SAFETY_SHARD="$parts/job$j" bash "$0" "$parts/results$j" "$table" >"$parts/log$j" 2>&1 &
+	done
+	wait
+	cat "$parts"/results* >"$results" 2>/dev/null || : >"$results"
+	logs=${results%.*}-logs
+	rm -rf "$logs" && mkdir -p "$logs"
+	for j in $(seq 0 $((jobs - 1))); do
+		[ -d "$parts/results$j-logs" ] && cp "$parts/results$j-logs"/* "$logs"/ 2>/dev/null
+		[ -f "$parts/log$j" ] && grep -v '^end-to-end rows:' "$parts/log$j"
+	done
+	echo "end-to-end rows: $(grep -c ' fault ' "$results") runs and $(grep -c ' twin ' "$results") twins on $(echo $pads | wc -w) pads, $jobs at a time, in $((SECONDS - start)) s"
+	exit 0
+fi
 . tests/daemon/harness.sh
-# The default 1 s firmware watchdog is part of what these rows prove, so
-# the time scale stays low enough for a busy two-core machine to keep up.
-S=${TP_SAFETY_SCALE:-10}
+# The default 1 s firmware watchdog is part of what these rows prove. The
+# simulator's clock waits for a late daemon (--host-wait): a busy machine
+# does not fire the watchdog for a stall of the host's scheduling, and a
+# daemon that stays silent (killed, stopped) meets it in model time after
+# one wait. A row whose fault is the daemon's lateness runs without it.
+S=${TP_SAFETY_SCALE:-20}
+host_wait=1
 printf '[pad]\nwatchdog_ms = 1000\n' >"$work/test.conf"
-sim_args="--model $top/sim/pads/reference.ini"
 : >"$results"
 logs=${results%.*}-logs # each run's transcript, for a reader who wants the why
 rm -rf "$logs" && mkdir -p "$logs"
@@ -47,12 +83,17 @@ remove() {
 	esac
 }
 
-run_one() { # id phase kind(fault|twin) fault watch clear
-	local id=$1 phase=$2 kind=$3 fault=$4 watch=$5 clear=$6 profile at
+run_one() { # id phase kind(fault|twin) fault watch clear pad
+	local id=$1 phase=$2 kind=$3 fault=$4 watch=$5 clear=$6 pad=$7 profile at
+	local sim_args="--model $top/sim/pads/$pad.ini"
+	case $fault in
+	daemon:slow) ;;
+	*) sim_args="$sim_args --host-wait $host_wait" ;;
+	esac
 	case $phase in
 	hot) profile=heat at=30 ;;
 	cold) profile=cold at=200 ;;
-	*) echo "run $id $phase reference $kind why=phase $phase is not run end to end" >>"$results"; return ;;
+	*) echo "run $id $phase $pad $kind why=phase $phase is not run end to end" >>"$results"; return ;;
 	esac
 	local inj=: rem=: clr=:
 	if [ "$kind" = fault ]; then
@@ -93,28 +134,28 @@ echo END"
 	if { awk '/^MARK / { bad = !/ mark_fw_faults=0x0 / || !/ host=$/ } END { exit !bad }' "$work/out" ||
 	     { [ "$kind" = twin ] && ! awk '/^WATCH / { bad = !/ fw_faults=0x0 .* fw_faults=0x0 / || !/ host=$/ } END { exit bad }' "$work/out"; }; } &&
 	   [ "${retry:-0}" -lt 2 ]; then
-		cp "$work/out" "$logs/$id-$phase-$kind.disturbed-$((${retry:-0} + 1)).log"
+		cp "$work/out" "$logs/$id-$pad-$phase-$kind.disturbed-$((${retry:-0} + 1)).log"
 		local scale=$S # each retry at half the time scale: twice the slack
 		S=$(awk -v s=$S 'BEGIN { print s / 2 }')
 		retry=$((${retry:-0} + 1)) run_one "$@"
 		S=$scale
 		return
 	fi
-	cp "$work/out" "$logs/$id-$phase-$kind.log"
-	cp "$work/daemon.log" "$logs/$id-$phase-$kind.daemon.log" 2>/dev/null
+	cp "$work/out" "$logs/$id-$pad-$phase-$kind.log"
+	cp "$work/daemon.log" "$logs/$id-$pad-$phase-$kind.daemon.log" 2>/dev/null
 	if awk '/^MARK / { bad = !/ mark_fw_faults=0x0 / || !/ host=$/ } END { exit !bad }' "$work/out"; then
-		echo "run $id $phase reference $kind why=disturbed before the fault three times, down to a quarter of the time scale (a busy machine?): $(grep -m1 '^MARK' "$work/out" | grep -o 'mark_fw_faults=[^ ]*\| host=.*' | tr '\n' ' ')" >>"$results"
+		echo "run $id $phase $pad $kind why=disturbed before the fault three times, down to a quarter of the time scale (a busy machine?): $(grep -m1 '^MARK' "$work/out" | grep -o 'mark_fw_faults=[^ ]*\| host=.*' | tr '\n' ' ')" >>"$results"
 		return
 	fi
 	if grep -q '^NOINJECT' "$work/out"; then
-		echo "run $id $phase reference $kind why=no injection in the simulator yet: $(grep -m1 '^NOINJECT' "$work/out" | cut -d' ' -f2-)" >>"$results"
+		echo "run $id $phase $pad $kind why=no injection in the simulator yet: $(grep -m1 '^NOINJECT' "$work/out" | cut -d' ' -f2-)" >>"$results"
 		return
 	fi
 	if ! grep -q '^END' "$work/out"; then
-		echo "run $id $phase reference $kind why=the end-to-end run did not finish: $(tail -n 3 "$work/out" | tr '\n' ' ')" >>"$results"
+		echo "run $id $phase $pad $kind why=the end-to-end run did not finish: $(tail -n 3 "$work/out" | tr '\n' ' ')" >>"$results"
 		return
 	fi
-	awk -v id="$id" -v phase="$phase" -v kind="$kind" -v watch="$watch" -v clear="$clear" -v fault="$fault" '
+	awk -v id="$id" -v phase="$phase" -v pad="$pad" -v kind="$kind" -v watch="$watch" -v clear="$clear" -v fault="$fault" '
 	function kv(line, key,   m) { if (match(line, " " key "=[^ ]*")) return substr(line, RSTART + length(key) + 2, RLENGTH - length(key) - 2); return "" }
 	/^MARK / { mark = $0 } /^WATCH / { w = $0 } /^TAIL / { t = $0 } /^CLEAR / { c = $0 }
 	END {
@@ -132,27 +173,31 @@ echo END"
 		cleared = (clear == "-" || (kv(c, "fw_faults") == "0x0" && kv(c, "host") == "")) ? 1 : 0
 		# a daemon that died by itself is a finding of its own
 		note = kv(t, "daemon") == "gone" && kind == "fault" && fault != "daemon:kill" ? "the-daemon-died-after-the-fault" : "-"
-		printf "run %s %s reference %s zero_s=%s plate_max_c=%s plate_min_c=%s tissue_max_c=%s cem43_min=%s cold_s=%s fw_s=%s fuse_s=%s host_s=%s host_code=%s tripped=%d trip=%s latch_held=%d cleared=%d note=%s\n",
-			id, phase, kind, zero, kv(w, "plate_max_c"), kv(w, "plate_min_c"), kv(w, "tissue_max_c"),
+		printf "run %s %s %s %s zero_s=%s plate_max_c=%s plate_min_c=%s tissue_max_c=%s cem43_min=%s cold_s=%s fw_s=%s fuse_s=%s host_s=%s host_code=%s tripped=%d trip=%s latch_held=%d cleared=%d note=%s\n",
+			id, phase, pad, kind, zero, kv(w, "plate_max_c"), kv(w, "plate_min_c"), kv(w, "tissue_max_c"),
 			kv(w, "cem43_min"), kv(w, "cold_s"), fw, fuse, host == "-" ? -1 : watch, host, tripped,
 			tripped ? (host != "-" ? host : "firmware-" kv(w, "fw_faults")) : "-", held, cleared, note
 	}' "$work/out" >>"$results"
 }
 
-# every e2e row of the table, each phase, with its twin after it
+# every e2e row of the table (or of this job's share), each phase, with
+# its twin after it
 awk -F'\t' '!/^#/ && $1 != "id" && $4 == "e2e" { print $1 "\t" $2 "\t" $3 "\t" $14 "\t" $13 }' "$table" |
 while IFS=$'\t' read -r id phases fault watch clear; do
-	for phase in ${phases//,/ }; do
-		run_one "$id" "$phase" fault "$fault" "$watch" "$clear"
-		if grep -q "^run $id $phase reference fault why=" "$results"; then continue; fi
-		# twins of the same phase and watch are the same run: one serves all
-		key="twin-$phase-$watch"
-		if [ -s "$work/$key" ]; then
-			sed "s/^run [^ ]* /run $id /" "$work/$key" >>"$results"
-		else
-			run_one "$id" "$phase" twin - "$watch" -
-			tail -n 1 "$results" >"$work/$key"
-		fi
+	for pad in $pads; do
+		if [ -n "${TP_SAFETY_SHARD:-}" ] && ! grep -qx "$id $pad" "$TP_SAFETY_SHARD"; then continue; fi
+		for phase in ${phases//,/ }; do
+			run_one "$id" "$phase" fault "$fault" "$watch" "$clear" "$pad"
+			if grep -q "^run $id $phase $pad fault why=" "$results"; then continue; fi
+			# twins of the same pad, phase and watch are the same run: one serves all
+			key="twin-$pad-$phase-$watch"
+			if [ -s "$work/$key" ]; then
+				sed "s/^run [^ ]* /run $id /" "$work/$key" >>"$results"
+			else
+				run_one "$id" "$phase" twin - "$watch" - "$pad"
+				tail -n 1 "$results" >"$work/$key"
+			fi
+		done
 	done
 done
 echo "end-to-end rows: $(grep -c ' fault ' "$results") runs and $(grep -c ' twin ' "$results") twins in $SECONDS s"

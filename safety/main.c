@@ -7,7 +7,8 @@
  *               [--checks CODE,CODE...] [--coverage] [--report FILE --beyond FILE]
  *
  * In-process rows run here; end-to-end rows are read from --e2e (written
- * by safety/e2e.sh). Prints a TAP line per row and a summary; exits 1 when
+ * by safety/e2e.sh; "-": standard input, read once the in-process rows
+ * are done). Prints a TAP line per row and a summary; exits 1 when
  * a row misses its bound or has no run without an open mark, or when a
  * supervisor check (safety_checks[], and any named by --checks) or a
  * simulator fault kind has no row.
@@ -237,6 +238,22 @@ static void run_e2e(struct runner *r, struct row_result *res)
 		judge_not_runnable(res, "no end-to-end run recorded");
 }
 
+/* The end-to-end results, from a file or ("-") all of standard input,
+ * kept where they can be read again for every row. */
+static int open_e2e(struct runner *r, const char *path)
+{
+	if (strcmp(path, "-") != 0)
+		return (r->e2e = fopen(path, "r")) ? 0 : -1;
+	if (!(r->e2e = tmpfile()))
+		return -1;
+	char buf[4096];
+	size_t got;
+	while ((got = fread(buf, 1, sizeof buf, stdin)) > 0)
+		if (fwrite(buf, 1, got, r->e2e) != got)
+			return -1;
+	return ferror(stdin) ? -1 : 0;
+}
+
 /* Every kind of the simulator's grammar must be tried by some row. */
 static int uncovered_faults(const struct table *t)
 {
@@ -338,25 +355,30 @@ int main(int argc, char **argv)
 	}
 	if (load_pads(r, pads_dir) != 0)
 		return 2;
-	if (e2e_path && !(r->e2e = fopen(e2e_path, "r")))
-		fprintf(stderr, "safety-case: %s: no end-to-end results\n", e2e_path);
 	clock_t cpu0 = clock();
 	int n = 0;
 	for (int i = 0; i < r->table.nrows; i++) {
 		const struct hazard *h = &r->table.rows[i];
 		if (only && !strstr(h->id, only))
 			continue;
-		struct row_result *row = &res[n++];
-		judge_init(row, h);
-		if (h->runner == TABLE_INPROC)
-			run_inproc(r, row);
-		else
-			run_e2e(r, row);
-		judge_finish(row);
-		print_row(n, row);
-		fflush(stdout);
+		judge_init(&res[n++], h);
 	}
+	/* the in-process rows first: the end-to-end results are read only
+	 * then, so that safety/e2e.sh can run meanwhile and hand them over on
+	 * a pipe ("--e2e -") */
+	for (int i = 0; i < n; i++)
+		if (res[i].h->runner == TABLE_INPROC)
+			run_inproc(r, &res[i]);
 	double cpu_s = (double)(clock() - cpu0) / CLOCKS_PER_SEC;
+	if (e2e_path && open_e2e(r, e2e_path) != 0)
+		fprintf(stderr, "safety-case: %s: no end-to-end results\n", e2e_path);
+	for (int i = 0; i < n; i++) {
+		if (res[i].h->runner != TABLE_INPROC)
+			run_e2e(r, &res[i]);
+		judge_finish(&res[i]);
+		print_row(i + 1, &res[i]);
+	}
+	fflush(stdout);
 	int count[VERDICT_PASS + 1] = {0};
 	for (int i = 0; i < n; i++)
 		count[res[i].verdict]++;
