@@ -3,7 +3,7 @@
 # (tests/safety/); `make safety-report` rewrites docs/safety.md.
 SAFETY_SRCS := $(wildcard safety/*.c)
 
-$(B)/safety-case: $(call objs,$(SAFETY_SRCS)) $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
+$(B)/safety-case: $(call objs,$(SAFETY_SRCS) daemon/pad/pad.c) $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LDLIBS)
 
 TEST_BINS += $(B)/safety-case

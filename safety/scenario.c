@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host side here does what thermopadd does with a pad, and no more:
- * limits and watchdog at plug-in, a sample per telemetry report into the
- * core and its drive back, the core's tick when reports are late, the
- * zero acknowledgement by sequence number. A misbehaving host (host:...)
- * and a faulty link (usb:...) replace that part; everything else is
- * injected into the pad through the simulator's own grammar.
+ * The host side here is thermopadd's own pad module (daemon/pad): limits
+ * and watchdog at plug-in, the boot acknowledged, a sample per telemetry
+ * report into the core and its drive back, the tick when reports are late,
+ * the zero acknowledgement, clearing as a person asks for it. This file is
+ * only its link (the requests go straight to the simulated pad's control
+ * endpoint) and its clock. A misbehaving host (host:...) and a faulty link
+ * (usb:...) replace that part; everything else is injected into the pad
+ * through the simulator's own grammar.
  */
 #include "scenario.h"
 
@@ -18,6 +20,7 @@
 #include "core.h"
 #include "faults.h"
 #include "pad.h"
+#include "pad/pad.h"
 
 enum host_mode {
 	HOST_NORMAL,
@@ -64,20 +67,16 @@ static const struct phase_setup phases[] = {
 };
 
 struct host {
-	struct pad pad;
-	struct core core;
+	struct pad pad; /* the simulated pad: firmware core and model */
+	struct pad_table table; /* the daemon's side of it */
+	struct pad_slot *slot;
 	struct config cfg;
-	uint16_t cmd_seq, zero_seq;
-	bool zero_sent;
-	double last_sample_t;
-	bool have_last;
 	uint8_t last_frame[TP_FRAME_MAX_LEN];
 	size_t last_len;
 	struct injection inj;
 	bool faulty; /* the injection is in force */
 	double stall_until;
 	double next_slow_t, hung_until;
-	double boot_acked_t;
 	/* host:back-to-back: the session asked for, started again whenever
 	 * the last one ended, as soon as the host admits one */
 	const struct phase_setup *ps;
@@ -140,102 +139,87 @@ static int parse_injection(const char *spec, struct injection *inj, char *why, s
 	return 0;
 }
 
-static void send_out(struct host *h, uint8_t request, const uint8_t *buf, size_t len)
+/* ---- the link: the daemon's requests straight to the pad's endpoint */
+
+static int send_out(struct host *h, uint8_t request, const uint8_t *buf, size_t len)
 {
-	pad_control_out(&h->pad, request, buf, len);
+	if (!len)
+		return -1;
+	return pad_control_out(&h->pad, request, buf, len) < 0 ? -1 : 0;
 }
 
-static void send_drive(struct host *h, double drive)
+static int link_send_drive(void *link, const struct tp_set_output *cmd)
 {
-	struct tp_set_output cmd = {.seq = ++h->cmd_seq, .drive = (int16_t)lround(drive * TP_DRIVE_FULL)};
 	uint8_t buf[TP_SET_OUTPUT_LEN];
-	if (!proto_encode_set_output(&cmd, buf, sizeof buf))
-		return;
-	if (cmd.drive != 0)
-		h->zero_sent = false;
-	else if (!h->zero_sent)
-		h->zero_sent = true, h->zero_seq = cmd.seq;
-	send_out(h, TP_REQ_SET_OUTPUT, buf, sizeof buf);
+	return send_out(link, TP_REQ_SET_OUTPUT, buf, proto_encode_set_output(cmd, buf, sizeof buf));
 }
 
-/* What the daemon's pad module does (daemon/pad/pad.c, envelope()): the
- * plate narrowed to the setpoints plus 2 C, the heat sink to the daemon's
- * maximum, never past the firmware's hard limits; and the watchdog. */
-static void envelope(const struct host *h, struct tp_set_limits *lim, struct tp_set_watchdog *wd)
-{
-	const struct safety_limits *l = &h->cfg.limits;
-	const struct tp_limits *hard = &h->pad.fw.cfg.hard_limits;
-	long plate_max = lround(fmin(l->plate_max_c, l->setpoint_max_c + 2.0) * 100);
-	long plate_min = lround(fmax(l->plate_min_c, l->setpoint_min_c - 2.0) * 100);
-	long sink_max = lround(l->sink_max_c * 100);
-	lim->limits = (struct tp_limits){
-		.plate_max_cc = (int16_t)(plate_max < hard->plate_max_cc ? plate_max : hard->plate_max_cc),
-		.plate_min_cc = (int16_t)(plate_min > hard->plate_min_cc ? plate_min : hard->plate_min_cc),
-		.sink_max_cc = (int16_t)(sink_max < hard->sink_max_cc ? sink_max : hard->sink_max_cc),
-		.current_max_ma = hard->current_max_ma};
-	wd->timeout_ms = (uint16_t)h->cfg.watchdog_ms;
-}
-
-static void send_envelope(struct host *h)
-{
-	struct tp_set_limits lim;
-	struct tp_set_watchdog wd;
-	envelope(h, &lim, &wd);
-	uint8_t buf[TP_FRAME_MAX_LEN];
-	if (proto_encode_set_limits(&lim, buf, sizeof buf))
-		send_out(h, TP_REQ_SET_LIMITS, buf, TP_SET_LIMITS_LEN);
-	if (proto_encode_set_watchdog(&wd, buf, sizeof buf))
-		send_out(h, TP_REQ_SET_WATCHDOG, buf, TP_SET_WATCHDOG_LEN);
-}
-
-static void plug_in(struct host *h)
-{
-	send_envelope(h);
-	h->zero_sent = false;
-	h->have_last = false;
-	h->boot_acked_t = -1;
-}
-
-/* The firmware booted (its BOOT flag): our envelope again, then the
- * acknowledgement (a CLEAR_FAULTS of no bit), at most once a second, as
- * the daemon does (acknowledge_boot). */
-static void acknowledge_boot(struct host *h, const struct tp_telemetry *t, double now)
-{
-	if (!(t->flags & TP_FLAG_BOOT) || (h->boot_acked_t >= 0 && now - h->boot_acked_t < 1.0))
-		return;
-	h->boot_acked_t = now;
-	send_envelope(h);
-	struct tp_clear_faults ack = {.mask = 0};
-	uint8_t buf[TP_CLEAR_FAULTS_LEN];
-	if (proto_encode_clear_faults(&ack, buf, sizeof buf))
-		send_out(h, TP_REQ_CLEAR_FAULTS, buf, sizeof buf);
-}
-
-static void clear_firmware(struct host *h)
+static int link_clear_faults(void *link)
 {
 	struct tp_clear_faults cmd = {.mask = 0xffffffffu};
 	uint8_t buf[TP_CLEAR_FAULTS_LEN];
-	if (proto_encode_clear_faults(&cmd, buf, sizeof buf))
-		send_out(h, TP_REQ_CLEAR_FAULTS, buf, sizeof buf);
+	return send_out(link, TP_REQ_CLEAR_FAULTS, buf, proto_encode_clear_faults(&cmd, buf, sizeof buf));
 }
 
-static void to_sample(struct host *h, const struct tp_telemetry *t, double now, struct core_sample *s)
+static int link_set_limits(void *link, const struct tp_set_limits *lim)
 {
-	bool zero_received = h->zero_sent && (int16_t)(uint16_t)(t->last_cmd_seq - h->zero_seq) >= 0;
-	*s = (struct core_sample){
-		.t = now,
-		.plate_c = {t->plate_a_cc / 100.0, t->plate_b_cc / 100.0},
-		.plate_ok = {t->plate_a_cc != TP_TEMP_INVALID, t->plate_b_cc != TP_TEMP_INVALID},
-		.sink_c = t->sink_cc / 100.0,
-		.sink_ok = t->sink_cc != TP_TEMP_INVALID,
-		.current_a = t->current_ma / 1000.0,
-		.drive_applied = t->drive_applied / (double)TP_DRIVE_FULL,
-		.zero_received = zero_received,
-		.fw_faults = t->faults,
-		.fw_state = t->state,
-	};
-	if (zero_received)
-		h->zero_seq = t->last_cmd_seq;
+	uint8_t buf[TP_FRAME_MAX_LEN];
+	return proto_encode_set_limits(lim, buf, sizeof buf) ? send_out(link, TP_REQ_SET_LIMITS, buf, TP_SET_LIMITS_LEN)
+							      : -1;
+}
+
+static int link_set_watchdog(void *link, const struct tp_set_watchdog *wd)
+{
+	uint8_t buf[TP_FRAME_MAX_LEN];
+	return proto_encode_set_watchdog(wd, buf, sizeof buf)
+		       ? send_out(link, TP_REQ_SET_WATCHDOG, buf, TP_SET_WATCHDOG_LEN)
+		       : -1;
+}
+
+/* the limits and watchdog again, then a CLEAR_FAULTS of no bit, as the
+ * daemon's USB edge answers a boot */
+static int link_ack_boot(void *link, const struct tp_set_limits *lim, const struct tp_set_watchdog *wd)
+{
+	struct tp_clear_faults ack = {.mask = 0};
+	uint8_t buf[TP_CLEAR_FAULTS_LEN];
+	if (link_set_limits(link, lim) != 0 || link_set_watchdog(link, wd) != 0)
+		return -1;
+	return send_out(link, TP_REQ_CLEAR_FAULTS, buf, proto_encode_clear_faults(&ack, buf, sizeof buf));
+}
+
+static const struct pad_link_ops link_ops = {
+	.send_drive = link_send_drive,
+	.send_drive_now = link_send_drive,
+	.clear_faults = link_clear_faults,
+	.set_limits = link_set_limits,
+	.set_watchdog = link_set_watchdog,
+	.ack_boot = link_ack_boot,
+};
+
+/* A host gone wrong drives the pad itself, past the pad module. */
+static void send_raw_drive(struct host *h, double drive)
+{
+	struct tp_set_output cmd = {.seq = ++h->slot->cmd_seq, .drive = (int16_t)lround(drive * TP_DRIVE_FULL)};
+	link_send_drive(h, &cmd);
+}
+
+/* The pad answers GET_INFO and the daemon's pad module takes it on. */
+static int plug_in(struct host *h, double now, char *err, size_t errlen)
+{
+	uint8_t buf[TP_FRAME_MAX_LEN];
+	int n = pad_control_in(&h->pad, TP_REQ_GET_INFO, buf, sizeof buf);
+	struct tp_info info;
+	if (n <= 0 || proto_decode_info(buf, (size_t)n, &info) != PROTO_OK) {
+		snprintf(err, errlen, "the pad did not answer GET_INFO");
+		return -1;
+	}
+	h->slot = pad_attach(&h->table, h, &info, NULL, NULL, now, err, errlen);
+	return h->slot ? 0 : -1;
+}
+
+static struct core *core_of(struct host *h)
+{
+	return &h->slot->core;
 }
 
 /* A session that reaches its heat dose or length cap ends by design: that
@@ -251,7 +235,7 @@ static void host_step(struct host *h, double now)
 	const struct injection *inj = &h->inj;
 	enum host_mode mode = h->faulty ? inj->host : HOST_NORMAL;
 	if (mode == HOST_HEAT_FOREVER || mode == HOST_COLD_FOREVER) {
-		send_drive(h, mode == HOST_HEAT_FOREVER ? 1.0 : -1.0);
+		send_raw_drive(h, mode == HOST_HEAT_FOREVER ? 1.0 : -1.0);
 		return;
 	}
 	if (mode == HOST_SILENT || (mode == HOST_HUNG && now < h->hung_until))
@@ -283,19 +267,14 @@ static void host_step(struct host *h, double now)
 		frame[0] ^= 0x5a; /* the version byte: the codec must refuse it */
 	}
 	struct tp_telemetry tel;
-	struct core_output out;
-	if (n && proto_decode_telemetry(frame, n, &tel) == PROTO_OK) {
-		acknowledge_boot(h, &tel, now);
-		struct core_sample s;
-		to_sample(h, &tel, now, &s);
-		core_on_sample(&h->core, &s, &out);
-		h->last_sample_t = now;
-		h->have_last = true;
-		send_drive(h, out.drive);
-	} else if (h->have_last && now - h->last_sample_t >= 0.15) {
-		core_on_tick(&h->core, now, &out);
-		send_drive(h, out.drive);
+	if (n) {
+		enum proto_err e = proto_decode_telemetry(frame, n, &tel);
+		if (e == PROTO_OK)
+			pad_on_frame(h->slot, &tel, now);
+		else
+			pad_frame_refused(h->slot, e, (int)n);
 	}
+	pad_tick(&h->table, now); /* the stale checks, as the daemon's timer runs them */
 }
 
 static void inject(struct host *h, double now)
@@ -306,9 +285,7 @@ static void inject(struct host *h, double now)
 	if (h->inj.host == HOST_ESTOP) {
 		/* what the daemon does when the interlock's button is pressed
 		 * (the GPIO edge itself is proven in tests/gpio) */
-		struct core_output out;
-		core_external_fault(&h->core, now, "emergency-stop", "the emergency-stop button is pressed", &out);
-		send_drive(h, out.drive);
+		pad_fault(h->slot, now, "emergency-stop", "the emergency-stop button is pressed");
 	}
 	h->stall_until = now + h->inj.stall_s;
 	h->hung_until = now + h->inj.host_value;
@@ -328,9 +305,9 @@ static void note_trip(struct host *h, struct outcome *o, const struct pad_truth 
 		return;
 	if (t->fw_faults)
 		snprintf(o->trip, sizeof o->trip, "firmware fault bits 0x%x at %.1f s", t->fw_faults, t->time_s);
-	else if (h->core.safety.latched && strcmp(h->core.safety.code, "dose-heat") != 0 &&
-		 strcmp(h->core.safety.code, "session-length") != 0)
-		snprintf(o->trip, sizeof o->trip, "host %s at %.1f s", h->core.safety.code, t->time_s);
+	else if (core_of(h)->safety.latched && strcmp(core_of(h)->safety.code, "dose-heat") != 0 &&
+		 strcmp(core_of(h)->safety.code, "session-length") != 0)
+		snprintf(o->trip, sizeof o->trip, "host %s at %.1f s", core_of(h)->safety.code, t->time_s);
 	else if (t->fuse_open)
 		snprintf(o->trip, sizeof o->trip, "fuse open at %.1f s", t->time_s);
 	else
@@ -344,27 +321,33 @@ static bool start_session(struct host *h, const struct phase_setup *ps, double t
 	if (strcmp(ps->name, "idle") == 0)
 		return true;
 	if (strcmp(ps->name, "autotune") == 0)
-		return core_tune(&h->core, true, now, err, errlen) == 0;
-	struct plan p;
-	memset(&p, 0, sizeof p);
-	snprintf(p.name, sizeof p.name, "safety-%s", ps->name);
-	p.cycles = 1;
-	p.band_c = 0.5;
+		return pad_tune(h->slot, true, now, err, errlen) == PAD_OK;
+	struct profile *prof = calloc(1, sizeof *prof); /* large: off the stack; pad_start copies the plan */
+	if (!prof) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	struct plan *pl = &prof->plan;
+	snprintf(pl->name, sizeof pl->name, "safety-%s", ps->name);
+	pl->cycles = 1;
+	pl->band_c = 0.5;
 	bool cold = ps->target_c < 32;
 	if (strcmp(ps->name, "reversing") == 0) {
-		p.nphases = 2;
-		p.phases[0] = (struct phase){.kind = PHASE_HEAT, .target_c = target, .duration_s = 60};
-		p.phases[1] = (struct phase){.kind = PHASE_COLD, .target_c = 12, .duration_s = 900};
-		snprintf(p.phases[0].name, sizeof p.phases[0].name, "hot");
-		snprintf(p.phases[1].name, sizeof p.phases[1].name, "cold");
+		pl->nphases = 2;
+		pl->phases[0] = (struct phase){.kind = PHASE_HEAT, .target_c = target, .duration_s = 60};
+		pl->phases[1] = (struct phase){.kind = PHASE_COLD, .target_c = 12, .duration_s = 900};
+		snprintf(pl->phases[0].name, sizeof pl->phases[0].name, "hot");
+		snprintf(pl->phases[1].name, sizeof pl->phases[1].name, "cold");
 	} else {
-		p.nphases = 1;
+		pl->nphases = 1;
 		bool whole = cold && h->inj.host != HOST_BACK_TO_BACK;
-		p.phases[0] = (struct phase){.kind = cold ? PHASE_COLD : PHASE_HEAT, .target_c = target,
-					     .duration_s = whole ? h->core.cfg.limits.cold_phase_max_s : length_s};
-		snprintf(p.phases[0].name, sizeof p.phases[0].name, "%s", ps->name);
+		pl->phases[0] = (struct phase){.kind = cold ? PHASE_COLD : PHASE_HEAT, .target_c = target,
+					     .duration_s = whole ? core_of(h)->cfg.limits.cold_phase_max_s : length_s};
+		snprintf(pl->phases[0].name, sizeof pl->phases[0].name, "%s", ps->name);
 	}
-	return core_start(&h->core, &p, now, err, errlen) == 0;
+	bool started = pad_start(h->slot, prof, pl->name, now, 0, err, errlen) == PAD_OK;
+	free(prof);
+	return started;
 }
 
 /* Sessions one after another, each as soon as the last has ended and the
@@ -375,7 +358,7 @@ static bool start_session(struct host *h, const struct phase_setup *ps, double t
 
 static void back_to_back(struct host *h, double now)
 {
-	if (!h->faulty || h->inj.host != HOST_BACK_TO_BACK || h->core.state != CORE_IDLE || h->core.safety.latched ||
+	if (!h->faulty || h->inj.host != HOST_BACK_TO_BACK || core_of(h)->state != CORE_IDLE || core_of(h)->safety.latched ||
 	    now < h->next_start_t)
 		return;
 	char err[400];
@@ -402,7 +385,7 @@ static void tick(struct host *h, uint32_t *ms, struct outcome *o, bool watching)
 	if (watching) {
 		exposure_update(&o->exposure, &t, PAD_TICK_MS / 1000.0);
 		/* the host acts by a latched fault, or by a cap that ends the session */
-		const struct safety *sf = &h->core.safety;
+		const struct safety *sf = &core_of(h)->safety;
 		const char *code = sf->latched ? sf->code : sf->cap_reached ? sf->cap_code : NULL;
 		if (code && o->host_s < 0) {
 			o->host_s = t.time_s - o->fault_t;
@@ -464,23 +447,20 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 	struct fw_config fwc;
 	fw_config_reference(&fwc, "TP-SAFETY-01");
 	pad_init(&h->pad, sc->pad, &fwc, sc->seed, 32.0);
-	struct core_config cc;
-	core_config_default(&cc);
-	cc.limits = h->cfg.limits;
-	core_init(&h->core, &cc);
-	/* as the daemon's pad module does with GET_INFO's bounds */
-	const struct fw_config *fc = &h->pad.fw.cfg;
-	core_set_firmware_bounds(&h->core, &(struct safety_fw_bounds){.dose_cem43_min = fc->dose_max_cmin / 100.0,
-								      .cold_below_c = fc->cold_below_cc / 100.0,
-								      .cold_max_s = fc->cold_max_s});
-	plug_in(h);
+	struct pad_table_config tc = {.limits = h->cfg.limits, .watchdog_ms = h->cfg.watchdog_ms, .time_scale = 1.0};
+	pad_table_init(&h->table, &tc, &link_ops);
+	char err[256];
+	if (plug_in(h, 0, err, sizeof err) != 0) { /* its firmware's bounds narrow the caps, as GET_INFO's do */
+		o->runnable = false;
+		snprintf(o->why, sizeof o->why, "the daemon's pad module refused the pad: %s", err);
+		return;
+	}
 
 	uint32_t ms = 0;
 	while (ms < 1000)
 		tick(h, &ms, o, false);
-	char err[256];
 	double start = ms / 1000.0;
-	double length_s = fmin(ps->fault_at_s + sc->watch_s + 120, h->core.cfg.limits.session_max_s);
+	double length_s = fmin(ps->fault_at_s + sc->watch_s + 120, core_of(h)->cfg.limits.session_max_s);
 	if (h->inj.host == HOST_BACK_TO_BACK)
 		length_s = B2B_SESSION_S;
 	/* at the widest configuration: the longest session the host admits
@@ -497,7 +477,7 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 	bool reversing = strcmp(ps->name, "reversing") == 0;
 	for (;;) {
 		double now = ms / 1000.0;
-		if (reversing ? h->core.run.step >= 1 || h->core.state != CORE_RUNNING : now >= start + ps->fault_at_s)
+		if (reversing ? core_of(h)->run.step >= 1 || core_of(h)->state != CORE_RUNNING : now >= start + ps->fault_at_s)
 			break;
 		if (now > start + 1200)
 			break; /* a reversal that never came: judged as it is */
@@ -534,7 +514,7 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 	for (uint32_t stop = ms + 10000; ms < stop;) {
 		tick(h, &ms, o, true);
 		pad_truth(&h->pad, &t);
-		if (t.module_drive != 0.0 || (!h->core.safety.latched && !t.fw_faults))
+		if (t.module_drive != 0.0 || (!core_of(h)->safety.latched && !t.fw_faults))
 			o->latch_held = false;
 	}
 	/* then what clearing needs, and the pad must come back clean */
@@ -543,25 +523,36 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 		return;
 	if (strcmp(sc->clear, "replug") == 0) {
 		pad_set_powered(&h->pad, false);
+		pad_detach(h->slot, ms / 1000.0); /* the daemon sees it leave the bus */
 		for (uint32_t stop = ms + 1000; ms < stop;)
 			tick(h, &ms, o, false);
-		core_external_fault(&h->core, ms / 1000.0, "disconnected", "the pad was unplugged", NULL);
 		pad_set_powered(&h->pad, true);
-		plug_in(h);
+		if (plug_in(h, ms / 1000.0, err, sizeof err) != 0) {
+			o->cleared = false;
+			snprintf(o->clear_why, sizeof o->clear_why, "replugged, the pad was refused: %s", err);
+			return;
+		}
+		for (uint32_t stop = ms + 1000; ms < stop;)
+			tick(h, &ms, o, false);
 	}
-	clear_firmware(h);
-	for (uint32_t stop = ms + 500; ms < stop;)
-		tick(h, &ms, o, false);
-	if (core_clear_faults(&h->core, ms / 1000.0, err, sizeof err) != 0) {
+	/* a person asks once, as `thermopad clear-faults` does; the pad's next
+	 * reports decide (up to 10 s, as the end-to-end rows wait) */
+	if (pad_clear_faults(h->slot, ms / 1000.0, err, sizeof err) == PAD_REFUSED) {
 		o->cleared = false;
 		snprintf(o->clear_why, sizeof o->clear_why, "%s", err);
+	}
+	for (uint32_t stop = ms + 10000; ms < stop;) {
+		tick(h, &ms, o, false);
+		pad_truth(&h->pad, &t);
+		if (ms % 100 == 0 && !core_of(h)->safety.latched && !t.fw_faults)
+			break;
 	}
 	for (uint32_t stop = ms + 3000; ms < stop;)
 		tick(h, &ms, o, false);
 	pad_truth(&h->pad, &t);
-	if (o->cleared && (h->core.safety.latched || t.fw_faults)) {
+	if (o->cleared && (core_of(h)->safety.latched || t.fw_faults)) {
 		o->cleared = false;
 		snprintf(o->clear_why, sizeof o->clear_why, "still latched after clearing: %s",
-			 h->core.safety.latched ? h->core.safety.message : "firmware fault bits");
+			 core_of(h)->safety.latched ? core_of(h)->safety.message : "firmware fault bits");
 	}
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One in-process run of a hazard row: the reference firmware core and the
- * physical model (sim/pad.c) with the control core in charge, as the
- * daemon would be (same configuration defaults, same limits sent, same
- * zero-acknowledgement bookkeeping, the same tick when telemetry is late),
- * in model time at the firmware's 10 ms tick, judged on the model's truth.
+ * physical model (sim/pad.c) with the daemon's own pad module (daemon/pad:
+ * its control core, the limits it sends, its zero acknowledgement, its
+ * tick when telemetry is late, its clearing) in charge, with the daemon's
+ * configuration defaults, in model time at the firmware's 10 ms tick,
+ * judged on the model's truth.
  * Pure: no I/O, no clock, no globals.
  */
 #ifndef THERMOPAD_SAFETY_SCENARIO_H
