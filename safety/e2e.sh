@@ -29,10 +29,10 @@ if [ -z "${TP_SAFETY_SHARD:-}" ] && [ "$jobs" -gt 1 ]; then
 	done
 	for j in $(seq 0 $((jobs - 1))); do
 		[ -s "$parts/job$j" ] || continue
-		TP_SAFETY_SHARD="$parts/job$j" bash "$0" "$parts/results$j" "$table" >"$parts/log$j" 2>&1 &
+		TP_SAFETY_SHARD="$parts/job$j" bash "$0" "$parts/results$j.txt" "$table" >"$parts/log$j" 2>&1 &
 	done
 	wait
-	cat "$parts"/results* >"$results" 2>/dev/null || : >"$results"
+	cat "$parts"/results*.txt >"$results" 2>/dev/null || : >"$results"
 	logs=${results%.*}-logs
 	rm -rf "$logs" && mkdir -p "$logs"
 	for j in $(seq 0 $((jobs - 1))); do
@@ -43,13 +43,16 @@ if [ -z "${TP_SAFETY_SHARD:-}" ] && [ "$jobs" -gt 1 ]; then
 	exit 0
 fi
 . tests/daemon/harness.sh
-# The default 1 s firmware watchdog is part of what these rows prove. The
+# The default 1 s firmware watchdog is part of what these rows prove, and
+# the fault follows its exposure mark by a process start (tens of ms of
+# wall time, times the scale, counted in the time to zero drive), so the
+# time scale stays at 10. The
 # simulator's clock waits for a late daemon (--host-wait): a busy machine
 # does not fire the watchdog for a stall of the host's scheduling, and a
 # daemon that stays silent (killed, stopped) meets it in model time after
-# one wait. A row whose fault is the daemon's lateness runs without it.
-S=${TP_SAFETY_SCALE:-20}
-host_wait=1
+# one wait (host_wait seconds of wall time).
+S=${TP_SAFETY_SCALE:-10}
+host_wait=0.5
 printf '[pad]\nwatchdog_ms = 1000\n' >"$work/test.conf"
 : >"$results"
 logs=${results%.*}-logs # each run's transcript, for a reader who wants the why
@@ -62,8 +65,10 @@ inject() {
 	daemon:stop=*) echo "kill -STOP \$daemon_pid; wait_model ${1#daemon:stop=}; kill -CONT \$daemon_pid" ;;
 	# late, not dead: stopped for 0.2 s of model time in every second, for
 	# 20 s (wall-time sleeps: these are the fault's own durations, shorter
-	# than a poll of the model clock could resolve)
-	daemon:slow) echo "for _ in \$(seq 20); do kill -STOP \$daemon_pid; sleep $(awk -v s=$S 'BEGIN { print 0.2 / s }'); kill -CONT \$daemon_pid; sleep $(awk -v s=$S 'BEGIN { print 0.8 / s }'); done" ;;
+	# than a poll of the model clock could resolve); each stop outlasts
+	# the clock's wait for a late host first, so that the model moves on
+	# while the daemon is stopped
+	daemon:slow) echo "for _ in \$(seq 20); do kill -STOP \$daemon_pid; sleep $(awk -v s=$S -v w=$host_wait 'BEGIN { print w + 0.2 / s }'); kill -CONT \$daemon_pid; sleep $(awk -v s=$S 'BEGIN { print 0.8 / s }'); done" ;;
 	*) local f out=""
 	   for f in $(echo "$1" | sed 's/ + / /g'); do
 		   out="$out sim fault $f || echo 'NOINJECT $f';"
@@ -85,11 +90,7 @@ remove() {
 
 run_one() { # id phase kind(fault|twin) fault watch clear pad
 	local id=$1 phase=$2 kind=$3 fault=$4 watch=$5 clear=$6 pad=$7 profile at
-	local sim_args="--model $top/sim/pads/$pad.ini"
-	case $fault in
-	daemon:slow) ;;
-	*) sim_args="$sim_args --host-wait $host_wait" ;;
-	esac
+	local sim_args="--model $top/sim/pads/$pad.ini --host-wait $host_wait"
 	case $phase in
 	hot) profile=heat at=30 ;;
 	cold) profile=cold at=200 ;;
