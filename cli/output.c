@@ -128,14 +128,21 @@ void output_status(const struct cli *c, json_t *reply)
 			printf(", profile %s", cli_str(pad, "profile", ""));
 		printf("\n");
 		if (ph) {
-			char left[16], total[16];
-			output_clock(cli_num(ph, "phase_left_s"), left, sizeof left);
-			output_clock(cli_num(ph, "session_left_s"), total, sizeof total);
+			char left[16], total[16], reach[16];
+			/* the phases' clocks run at target; the way there is the
+			 * pad's model's estimate, counted in (an older daemon: not) */
+			double with = cli_num(ph, "session_total_left_s"), approach = cli_num(ph, "approach_left_s");
+			output_clock(cli_num(ph, "phase_left_s") + (isfinite(approach) ? approach : 0), left, sizeof left);
+			output_clock(isfinite(with) ? with : cli_num(ph, "session_left_s"), total, sizeof total);
+			output_clock(approach, reach, sizeof reach);
 			printf("  phase %d/%d: %s '%s', cycle %d/%d, target %s%s\n", (int)cli_num(ph, "step"),
 			       (int)cli_num(ph, "steps"), cli_str(ph, "kind", "?"), cli_str(ph, "name", "?"), (int)cli_num(ph, "cycle"),
 			       (int)cli_num(ph, "cycles"), output_temp(c, cli_num(ph, "target_c"), 1),
 			       json_is_true(json_object_get(ph, "in_band")) ? ", at target" : ", approaching");
-			printf("  time left: %s in this phase, %s in the session\n", left, total);
+			printf("  time left: %s in this phase, %s in the session", left, total);
+			if (isfinite(approach) && approach >= 1)
+				printf(" (%s of it to reach the target)", reach);
+			printf("\n");
 		}
 		if (tel)
 			printf("  plate %s / %s, heat sink %s, drive %s %%, %s A\n", output_temp(c, cli_num(tel, "plate_a_c"), 2),
@@ -183,8 +190,11 @@ void output_watch_line(const struct cli *c, json_t *pad)
 	json_t *tel = json_object_get(pad, "telemetry"), *ph = json_object_get(pad, "phase");
 	char left[16] = "--", bar[16] = "";
 	if (ph) {
-		output_clock(cli_num(ph, "session_left_s"), left, sizeof left);
-		double done = cli_num(ph, "elapsed_s"), rest = cli_num(ph, "session_left_s");
+		double rest = cli_num(ph, "session_total_left_s");
+		if (!isfinite(rest))
+			rest = cli_num(ph, "session_left_s");
+		output_clock(rest, left, sizeof left);
+		double done = cli_num(ph, "elapsed_s");
 		if (isfinite(done) && isfinite(rest) && done + rest > 0) {
 			int cells = (int)lround(10.0 * done / (done + rest));
 			for (int i = 0; i < 10; i++)

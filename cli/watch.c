@@ -195,9 +195,13 @@ static void draw(struct screen *s)
 		ROW("      x stop the session (asks first)   ? this help   q quit (the session goes on)");
 	}
 	if (ph) {
-		output_clock(cli_num(ph, "phase_left_s"), left, sizeof left);
-		output_clock(cli_num(ph, "session_left_s"), total, sizeof total);
-		finish_time(s, cli_num(ph, "session_left_s"), ends, sizeof ends);
+		/* with the model's time to reach each target (an older daemon: without) */
+		double approach = cli_num(ph, "approach_left_s"), rest = cli_num(ph, "session_total_left_s");
+		if (!isfinite(rest))
+			rest = cli_num(ph, "session_left_s");
+		output_clock(cli_num(ph, "phase_left_s") + (isfinite(approach) ? approach : 0), left, sizeof left);
+		output_clock(rest, total, sizeof total);
+		finish_time(s, rest, ends, sizeof ends);
 		ROW("phase %.0f/%.0f %s (%s), cycle %.0f/%.0f   target %s %s", cli_num(ph, "step"), cli_num(ph, "steps"),
 		    cli_str(ph, "name", "?"), cli_str(ph, "kind", "?"), cli_num(ph, "cycle"), cli_num(ph, "cycles"),
 		    output_temp(c, cli_num(ph, "target_c"), 1),

@@ -7,6 +7,8 @@
  */
 #include "core.h"
 
+#include "approach.h"
+
 #include "thermopad_proto.h"
 
 #include <math.h>
@@ -281,6 +283,33 @@ static int refuse_cap(const struct core *c, char *err, size_t errlen)
 	return -1;
 }
 
+/* The model's approach to each step's target from here on, starting from
+ * the estimated pad now */
+static void estimate_approaches(struct core *c)
+{
+	struct thermal_params p;
+	estimator_params(&c->est, &p);
+	struct approach_state st = {.plate_c = c->estimate_c, .tissue_c = c->estimate_c, .sink_c = c->estimate_c,
+				    .ambient_c = c->estimate_c};
+	if (c->est.started)
+		st.tissue_c = c->est.x[EST_TISSUE], st.sink_c = c->est.x[EST_SINK], st.ambient_c = c->est.x[EST_AMBIENT];
+	c->step_start_c = c->estimate_c;
+	double last_sign = 0;
+	for (int i = 0; i < c->run.nsteps; i++)
+		c->approach_s[i] = 0;
+	for (int i = c->run.step; i >= 0 && i < c->run.nsteps && isfinite(st.plate_c); i++) {
+		const struct phase *ph = &c->run.steps[i];
+		if (ph->kind == PHASE_OFF)
+			continue;
+		double sign = ph->target_c > st.plate_c ? 1 : -1;
+		double rest = last_sign && sign != last_sign && fabs(ph->target_c - st.plate_c) > c->run.band_c
+				      ? APPROACH_REST_S
+				      : 0;
+		c->approach_s[i] = rest + approach_time_s(&p, &st, ph->target_c, c->run.band_c);
+		last_sign = sign;
+	}
+}
+
 int core_start(struct core *c, const struct plan *plan, double now, char *err, size_t errlen)
 {
 	if (c->safety.latched)
@@ -316,6 +345,7 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 		if (c->run.steps[i].kind == PHASE_NEUTRAL)
 			c->run.steps[i].target_c = c->cfg.pid.neutral_c;
 	plan_begin(&c->run, now, c->estimate_c);
+	estimate_approaches(c);
 	safety_session_start(&c->safety, now);
 	ledger_carry(c, now);
 	safety_phase_start(&c->safety);
@@ -428,6 +458,7 @@ int core_skip(struct core *c, double now, char *err, size_t errlen)
 	if (c->state != CORE_RUNNING && c->state != CORE_PAUSED)
 		return refuse(err, errlen, "no session to skip in");
 	plan_skip(&c->run, now, c->estimate_c);
+	estimate_approaches(c);
 	safety_phase_start(&c->safety);
 	return 0;
 }
@@ -655,6 +686,7 @@ static void run_plan(struct core *c, double t, struct core_output *out)
 		safety_phase_start(&c->safety);
 	}
 	if (c->run.step != before) {
+		estimate_approaches(c);
 		const struct phase *ph = plan_current(&c->run);
 		emit(out, CORE_INFO, "phase", "phase %d of %d: %s '%s'%s, cycle %d", c->run.step + 1, c->run.nsteps,
 		     plan_kind_name(ph->kind), ph->name, "", c->run.cycle_of[c->run.step]);
@@ -819,6 +851,15 @@ void core_status(const struct core *c, struct core_status *st)
 	st->in_band = ph && c->run.state == PLAN_HOLD;
 	st->phase_left_s = ph ? plan_phase_left(&c->run) : 0;
 	st->session_left_s = ph ? plan_session_left(&c->run) : 0;
+	st->approach_left_s = 0;
+	if (ph && c->run.state == PLAN_APPROACH && ph->kind != PHASE_OFF) { /* the part of the way still to go */
+		double way = fabs(ph->target_c - c->step_start_c), to_go = fabs(ph->target_c - c->estimate_c);
+		double part = way > 1e-6 && isfinite(to_go) ? fmin(1.0, to_go / way) : 1.0;
+		st->approach_left_s = c->approach_s[c->run.step] * part;
+	}
+	st->session_total_left_s = st->session_left_s + st->approach_left_s;
+	for (int i = c->run.step + 1; ph && i < c->run.nsteps; i++)
+		st->session_total_left_s += c->approach_s[i];
 	st->session_elapsed_s = c->state == CORE_IDLE ? 0 : c->last_t - c->session_start;
 	st->estimate_c = c->estimate_c;
 	st->drive = c->drive;

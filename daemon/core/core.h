@@ -98,6 +98,10 @@ struct core {
 	struct pid pid;
 	struct plan plan;
 	struct plan_run run;
+	/* the model's time to reach each step's target from the one before
+	 * (approach.h), made when a step begins; the plate when it began */
+	double approach_s[PLAN_MAX_STEPS];
+	double step_start_c;
 	enum core_state state;
 	double drive;
 	double estimate_c;
@@ -142,6 +146,10 @@ struct core_status {
 	double target_c, setpoint_c; /* NaN when off */
 	bool in_band;
 	double phase_left_s, session_left_s, session_elapsed_s;
+	/* what the phases' clocks do not count: the time still to reach this
+	 * step's target, and the whole session's time left with every
+	 * approach (the pad's model) */
+	double approach_left_s, session_total_left_s;
 	double estimate_c, drive;
 	double skin_c, skin_sd_c; /* the estimated tissue under the pad */
 	double dose_cem43_min, cold_session_s;

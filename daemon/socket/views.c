@@ -42,6 +42,11 @@ json_t *view_pad(const struct pad_slot *p, const char *log_path)
 					      st.cycle, "cycles", st.ncycles, "target_c", view_number(st.target_c), "in_band",
 					      st.in_band, "phase_left_s", view_number(st.phase_left_s), "session_left_s",
 					      view_number(st.session_left_s), "elapsed_s", view_number(st.session_elapsed_s)));
+	if (st.phase_kind) { /* with the time the plate takes to reach the targets (the pad's model) */
+		json_t *phj = json_object_get(o, "phase");
+		json_object_set_new(phj, "approach_left_s", view_number(st.approach_left_s));
+		json_object_set_new(phj, "session_total_left_s", view_number(st.session_total_left_s));
+	}
 	json_t *w = json_array();
 	for (int i = 0; i < st.nwarnings; i++)
 		json_array_append_new(w, json_string(st.warnings[i]));

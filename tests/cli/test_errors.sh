@@ -38,6 +38,8 @@ tp --json status >$J/status.json; r status-healthy $?
 tp --json log list --pad TP-SIM-0002 >$J/log-pad.json; r log-pad $?
 tp --json log list --pad TP-SIM-0001 >$J/log-pad1.json; r log-pad1 $?
 tp start contrast --pad TP-SIM-0002 >/dev/null
+tp --json status --pad TP-SIM-0002 >$J/left.json
+tp status --pad TP-SIM-0002 >$J/left.txt
 wait_for "tp --json status --pad TP-SIM-0002 | grep -q \"\\\"in_band\\\":true\""
 wait_model 10
 tp pause --pad TP-SIM-0002 >/dev/null; wait_model 1; tp resume --pad TP-SIM-0002 >/dev/null
@@ -145,6 +147,8 @@ check "log plot: the phases shaded and the marks on the terminal chart's strip, 
 	"rc plot-shaded 0 && grep -q '^        +*P*+*R*+*S*-*X' '$work/plot-shaded.txt' && grep -q 'skip' '$work/shaded.svg' && grep -q 'rgb(244, *199, *195)' '$work/shaded.svg' && grep -q 'rgb(198, *219, *244)' '$work/shaded.svg'"
 check "a desktop notification reaches the notification service when the session ends" \
 	"rc watch-notify 0 && grep -q 'Notify \"thermopad\" 0 \"\" \"thermopad\" \"pad TP-SIM-0002: session ended: completed; heat dose' '$work/notify.log'"
+check "time left counts the time to reach each target (the model: four cold approaches of minutes each)" \
+	"py left.json '(lambda p: p[\"session_total_left_s\"] - p[\"session_left_s\"] > 4 * 60 and p[\"session_total_left_s\"] >= p[\"session_left_s\"] + p[\"approach_left_s\"])(j[\"pads\"][0][\"phase\"])' && has left.txt 'time left: .* in the session'"
 check "profiles validate with no daemon: valid, with its plan and the limits it was checked against" \
 	"rc offline-good 0 && has offline-good.txt 'forty.ini: valid (checked against the default limits' && has offline-good.txt 'cycle 1'"
 check "profiles validate with no daemon: the configuration's narrowed limit, as FILE:LINE (exit 1)" \

@@ -1,4 +1,4 @@
-CORE_TESTS := test_safety test_supervisor test_dose test_profiles test_random test_config test_interlock test_summary
+CORE_TESTS := test_safety test_supervisor test_dose test_profiles test_random test_config test_interlock test_summary test_approach
 
 $(B)/tests/core/%: $(B)/tests/core/%.o $(B)/libcore.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(CORE_LDLIBS)
