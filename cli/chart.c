@@ -65,6 +65,18 @@ static int column_of(const struct chart *c, double x)
 	return (int)floor((x - c->x0) / (c->x1 - c->x0) * c->w);
 }
 
+enum chart_shade chart_shade_for(const char *kind)
+{
+	static const struct {
+		const char *kind;
+		enum chart_shade shade;
+	} kinds[] = {{"heat", CHART_SHADE_HEAT}, {"cold", CHART_SHADE_COLD}, {"neutral", CHART_SHADE_NEUTRAL}};
+	for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
+		if (!strcmp(kind, kinds[i].kind))
+			return kinds[i].shade;
+	return CHART_SHADE_NONE;
+}
+
 void chart_shade(struct chart *c, double x0, double x1, enum chart_shade shade)
 {
 	int a = column_of(c, x0), b = column_of(c, x1);

@@ -35,6 +35,8 @@ void chart_init(struct chart *c, int w, int h, double x0, double x1, double y0, 
  * break the line. */
 void chart_line(struct chart *c, const double *x, const double *y, int n, int series);
 
+/* The shade of a phase kind: "heat", "cold", "neutral"; none for others */
+enum chart_shade chart_shade_for(const char *kind);
 /* Shades the columns from x0 to x1 (a later span wins where they meet) */
 void chart_shade(struct chart *c, double x0, double x1, enum chart_shade shade);
 /* A letter on the strip at x (outside the window: nothing) */

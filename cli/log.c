@@ -310,14 +310,6 @@ static char mark_letter(const char *kind)
 	return '?';
 }
 
-static enum chart_shade shade_of(const char *kind)
-{
-	return !strcmp(kind, "heat") ? CHART_SHADE_HEAT
-	       : !strcmp(kind, "cold") ? CHART_SHADE_COLD
-	       : !strcmp(kind, "neutral") ? CHART_SHADE_NEUTRAL
-					  : CHART_SHADE_NONE;
-}
-
 static void terminal_chart(const struct cli *c, json_t *columns, json_t *samples, json_t *summary)
 {
 	int ct = column(columns, "time_s"), cg = column(columns, "target_c"), cp = column(columns, "plate_a_c");
@@ -345,7 +337,7 @@ static void terminal_chart(const struct cli *c, json_t *columns, json_t *samples
 		json_t *ph, *m;
 		json_array_foreach(json_object_get(summary, "phases"), k, ph)
 			chart_shade(&ch, cli_num(ph, "start_s") / 60.0, cli_num(ph, "end_s") / 60.0,
-				    shade_of(cli_str(ph, "kind", "")));
+				    chart_shade_for(cli_str(ph, "kind", "")));
 		json_array_foreach(json_object_get(summary, "marks"), k, m)
 			chart_mark(&ch, cli_num(m, "t_s") / 60.0, mark_letter(cli_str(m, "kind", "")));
 		char row[4096];
@@ -409,7 +401,7 @@ static int image(const char *id, json_t *columns, json_t *samples, json_t *summa
 	static const char *const fill[CHART_SHADES] = {"", "#f4c7c3", "#c6dbf4", "#e4e4e4"};
 	json_array_foreach(json_object_get(summary, "phases"), k, ph)
 	{
-		enum chart_shade sh = shade_of(cli_str(ph, "kind", ""));
+		enum chart_shade sh = chart_shade_for(cli_str(ph, "kind", ""));
 		if (sh != CHART_SHADE_NONE && isfinite(cli_num(ph, "start_s")) && isfinite(cli_num(ph, "end_s")))
 			fprintf(gp, "set object rect from %g, graph 0 to %g, graph 1 behind fc rgb '%s' fs solid 0.6 noborder\n",
 				cli_num(ph, "start_s") / 60.0, cli_num(ph, "end_s") / 60.0, fill[sh]);

@@ -28,6 +28,7 @@ struct screen {
 	struct cli *c;
 	struct client query; /* a second connection, for status between stream lines */
 	double t[HISTORY], target[HISTORY], plate[HISTORY];
+	unsigned char shade[HISTORY]; /* the phase's kind (enum chart_shade) */
 	int n;
 	json_t *pad; /* the last telemetry's pad object */
 	json_t *plan; /* the running session's steps */
@@ -252,6 +253,11 @@ static void draw(struct screen *s)
 		chart_init(&ch, chart_w, chart_h, s->t[0], s->t[s->n - 1], lo, hi);
 		chart_line(&ch, s->t, s->target, s->n, 0);
 		chart_line(&ch, s->t, s->plate, s->n, 1);
+		for (int i = 0, from = 0; i < s->n; i++) /* the phases, a run of samples at a time */
+			if (i == s->n - 1 || s->shade[i + 1] != s->shade[from]) {
+				chart_shade(&ch, s->t[from], s->t[i], (enum chart_shade)s->shade[from]);
+				from = i + 1;
+			}
 		char row[4096];
 		for (int r = 0; r < ch.h; r++) {
 			chart_row(&ch, r, c->color ? colors : NULL, row, sizeof row);
@@ -285,12 +291,14 @@ static void remember(struct screen *s, double t, json_t *pad)
 		memmove(s->t, s->t + 1, (HISTORY - 1) * sizeof s->t[0]);
 		memmove(s->target, s->target + 1, (HISTORY - 1) * sizeof s->t[0]);
 		memmove(s->plate, s->plate + 1, (HISTORY - 1) * sizeof s->t[0]);
+		memmove(s->shade, s->shade + 1, (HISTORY - 1) * sizeof s->shade[0]);
 		s->n--;
 	}
 	json_t *ph = json_object_get(pad, "phase");
 	s->t[s->n] = t / 60.0;
 	s->target[s->n] = ph ? cli_num(ph, "target_c") : NAN;
 	s->plate[s->n] = cli_num(json_object_get(pad, "telemetry"), "plate_a_c");
+	s->shade[s->n] = (unsigned char)chart_shade_for(ph ? cli_str(ph, "kind", NULL) : NULL);
 	s->n++;
 }
 

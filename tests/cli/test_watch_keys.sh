@@ -2,7 +2,7 @@
 # The full-screen watch as a person uses it, in a real terminal (tmux on
 # the run's own server): the keys pause and resume, skip, extend, stop
 # only after a confirmation, ? shows the keys; the time axis, the finish
-# time and the bell at a phase change. About 15 s of wall time.
+# time, the phases shaded on the chart, and the bell at a phase change. About 15 s of wall time.
 set -u
 . tests/daemon/harness.sh
 scenario $S '
@@ -15,6 +15,7 @@ wait_for "tmux capture-pane -p -t w | grep -q \"ends at\""
 tmux send-keys -t w "?"
 wait_for "tmux capture-pane -p -t w | grep -q \"keys: p pause\""
 tmux capture-pane -p -t w >$J/help.txt
+wait_for "tmux capture-pane -e -p -t w | grep -q \"48;5;52m\"" && echo "heat shaded"
 tmux send-keys -t w p
 wait_for "tp status | grep -q \"TP-SIM-0001: paused\"" && echo "key p: paused"
 wait_for "tmux capture-pane -p -t w | grep -q \"paused\""
@@ -25,6 +26,7 @@ tmux send-keys -t w e
 wait_for "tmux capture-pane -p -t w | grep -q \"extend: done\"" && echo "key e: $before -> $(state | cut -d" " -f3)"
 tmux send-keys -t w s
 wait_for "[ \"\$(state | cut -d\" \" -f2)\" = 2 ]" && echo "key s: phase 2"
+wait_for "tmux capture-pane -e -p -t w | grep -q \"48;5;17m\"" && echo "cold shaded"
 tmux send-keys -t w x
 wait_for "tmux capture-pane -p -t w | grep -q \"stop the session?\"" && echo "key x: asks"
 tmux send-keys -t w n
@@ -46,6 +48,7 @@ check "e asks the daemon to extend the phase, which accepts (extend: done on scr
 check "x asks first: n keeps the session, y stops it" \
 	"has out 'key x: asks' && has out 'key n: running' && has out 'key x y: idle'"
 check "the session's summary stays on screen when it ends" "has end.txt 'session ended: '"
+check "the chart shades the phases: heat, then cold after the skip" "has out 'heat shaded' && has out 'cold shaded'"
 check "the bell rang (a phase change, the end)" "grep -q 1 '$work/bell.txt'"
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]
