@@ -140,6 +140,11 @@ static void loop_init(struct loop *l, const struct model_params *p, double plate
 {
 	struct fw_config cfg;
 	fw_config_reference(&cfg, "BENCH");
+	/* the firmware knows its own module, as a pad's maker calibrates it:
+	 * its check of the current against the drive (the stuck-bridge cut)
+	 * is made with this pad's S and R, not the reference pad's */
+	cfg.module_seebeck_uv_per_k = (uint32_t)lround(p->seebeck_v_per_k * 1e6);
+	cfg.module_resistance_mohm = (uint16_t)lround(p->resistance_ohm * 1000);
 	pad_init(&l->pad, p, &cfg, seed, plate_c);
 	l->seq = 0;
 	l->t = 0;
@@ -582,17 +587,17 @@ int main(int argc, char **argv)
 		       p->sensor_lag_s, p->sensor_noise_c, p->sensor_offset_c[0], p->sensor_offset_c[1],
 		       p->sensor_offset_c[2], p->supply_v, p->seebeck_v_per_k, p->resistance_ohm, p->conductance_w_per_k,
 		       p->sink_j_per_k, p->sink_to_ambient_w_per_k, p->ambient_c, tune_ok[only] ? "done" : "failed");
-		printf("| scenario | controller | reach s | limit s | overshoot C | hold RMS C | net C | skin error C | end C "
-		       "| trip |\n");
-		printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+		printf("| scenario | controller | reach s | limit s | overshoot C | net C | hold RMS C | net C | skin error C "
+		       "| end C | trip |\n");
+		printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		for (size_t s = 0; s < NSCEN; s++)
 			for (int c = 0; c < CTRL_N; c++) {
 				const struct result *r = &res[only][s][c];
 				if (only_ctrl >= 0 && c != only_ctrl)
 					continue;
-				printf("| %s | %s | %.1f | %.1f | %.3f | %.3f | %.3f | %.2f | %.2f | %s |\n", scenarios[s].name,
-				       ctrl_names[c], r->reach_s, r->limit_s, r->overshoot_c, r->rms_c, r->rms_net_c,
-				       r->skin_err_c, r->final_c, r->tripped ? r->trip : "none");
+				printf("| %s | %s | %.1f | %.1f | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f | %s |\n", scenarios[s].name,
+				       ctrl_names[c], r->reach_s, r->limit_s, r->overshoot_c, r->overshoot_net_c, r->rms_c, r->rms_net_c,
+				       r->skin_err_c, r->final_c, r->tripped ? r->trip : r->out_of_reach ? "none, out of reach" : "none");
 			}
 		return 0;
 	}
