@@ -263,6 +263,7 @@ static double baseline_step(enum ctrl_kind kind, struct baseline *b, const struc
 static struct profile contrast;
 static int only_scenario = -1; /* --scenario S: only that one */
 static int only_ctrl = -1;
+static bool show_trips; /* --pad: each trip's message on stderr */
 static bool list_runs; /* --list: one line per run as well */ /* --controller K: only that one (a quick look) */
 static int trace_scenario = -1; /* --trace S: every 10 s of scenario S, model controller */
 static double trace_fine_s = 0; /* --fine S: every 0.5 s for the first S seconds */
@@ -397,6 +398,8 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 			if (core.safety.latched && !r->tripped) {
 				r->tripped = true;
 				snprintf(r->trip, sizeof r->trip, "%s", core.safety.code);
+				if (show_trips)
+					fprintf(stderr, "%s, %s, %s: %s\n", pd->name, sc->name, ctrl_names[kind], core.safety.message);
 			}
 		} else {
 			double y = (s.plate_c[0] + s.plate_c[1]) / 2;
@@ -503,8 +506,10 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--sweep") && i + 1 < argc)
 			nsweep = atoi(argv[++i]);
-		else if (!strcmp(argv[i], "--pad") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--pad") && i + 1 < argc) {
 			only = atoi(argv[++i]);
+			show_trips = true;
+		}
 		else if (!strcmp(argv[i], "--list"))
 			list_runs = true;
 		else if (!strcmp(argv[i], "--scenario") && i + 1 < argc)

@@ -232,6 +232,7 @@ static double control_setpoint(struct core *c, struct core_output *out)
 		reach = fmin(reach, fmax(c->estimate_c, sp));
 	else
 		reach = fmax(reach, fmin(c->estimate_c, sp));
+
 	if (!(fabs(reach - sp) > 0.05) || (reach - sp) * (c->cfg.pid.neutral_c - sp) < 0)
 		return sp;
 	/* claimed only once the plate is near what the model calls the limit:
@@ -351,6 +352,7 @@ int core_start(struct core *c, const struct plan *plan, double now, char *err, s
 	safety_phase_start(&c->safety);
 	safety_windows_restart(&c->safety, now);
 	c->session_start = now;
+	c->reach_step = -1; /* what the last session found out of reach is its own */
 	c->state = CORE_RUNNING;
 	snprintf(c->outcome, sizeof c->outcome, "running");
 	return 0;

@@ -341,6 +341,7 @@ static void frozen_restart(struct safety *s, const struct safety_input *in)
 	s->frozen_since = in->t;
 	s->frozen_value[0] = in->plate_c[0];
 	s->frozen_value[1] = in->plate_c[1];
+	s->frozen_spread[0] = s->frozen_spread[1] = 0;
 }
 
 static void check_frozen(struct safety *s, const struct safety_input *in)
@@ -363,7 +364,11 @@ static void check_frozen(struct safety *s, const struct safety_input *in)
 	bool still[2];
 	for (int i = 0; i < 2; i++) {
 		moved[i] = in->plate_ok[i] ? fabs(in->plate_c[i] - s->frozen_value[i]) : NAN;
-		still[i] = in->plate_ok[i] && moved[i] < FROZEN_STILL_C;
+		if (in->plate_ok[i] && moved[i] > s->frozen_spread[i])
+			s->frozen_spread[i] = moved[i];
+		/* still all along, not only at the window's two ends: a live
+		 * sensor's noise comes back near where it was by chance */
+		still[i] = in->plate_ok[i] && s->frozen_spread[i] < FROZEN_STILL_C;
 		if (moved[i] >= FROZEN_OTHER_MOVED_C)
 			s->frozen_from_change = false; /* it responded */
 	}

@@ -124,6 +124,7 @@ struct safety {
 	int bad[3], disagree;
 	double frozen_since;
 	double frozen_value[2];
+	double frozen_spread[2]; /* the farthest each reading strayed from it since */
 	double last_sample_t, last_arrival_t;
 	bool have_sample;
 	double last_applied;
