@@ -19,6 +19,7 @@
 #define REJECT_RESYNC 20 /* every plate reading set aside this many times: trust them again */
 #define GAP_S 5.0
 #define SUBSTEP_S 0.05
+#define RATE_REL_SD 0.15 /* the share of the plate's rate the model may miss */
 #define LN_RANGE 1.4 /* figures stay within e^1.4 (4x) of the prior either way */
 
 /* Spread of the prior (as logarithms), and how fast each figure may
@@ -189,6 +190,17 @@ static void predict(struct estimator *e, double current_a, double dt)
 		double w = i < EST_LN_PLATE_J ? walk[i] : figure_noise[i].walk;
 		e->P[i][i] += w * w * dt;
 	}
+	/* and what it gets wrong about the plate's rate grows with that
+	 * rate (a heat capacity not yet learned): a plate on its way is known
+	 * less well than one in balance, however hard it is driven there */
+	struct thermal_params p;
+	params_of(e, x0, &p);
+	double qp, qs;
+	thermal_module_heat(&p, current_a, x0[EST_PLATE], x0[EST_SINK], &qp, &qs);
+	double net_w = qp - p.plate_to_ambient_w_per_k * (x0[EST_PLATE] - x0[EST_AMBIENT]) -
+		       p.tissue_to_plate_w_per_k * (x0[EST_PLATE] - x0[EST_TISSUE]);
+	double rate_sd = RATE_REL_SD * fabs(net_w) / p.plate_j_per_k;
+	e->P[EST_PLATE][EST_PLATE] += rate_sd * rate_sd * dt;
 	memcpy(e->x, x1, sizeof x1);
 }
 
