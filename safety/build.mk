@@ -11,6 +11,5 @@ TEST_BINS += $(B)/safety-case
 .PHONY: safety-report
 safety-report: $(B)/safety-case $(B)/thermopadd $(B)/thermopad $(B)/thermopad-sim
 	@mkdir -p $(B)/safety
-	@TP_BUILD=$(B) bash safety/e2e.sh $(B)/safety/e2e.txt
-	$(B)/safety-case --e2e $(B)/safety/e2e.txt \
-		--report docs/safety.md --beyond docs/safety/beyond-software.md || true
+	@{ TP_BUILD=$(B) bash safety/e2e.sh $(B)/safety/e2e.txt >&2; cat $(B)/safety/e2e.txt; } | \
+		$(B)/safety-case --e2e - --report docs/safety.md --beyond docs/safety/beyond-software.md || true

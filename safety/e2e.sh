@@ -69,9 +69,16 @@ inject() {
 	# the clock's wait for a late host first, so that the model moves on
 	# while the daemon is stopped
 	daemon:slow) echo "for _ in \$(seq 20); do kill -STOP \$daemon_pid; sleep $(awk -v s=$S -v w=$host_wait 'BEGIN { print w + 0.2 / s }'); kill -CONT \$daemon_pid; sleep $(awk -v s=$S 'BEGIN { print 0.8 / s }'); done" ;;
-	*) local f out=""
+	# the first fault in the same request as its exposure mark: no model
+	# time between them, however late this script runs
+	*) local f out="" first=1
 	   for f in $(echo "$1" | sed 's/ + / /g'); do
-		   out="$out sim fault $f || echo 'NOINJECT $f';"
+		   if [ $first = 1 ]; then
+			   out="mark=\$(sim mark-fault $f | head -n 1); case \$mark in since_s=*) ;; *) echo 'NOINJECT $f' ;; esac;"
+			   first=0
+		   else
+			   out="$out sim fault $f || echo 'NOINJECT $f';"
+		   fi
 		   [ "$f" = usb:unplug ] && out="$out wait_model 5;"
 	   done
 	   echo "$out" ;;
@@ -108,6 +115,10 @@ run_one() { # id phase kind(fault|twin) fault watch clear pad
 			for _ in $(seq 10); do [ -z "$(code)" ] && break; wait_model 1; done' ;;
 		esac
 	fi
+	# the mark: a signal (or nothing, for a twin) follows it at once; a
+	# fault of the simulator's is marked in its own request (inject)
+	local marker='mark=$(sim exposure-mark | head -n 1)'
+	if [ "$kind" = fault ]; then case $fault in daemon:*) ;; *) marker=: ;; esac; fi
 	scenario $S "
 code() { # the latched fault's code; a busy daemon gets three tries
 	for _ in 1 2 3; do j=\$(tp --json status 2>/dev/null) && break; done
@@ -115,7 +126,7 @@ code() { # the latched fault's code; a busy daemon gets three tries
 tp start $profile >/dev/null
 wait_model $at
 pre=\"\$(sim truth | head -n 1 | sed 's/ fw_faults=/ mark_fw_faults=/') host=\$(code)\"
-mark=\$(sim exposure-mark | head -n 1) # the fault follows its mark at once
+$marker
 $inj
 echo \"MARK \$mark \$pre\"
 wait_model $watch

@@ -57,14 +57,28 @@ void simctl_execute(struct simusb *s, const char *line, char *out, size_t outlen
 		char tl[512];
 		truth_line(s, i, tl, sizeof tl);
 		snprintf(out, outlen, "%sok\n", tl);
-	} else if (n >= 1 && (strcmp(cmd, "exposure") == 0 || strcmp(cmd, "exposure-mark") == 0)) {
-		int i = simusb_find(s, n >= 2 ? a : NULL);
+	} else if (n >= 1 && (strcmp(cmd, "exposure") == 0 || strcmp(cmd, "exposure-mark") == 0 ||
+			      (n >= 2 && strcmp(cmd, "mark-fault") == 0))) {
+		/* mark-fault SPEC [SERIAL]: the exposure marked and the fault
+		 * injected in one request, so that no model time passes between
+		 * them however late the caller runs */
+		bool fault = strcmp(cmd, "mark-fault") == 0;
+		int i = simusb_find(s, fault ? (n >= 3 ? b : NULL) : n >= 2 ? a : NULL);
 		if (i < 0) {
 			snprintf(out, outlen, "error: no pad '%s' (name one when there are several)\n", a);
 			return;
 		}
 		struct exposure e;
-		simusb_exposure(s, i, strcmp(cmd, "exposure-mark") == 0, &e);
+		struct pad_fault f;
+		if (fault && faults_parse(a, &f, err, sizeof err) != 0) {
+			snprintf(out, outlen, "error: %s\n", err);
+			return;
+		}
+		simusb_exposure(s, i, strcmp(cmd, "exposure") != 0, &e);
+		if (fault && simusb_inject(s, i, &f, err, sizeof err) != 0) {
+			snprintf(out, outlen, "error: %s\n", err);
+			return;
+		}
 		snprintf(out, outlen,
 			 "since_s=%.3f plate_max_c=%.4f plate_min_c=%.4f tissue_max_c=%.4f tissue_min_c=%.4f "
 			 "cem43_min=%.6f cold_s=%.2f last_drive_s=%.3f fw_fault_s=%.3f fw_faults=0x%x fuse_s=%.3f\nok\n",
@@ -80,7 +94,8 @@ void simctl_execute(struct simusb *s, const char *line, char *out, size_t outlen
 		else
 			snprintf(out, outlen, "ok\n");
 	} else {
-		snprintf(out, outlen, "error: unknown command '%s' (fault, truth, exposure, exposure-mark, time, serials)\n", cmd);
+		snprintf(out, outlen, "error: unknown command '%s' (fault, mark-fault, truth, exposure, exposure-mark, time, "
+			 "serials)\n", cmd);
 	}
 }
 
