@@ -169,7 +169,7 @@ static bool host_late(struct simusb *s, double wall)
 	for (int i = 0; i < s->npads; i++) {
 		struct sim_pad *sp = &s->pads[i];
 		const struct fw *fw = &sp->pad.fw;
-		if (!sp->dev || !fw->heartbeat_seen || fw->state == TP_STATE_FAULT)
+		if (!sp->dev || !fw->heartbeat_seen)
 			continue;
 		uint32_t lead = fw->watchdog_ms / 2u;
 		if (fw->cfg.telemetry_period_ms && 2u * fw->cfg.telemetry_period_ms < lead)

@@ -66,8 +66,8 @@ tp log plot latest -o $J/chart.png >$J/plot.txt; r plot-png $?
 tp log plot latest -o $J/chart.svg >/dev/null; r plot-svg $?
 sim fault sensor-b:offset=3
 tp start heat; wait_for "tp status | grep -q FAULT"
-tmux -f /dev/null new-session -d -s tpcolor -x 100 -y 20 "$top/$build/thermopad status; sleep 30"
-tmux -f /dev/null new-session -d -s tpnocolor -x 100 -y 20 "NO_COLOR=1 $top/$build/thermopad status; sleep 30"
+tmux -f /dev/null new-session -d -s tpcolor -x 100 -y 20 "$top/$build/thermopad status; sleep 600"
+tmux -f /dev/null new-session -d -s tpnocolor -x 100 -y 20 "NO_COLOR=1 $top/$build/thermopad status; sleep 600"
 wait_for "tmux capture-pane -p -t tpcolor | grep -q FAULT && tmux capture-pane -p -t tpnocolor | grep -q FAULT"
 tmux capture-pane -e -p -t tpcolor >$J/color.txt
 tmux capture-pane -e -p -t tpnocolor >$J/nocolor.txt
@@ -141,7 +141,13 @@ tmux -f /dev/null new-session -d -s tpwatch2 -x 110 -y 34 "$top/$build/thermopad
 wait_for "tmux capture-pane -p -t tpwatch2 | grep -q \"time left\""
 tmux send-keys -t tpwatch2 C-c
 wait_for "! tmux has-session -t tpwatch2 2>/dev/null" && echo "watch quit on Ctrl-C"
-timeout 5 "$top/$build/thermopad" watch >'"$work"'/lines.txt 2>&1; true'
+# three lines, however long a loaded machine takes to print them (the
+# simulator ignores SIGPIPE, and so do the programs it starts: a pipe to
+# head would not end the watch)
+"$top/$build/thermopad" watch >'"$work"'/lines.txt 2>&1 &
+watch_pid=$!
+wait_for "[ \$(grep -c \"^TP-SIM-0001 running\" '"$work"'/lines.txt) -ge 3 ]"
+kill $watch_pid; wait $watch_pid; true'
 check "watch: the chart is on screen (braille dots), with its legend" \
 	"python3 -c \"import sys; t=open('$work/screen.txt').read(); sys.exit(0 if sum(0x2801 <= ord(ch) <= 0x28FF for ch in t) > 30 else 1)\" && grep -q -- '-- target' '$work/screen.txt'"
 check "watch: the phase and the timeline with the position" \

@@ -63,7 +63,10 @@ wait_for "grep -q \"session ended\" $J/notify.log"
 kill $mock_pid $bus_pid; wait $mock_pid $bus_pid 2>/dev/null
 tp log plot latest -o $J/no/such/dir/chart.png >$J/plot-nodir.txt 2>&1; r plot-nodir $?
 tp log plot latest -o $J/chart.pdf >$J/plot-pdf.txt 2>&1; r plot-pdf $?
-timeout 4 "$top/$build/thermopad" watch --pad TP-SIM-0002 >$J/watch-pad.txt 2>&1
+"$top/$build/thermopad" watch --pad TP-SIM-0002 >$J/watch-pad.txt 2>&1 &
+watch_pid=$!
+wait_for "[ \$(grep -c \"^TP-SIM-0002 \" $J/watch-pad.txt) -ge 3 ]" # three seconds of lines, by the lines
+kill $watch_pid; wait $watch_pid
 sim fault sensor-a:open TP-SIM-0001
 wait_for "tp status --pad TP-SIM-0001 | grep -q FAULT"
 tp status --pad TP-SIM-0001 >$J/fault-status.txt; r status-fault $?

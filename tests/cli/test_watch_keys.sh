@@ -9,7 +9,7 @@ scenario $S '
 J='"$work"'
 state() { tp --json status | python3 -c "import json,sys; p=json.load(sys.stdin)[\"pads\"][0]; print(p[\"state\"], p.get(\"phase\", {}).get(\"step\"), round(p.get(\"phase\", {}).get(\"phase_left_s\", 0)))"; }
 tp start contrast >/dev/null
-tmux -f /dev/null new-session -d -s w -x 110 -y 36 "$top/$build/thermopad watch; sleep 30"
+tmux -f /dev/null new-session -d -s w -x 110 -y 36 "$top/$build/thermopad watch; sleep 600"
 tmux set-option -t w bell-action any >/dev/null
 wait_for "tmux capture-pane -p -t w | grep -q \"ends at\""
 tmux send-keys -t w "?"

@@ -85,11 +85,11 @@ chmod 755 "$work"
 scenario $S '
 tp start heat
 t0=$(date +%s.%N)
-sleep 30 | socat -t 1 - UNIX-CONNECT:$THERMOPAD_SOCKET >'"$work"'/idle.txt &
+sleep 600 | socat -t 1 - UNIX-CONNECT:$THERMOPAD_SOCKET >'"$work"'/idle.txt &
 idle_pid=$!
 wait_for "grep -q idle-timeout '"$work"'/idle.txt"
 printf "{\"v\":1,\"id\":1,\"cmd\":\"subscribe\",\"rate_hz\":10}\n" > '"$work"'/sub.req
-(cat '"$work"'/sub.req; exec sleep 60) | socat -u - UNIX-CONNECT:$THERMOPAD_SOCKET &
+(cat '"$work"'/sub.req; exec sleep 600) | socat -u - UNIX-CONNECT:$THERMOPAD_SOCKET &
 wait_for "grep -q \"does not read was dropped\" '"$work"'/daemon.log"
 chmod 0666 $THERMOPAD_SOCKET
 setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" status; echo "nobody status rc $?"
@@ -118,7 +118,7 @@ check "read_only_others: others may read status but not control" \
 scenario 4 '
 tp start heat
 for hz in 10 2; do
-	(printf "{\"v\":1,\"id\":1,\"cmd\":\"subscribe\",\"rate_hz\":$hz}\n"; exec sleep 30) |
+	(printf "{\"v\":1,\"id\":1,\"cmd\":\"subscribe\",\"rate_hz\":$hz}\n"; exec sleep 600) |
 		socat - UNIX-CONNECT:$THERMOPAD_SOCKET >'"$work"'/sub$hz.txt &
 done
 wait_model 30
@@ -177,7 +177,10 @@ check "two pads: one unplugged faults alone; the other runs on" \
 
 # --- systemd: READY, STATUS, the watchdog only while healthy ----------------
 daemon_env="NOTIFY_SOCKET=$work/notify WATCHDOG_USEC=2000000"
-scenario $S '
+# systemd's watchdog is wall time (a pet every 0.5 s here), the stall is
+# judged in model time: at 40x the 60 model seconds of the stall are 1.5 s
+# of wall time at least, three pets that must not come
+scenario 40 '
 socat -u UNIX-RECV:'"$work"'/notify OPEN:'"$work"'/notify.log,creat,append &
 socat_pid=$!
 wait_for "[ -S '"$work"'/notify ]"

@@ -23,8 +23,10 @@ tp status | grep -q FAULT && echo "still latched"
 tp resume; echo "resume rc $?"
 wait_model 3
 tp status'
+# the stall outlasts the waiting clock's bound (model time passes only
+# once the simulator stops waiting), so the watchdog acts in model time
 check "a watchdog fault after a stall: named by its protocol name" \
-	"grep -q 'watchdog (no command reached it' '$work/out'"
+	"grep -q 'watchdog (no command reached it' '$work/out' && grep -q 'stopped waiting for a silent one' '$work/out'"
 check "and cleared once the host is back; the session resumes" \
 	"grep -q 'clear rc 0' '$work/out' && ! grep -q 'still latched' '$work/out' && grep -q 'resume rc 0' '$work/out' \
 	 && tail -8 '$work/out' | grep -q 'TP-SIM-0001: running'"
