@@ -24,8 +24,8 @@ struct sim_pad {
 	char serial[TP_SERIAL_LEN + 1];
 	struct usbfs_dev *dev; /* NULL while unplugged */
 	int port; /* 1-based port on the root hub */
-	bool given_up; /* waited host_wait_s for the heartbeat below */
-	uint32_t given_up_heartbeat_ms;
+	bool given_up; /* waited host_wait_s for a host that has since submitted */
+	unsigned long given_up_submitted; /* nothing more than this */
 };
 
 struct simusb {
@@ -165,13 +165,17 @@ static struct usbfs_dev *unplug(struct simusb *s, struct sim_pad *sp, bool annou
  * has heard its heartbeat has heard nothing for two report periods (a
  * healthy host answers every report), or half its watchdog if that is
  * shorter, or when a report is due and the host has no read waiting for
- * it (at 1x a host reads every report). At a
- * time scale that is an artefact of the acceleration (a host scheduled
- * 20 ms late on a busy machine is more than a second late at 60x), so
- * model time stands still, for the pads and for a program on the
- * published clock alike, until the host catches up or host_wait_s of wall
- * time has passed. A host that stays silent (stopped, killed) then meets
- * the firmware's watchdog in model time, exactly as it would at 1x. */
+ * it, or two reports wait for the host to reap them (at 1x a host reads
+ * every report as it comes; the reads count also while the firmware is in
+ * a fault state and hears no heartbeat: the host still judges its reports'
+ * freshness). At a time scale that is an artefact of the
+ * acceleration (a host scheduled 20 ms late on a busy machine is more than
+ * a second late at 60x), so model time stands still, for the pads and for
+ * a program on the published clock alike, until the host catches up or
+ * host_wait_s of wall time has passed. A host that stays silent (stopped,
+ * killed) then meets the firmware's watchdog in model time, exactly as it
+ * would at 1x; it is waited for again only once it has submitted anything
+ * since (a stopped host that is continued). */
 static bool host_late(struct simusb *s, double wall)
 {
 	if (!(s->host_wait_s > 0))
@@ -180,17 +184,18 @@ static bool host_late(struct simusb *s, double wall)
 	for (int i = 0; i < s->npads; i++) {
 		struct sim_pad *sp = &s->pads[i];
 		const struct fw *fw = &sp->pad.fw;
-		if (!sp->dev || !fw->heartbeat_seen)
+		struct usbfs_dev *d = sp->dev;
+		if (!d || !d->submitted) /* no host has asked this pad anything */
 			continue;
 		uint32_t lead = fw->watchdog_ms / 2u;
 		if (fw->cfg.telemetry_period_ms && 2u * fw->cfg.telemetry_period_ms < lead)
 			lead = 2u * fw->cfg.telemetry_period_ms;
-		/* late: silent for the lead, or not reading (a report is due
-		 * and no read of the host's is waiting for it) */
-		bool unread = fw->report_ready && !sp->dev->pending;
-		if (!unread && (uint32_t)(fw->now_ms - fw->last_heartbeat_ms) + PAD_TICK_MS < lead)
+		bool unread = fw->report_ready && !d->pending;
+		bool silent = fw->heartbeat_seen && (uint32_t)(fw->now_ms - fw->last_heartbeat_ms) + PAD_TICK_MS >= lead;
+		bool behind = usbfs_dev_unreaped(d) >= 2; /* two reports delivered, neither reaped */
+		if (!unread && !silent && !behind)
 			continue;
-		if (sp->given_up && sp->given_up_heartbeat_ms == fw->last_heartbeat_ms)
+		if (sp->given_up && sp->given_up_submitted == d->submitted)
 			continue;
 		if (s->wait_since < 0) {
 			s->wait_since = wall;
@@ -198,7 +203,7 @@ static bool host_late(struct simusb *s, double wall)
 		}
 		if (wall - s->wait_since >= s->host_wait_s) {
 			sp->given_up = true;
-			sp->given_up_heartbeat_ms = fw->last_heartbeat_ms;
+			sp->given_up_submitted = d->submitted;
 			s->given_up++;
 			continue;
 		}

@@ -324,11 +324,12 @@ static gboolean on_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client, g
 	case USBDEVFS_GETDRIVER:
 	case USBDEVFS_IOCTL: err = ENODATA; break; /* no kernel driver bound */
 	case USBDEVFS_GET_SPEED: result = 2; break; /* USB_SPEED_FULL */
-	case USBDEVFS_SUBMITURB: err = submit(d, client); break;
+	case USBDEVFS_SUBMITURB: d->submitted++; err = submit(d, client); break;
 	case USBDEVFS_DISCARDURB: err = discard(d, client); break;
 	case USBDEVFS_REAPURBNDELAY: err = reap(d, client, false, &deferred); break;
 	case USBDEVFS_REAPURB: err = reap(d, client, true, &deferred); break;
 	case USBDEVFS_CONTROL: {
+		d->submitted++;
 		UMockdevIoctlData *ct_data;
 		struct usbdevfs_ctrltransfer *ct = arg_struct(client, sizeof *ct, &ct_data);
 		if (!ct) {
@@ -419,6 +420,14 @@ void usbfs_dev_deliver(struct usbfs_dev *d, uint32_t model_ms)
 	memcpy(r->buf_data->data, report, (size_t)len);
 	d->reports_delivered++;
 	complete_urb(d, r, 0, len);
+}
+
+int usbfs_dev_unreaped(const struct usbfs_dev *d)
+{
+	int n = 0;
+	for (const struct urb *r = d->completed; r; r = r->next)
+		n += r->u->type == USBDEVFS_URB_TYPE_INTERRUPT && r->u->status == 0;
+	return n;
 }
 
 void usbfs_dev_unplug(struct usbfs_dev *d)

@@ -37,6 +37,9 @@ struct usbfs_dev {
 	uint8_t last_report[TP_FRAME_MAX_LEN];
 	int last_report_len;
 	unsigned malformed_kind;
+	/* URBs and control requests submitted by clients: a host's signs of
+	 * life, for the clock that waits for a late one (simusb.c) */
+	unsigned long submitted;
 	/* counters for tests and benches */
 	unsigned long reports_delivered, reports_dropped, reap_eagain;
 };
@@ -46,6 +49,8 @@ int usbfs_dev_init(struct usbfs_dev *d, const char *testbed_root, char *err, siz
 /* Called with the lock held, after model time advanced: hand a due report
  * to a waiting interrupt URB, applying stall and corruption faults. */
 void usbfs_dev_deliver(struct usbfs_dev *d, uint32_t model_ms);
+/* Called with the lock held: reports delivered that no client has reaped. */
+int usbfs_dev_unreaped(const struct usbfs_dev *d);
 /* Called with the lock held: the device leaves the bus. */
 void usbfs_dev_unplug(struct usbfs_dev *d);
 /* Without the lock: drops queues, closes the FIFO, frees the handler. */
