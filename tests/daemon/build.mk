@@ -14,3 +14,16 @@ $(B)/tests/daemon/%: $(B)/tests/daemon/%.o $(B)/libthermopadd.a $(B)/libcore.a $
 
 TESTS += $(addprefix tests/daemon/,$(DAEMON_UNIT_TESTS))
 VALGRIND_TESTS += $(addprefix tests/daemon/,$(DAEMON_UNIT_TESTS))
+
+# The end-to-end scripts alone (the daemon and the command line under the
+# simulator), plain and under the sanitizers side by side as in make check:
+# what tests/hermetic.sh runs where a whole make check would take too long.
+E2E_SCRIPTS = $(filter tests/daemon/%.sh tests/cli/%.sh,$(TEST_SCRIPTS))
+.PHONY: check-e2e
+check-e2e:
+	@$(MAKE) --no-print-directory build-tests
+	@$(MAKE) --no-print-directory SAN=1 build-tests
+	@rm -f build/e2e-results
+	@$(call check_pair,tests/run.sh build build/e2e-results -- -- -- $(E2E_SCRIPTS),\
+		tests/run.sh build-san build/e2e-results -- -- -- $(E2E_SCRIPTS))
+	@tests/summary.sh build/e2e-results
