@@ -6,7 +6,12 @@ build=${TP_BUILD:-build}
 top=$(pwd)
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; [ -f "$work/out" ] && sed 's/^/#   /' "$work/out" | tail -n 12; }
+not_ok() {
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "not ok $n - $1"
+	[ -f "$work/out" ] && sed 's/^/#   /' "$work/out" | tail -n 12
+	[ -s "$work/daemon.log" ] && sed 's/^/#   daemon: /' "$work/daemon.log" | tail -n 6
+}
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 work=$(mktemp -d)
 # tmux on a server of this run's own (a socket in $work): a person's own
