@@ -48,7 +48,8 @@ start_other() {
 	make --no-print-directory -s all >/dev/null || return 1
 	mkdir -p "$work/other"
 	build/thermopad-sim --time-scale 1 -- build/thermopadd --time-scale 1 --runtime-dir "$work/other/run" \
-		--state-dir "$work/other/state" --config etc/thermopad.conf 2>"$work/other/daemon.log" &
+		--state-dir "$work/other/state" --profiles-dir profiles --config etc/thermopad.conf \
+		2>"$work/other/daemon.log" &
 	other_pid=$!
 	for _ in $(seq 1 100); do
 		THERMOPAD_SOCKET=$work/other/run/thermopad.sock build/thermopad status 2>/dev/null | grep -q '^pad ' && break
