@@ -26,7 +26,7 @@
 #define TP_USB_VID 0x1209
 #define TP_USB_PID 0x0001
 
-#define TP_PROTO_VERSION 2
+#define TP_PROTO_VERSION 3
 
 /* One vendor-specific interface (class 0xff) with one interrupt-IN endpoint
  * for telemetry; commands travel as control transfers on endpoint 0. */
@@ -123,7 +123,8 @@ enum tp_state {
 #define TP_FAULT_HEAT_DOSE (1u << 13) /* the plate's thermal dose reached its bound */
 #define TP_FAULT_COLD_EXPOSURE (1u << 14) /* time below the cold threshold reached its bound */
 #define TP_FAULT_BRIDGE (1u << 15) /* current disagrees with the drive: load switch opened */
-#define TP_FAULT_KNOWN_MASK 0xffffu
+#define TP_FAULT_PLATE_IMPLAUSIBLE (1u << 16) /* both plate sensors contradicted by the module's Seebeck voltage */
+#define TP_FAULT_KNOWN_MASK 0x1ffffu
 /* Bits that only a power cycle clears (CLEAR_FAULTS leaves them set);
  * OVERCURRENT joins them when it latches again soon after a clear. */
 #define TP_FAULT_HELD_MASK (TP_FAULT_FUSE | TP_FAULT_HEAT_DOSE | TP_FAULT_COLD_EXPOSURE | TP_FAULT_BRIDGE)
@@ -296,7 +297,7 @@ static inline const char *proto_fault_name(uint32_t single_bit)
 		"watchdog", "plate-over", "plate-under", "sink-over", "sensor-a-open",
 		"sensor-a-short", "sensor-b-open", "sensor-b-short", "sink-sensor-open",
 		"sink-sensor-short", "overcurrent", "supply", "fuse", "heat-dose",
-		"cold-exposure", "bridge",
+		"cold-exposure", "bridge", "plate-implausible",
 	};
 	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (single_bit == (1u << i))

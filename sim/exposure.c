@@ -12,7 +12,7 @@ void exposure_mark(struct exposure *e, const struct pad_truth *t)
 		.last_drive_s = t->module_drive != 0.0 ? t->time_s : t->time_s - 1.0,
 		.fw_fault_s = -1.0,
 		.fuse_s = -1.0,
-		.fuse_was_open = t->fuse_open,
+		.fuse_was_open = t->fuse_open || t->cold_cutout_open,
 	};
 }
 
@@ -32,6 +32,8 @@ void exposure_update(struct exposure *e, const struct pad_truth *t, double dt_s)
 	if (t->fw_faults && e->fw_fault_s < 0)
 		e->fw_fault_s = t->time_s;
 	e->fw_faults |= t->fw_faults;
-	if (t->fuse_open && !e->fuse_was_open && e->fuse_s < 0)
+	/* the hardware chain in series with the module: the thermal fuse and
+	 * the cold cut-out (the safety case's layer "fuse") */
+	if ((t->fuse_open || t->cold_cutout_open) && !e->fuse_was_open && e->fuse_s < 0)
 		e->fuse_s = t->time_s;
 }

@@ -31,6 +31,7 @@ void pad_init(struct pad *pad, const struct model_params *params, const struct f
 		pad->sensor_fault[i].kind = FAULT_KIND_OK;
 	}
 	pad->model.supply_scale = 1.0;
+	pad->cutout_sensor_c = pad->model.plate_c;
 	struct fw_inputs in;
 	measure(pad, &in);
 	fw_tick(&pad->fw, 0, &in, &pad->fw_out);
@@ -87,7 +88,8 @@ static void measure(struct pad *pad, struct fw_inputs *in)
 	in->current_ma = clamp_i16(pad->model.current_a * 1000.0);
 	in->voltage_mv = clamp_i16(pad->model.voltage_v * 1000.0);
 	in->supply_mv = (uint16_t)lround(pad->model.p.supply_v * pad->model.supply_scale * 1000.0);
-	in->fuse_open = pad->fuse_open;
+	/* the fuse and the cold cut-out are in series: one sense line */
+	in->fuse_open = pad->fuse_open || pad->cold_cutout_open;
 }
 
 static void tick(struct pad *pad)
@@ -115,7 +117,15 @@ static void tick(struct pad *pad)
 	/* the fuse is in series with the module: nothing passes it once open */
 	if (pad->model.plate_c >= PAD_FUSE_OPEN_C && !pad->fuse_shorted)
 		pad->fuse_open = true;
-	bool open = pad->fuse_open || !pad->switch_closed;
+	/* the cold cut-out has a sensor of its own, as slow as the others */
+	if (pad->model.p.sensor_lag_s > 0)
+		pad->cutout_sensor_c += (pad->model.plate_c - pad->cutout_sensor_c) *
+					(1.0 - exp(-dt / pad->model.p.sensor_lag_s));
+	else
+		pad->cutout_sensor_c = pad->model.plate_c;
+	if (pad->cutout_sensor_c <= PAD_COLD_CUTOUT_C && !pad->unpowered)
+		pad->cold_cutout_open = true;
+	bool open = pad->fuse_open || pad->cold_cutout_open || !pad->switch_closed;
 	if (open)
 		drive = 0.0;
 	pad->model.open_circuit = open;
@@ -149,6 +159,8 @@ void pad_set_powered(struct pad *pad, bool on)
 {
 	if (on && pad->unpowered)
 		pad_mcu_reset(pad);
+	if (!on)
+		pad->cold_cutout_open = false; /* its latch is powered with the logic */
 	pad->unpowered = !on;
 }
 
@@ -285,6 +297,7 @@ void pad_truth(const struct pad *pad, struct pad_truth *out)
 		.fw_state = pad->fw.state,
 		.fan_failed = m->fan_failed,
 		.fuse_open = pad->fuse_open,
+		.cold_cutout_open = pad->cold_cutout_open,
 		.switch_closed = pad->switch_closed,
 		.relay_closed = relay_conducts(pad),
 		.mcu_hung = pad->mcu_hung,

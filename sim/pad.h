@@ -14,6 +14,11 @@
 
 #define PAD_TICK_MS 10 /* the firmware's main loop period */
 #define PAD_FUSE_OPEN_C 48.0 /* the hardware fuse's trip temperature */
+/* The hardware cold cut-out (firmware-spec/PROTOCOL.md, the reference
+ * design): a comparator on an NTC of its own on the plate opens the
+ * module's circuit, in series with the fuse, when that sensor reads below
+ * this; it latches until the pad loses power (unplugged). */
+#define PAD_COLD_CUTOUT_C 9.0
 
 struct pad_sensor_fault {
 	enum fault_kind kind; /* OK, OPEN, SHORT, STUCK, DETACHED */
@@ -47,6 +52,8 @@ struct pad {
 	bool mcu_hung; /* the firmware no longer runs; outputs stay as they were */
 	struct fw_outputs fw_out; /* the firmware's last outputs */
 	bool fuse_shorted; /* bridged: it never opens, whatever the heat */
+	double cutout_sensor_c; /* the cold cut-out's own sensor (lags like the others) */
+	bool cold_cutout_open; /* latched until power goes */
 	uint64_t fault_rng;
 	bool unpowered; /* unplugged: no firmware, no drive */
 	int16_t fw_drive; /* what the firmware commanded */
@@ -62,6 +69,7 @@ struct pad_truth {
 	uint32_t fw_faults;
 	uint8_t fw_state;
 	bool fan_failed, fuse_open;
+	bool cold_cutout_open; /* the hardware cold cut-out has opened */
 	bool switch_closed; /* the load switch conducts */
 	bool relay_closed; /* the supply relay conducts */
 	bool mcu_hung;

@@ -86,10 +86,12 @@ static const struct {
 	{"fuse", "the thermal fuse opened: the pad needs service"},
 	{"heat-dose", "the plate's heat dose reached the firmware's own bound: let the skin rest, then unplug and "
 		      "replug the pad"},
-	{"cold-exposure", "the plate stayed below 15 C as long as the firmware allows: let the skin rewarm, then "
-			  "unplug and replug the pad"},
+	{"cold-exposure", "the plate stayed below 15 C, or below 9.5 C, as long as the firmware allows: let the "
+			  "skin rewarm, then unplug and replug the pad"},
 	{"bridge", "the module's current disagreed with the drive (a stuck bridge) and the load switch opened: "
 		   "unplug the pad; it needs service"},
+	{"plate-implausible", "both plate sensors disagree with the module's own Seebeck voltage (frozen, or off "
+			      "the plate): check that the sensors sit on the plate, then clear"},
 };
 
 void safety_describe_firmware(uint32_t bits, char *buf, size_t len)

@@ -14,6 +14,7 @@
 #include "fw_core.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Heating is withheld entirely this close to the plate maximum (and
@@ -22,7 +23,7 @@
 /* ... and reduced in proportion over this band before it: the plate then
  * approaches the limit slowly, where a lagging sensor is least wrong. */
 #define FW_HEAT_BAND_C 1.5
-#define FW_COLD_BAND_C 1.0
+#define FW_COLD_BAND_C 0.4
 /* Cooling is inhibited this close to the heat-sink maximum: a hot sink is
  * how a cooler turns into a heater. */
 #define FW_SINK_MARGIN_CC 500
@@ -47,6 +48,29 @@
 #define FW_SUPPLY_ABSENT_MV 1000
 /* The heat dose is forgotten only below this. */
 #define FW_DOSE_RECOVERY_C 39.0
+/* The drive step of a proof: this much toward zero (at most all of it);
+ * a step that should move the current less than the minimum proves
+ * nothing and is not put out. The module answers within the tick (its
+ * electrical time is microseconds, its thermal one seconds): an answer
+ * under the share below, or of the wrong sign, is a bridge that does not
+ * follow its command, and after this many such steps in a row the load
+ * switch opens. */
+#define FW_PROBE_STEP 2000
+#define FW_PROBE_MIN_STEP_A 0.30
+#define FW_PROBE_ANSWER_SHARE 0.4
+#define FW_PROBE_UNANSWERED_MAX 2
+/* With the load switch open the module's terminals show its Seebeck
+ * voltage, S * (plate - sink), whatever the sensors say: the plate it
+ * gives may differ from a plate sensor's reading by the sink sensor's and
+ * the module's tolerance (S within 15 %), plus what the sensors' lag
+ * leaves unknown. Both plate sensors that far off, this many times in a
+ * row, are both wrong (frozen, detached): the firmware is blind and
+ * stops. A current above the last figure while the switch is open leaves
+ * the voltage unjudged. */
+#define FW_SEEBECK_BASE_C 1.5
+#define FW_SEEBECK_REL 0.15
+#define FW_SEEBECK_DISAGREED_MAX 3
+#define FW_SEEBECK_OPEN_MAX_A 0.2
 
 void fw_config_reference(struct fw_config *cfg, const char *serial)
 {
@@ -77,6 +101,9 @@ void fw_config_reference(struct fw_config *cfg, const char *serial)
 	cfg->dose_max_cmin = 500;
 	cfg->cold_below_cc = 1500;
 	cfg->cold_max_s = 1500;
+	cfg->deep_cold_below_cc = 950;
+	cfg->deep_cold_max_s = 30;
+	cfg->probe_period_ms = 250;
 	cfg->exposure_half_life_s = 1800;
 	cfg->clear_holdoff_ms = 2000;
 	cfg->clear_interval_ms = 1000;
@@ -97,6 +124,7 @@ void fw_init(struct fw *fw, const struct fw_config *cfg, uint32_t now_ms)
 	fw->rest_until_ms = now_ms + cfg->polarity_rest_ms;
 	fw->load_switch_closed = true;
 	fw->next_report_ms = now_ms + cfg->telemetry_period_ms;
+	fw->next_probe_ms = now_ms;
 	for (int i = 0; i < FW_SENSOR_COUNT; i++)
 		fw->temp_cc[i] = TP_TEMP_INVALID;
 	fw->snap.state = TP_STATE_IDLE;
@@ -303,8 +331,8 @@ static void check_current(struct fw *fw, const struct fw_inputs *in)
 	 * its own, and only the load switch can stop it. */
 	if (!fw->load_switch_closed || !sensors_valid(fw) || fw->track[FW_SENSOR_SINK].n < 5)
 		return;
-	double d = fw->prev_applied / (double)TP_DRIVE_FULL, supply_v = in->supply_mv / 1000.0;
-	double want = expected_current_a(fw, d, supply_v);
+	double d = fw->out_drive / (double)TP_DRIVE_FULL, supply_v = in->supply_mv / 1000.0;
+	double want = fw->probe == FW_PROBE_SWITCH_OPEN ? 0.0 : expected_current_a(fw, d, supply_v);
 	double lag_s = fw->cfg.sensor_lag_max_ms / 1000.0;
 	double plate_slope = fmax(fabs(fw->track[FW_SENSOR_PLATE_A].slope_c_per_s),
 				  fabs(fw->track[FW_SENSOR_PLATE_B].slope_c_per_s));
@@ -322,6 +350,53 @@ static void check_current(struct fw *fw, const struct fw_inputs *in)
 	} else {
 		fw->mismatch_timing = false;
 	}
+}
+
+/* ---- the proofs: the bridge follows its command, the sensors the plate */
+
+/* A drive step went out at the last tick: the current must have followed. */
+static void check_drive_step(struct fw *fw, const struct fw_inputs *in)
+{
+	double answer_a = (in->current_ma - fw->probe_base_ma) / 1000.0;
+	bool answered = answer_a * fw->probe_step_a > 0 &&
+			fabs(answer_a) >= FW_PROBE_ANSWER_SHARE * fabs(fw->probe_step_a);
+	fw->bridge_unanswered = answered ? 0 : fw->bridge_unanswered + 1;
+	if (fw->bridge_unanswered >= FW_PROBE_UNANSWERED_MAX) {
+		latch(fw, TP_FAULT_BRIDGE);
+		fw->load_switch_closed = false;
+	}
+}
+
+/* The load switch was open for the last tick: the module's voltage is its
+ * Seebeck voltage, a thermometer of its own across plate and sink. */
+static void check_seebeck(struct fw *fw, const struct fw_inputs *in)
+{
+	if (!sensors_valid(fw) || fw->track[FW_SENSOR_SINK].n < 5 ||
+	    fabs(in->current_ma / 1000.0) > FW_SEEBECK_OPEN_MAX_A)
+		return;
+	const struct fw_track *sink = &fw->track[FW_SENSOR_SINK];
+	double dt_c = in->voltage_mv / 1000.0 / module_seebeck(fw);
+	double plate_c = sink->level_c + dt_c, lag_s = fw->cfg.sensor_lag_max_ms / 1000.0;
+	fw->seebeck_plate_c = plate_c;
+	bool both_off = true;
+	for (int i = FW_SENSOR_PLATE_A; i <= FW_SENSOR_PLATE_B; i++) {
+		const struct fw_track *tr = &fw->track[i];
+		double tol = FW_SEEBECK_BASE_C + FW_SEEBECK_REL * fabs(dt_c) +
+			     lag_s * (fabs(tr->slope_c_per_s) + fabs(sink->slope_c_per_s));
+		if (fabs(plate_c - tr->level_c) <= tol)
+			both_off = false;
+	}
+	fw->seebeck_disagreed = both_off ? fw->seebeck_disagreed + 1 : 0;
+	if (fw->seebeck_disagreed >= FW_SEEBECK_DISAGREED_MAX)
+		latch(fw, TP_FAULT_PLATE_IMPLAUSIBLE);
+}
+
+static void check_probe(struct fw *fw, const struct fw_inputs *in)
+{
+	if (fw->probe == FW_PROBE_DRIVE_STEP)
+		check_drive_step(fw, in);
+	else if (fw->probe == FW_PROBE_SWITCH_OPEN)
+		check_seebeck(fw, in);
 }
 
 static bool supply_ok(const struct fw *fw, const struct fw_inputs *in)
@@ -380,7 +455,11 @@ static void integrate_exposure(struct fw *fw, uint32_t dt_ms)
 		fw->cold_s *= keep;
 	if (fw->dose_cem43_min * 100.0 >= fw->cfg.dose_max_cmin)
 		latch(fw, TP_FAULT_HEAT_DOSE);
-	if (fw->cold_s >= fw->cfg.cold_max_s)
+	if (fw->plate_lo_c * 100.0 < fw->cfg.deep_cold_below_cc)
+		fw->deep_cold_s += dt_s;
+	else
+		fw->deep_cold_s *= keep;
+	if (fw->cold_s >= fw->cfg.cold_max_s || fw->deep_cold_s >= fw->cfg.deep_cold_max_s)
 		latch(fw, TP_FAULT_COLD_EXPOSURE);
 }
 
@@ -505,10 +584,43 @@ static void decide_drive(struct fw *fw, const struct fw_inputs *in)
 		/* the rest counts from the last moment current flowed */
 		fw->rest_until_ms = fw->now_ms + fw->cfg.polarity_rest_ms;
 	}
-	fw->prev_applied = fw->applied;
 	fw->applied = applied;
 	/* the command in force is the one this tick applied */
 	fw->acked_seq = fw->pending_seq;
+}
+
+/* Now and then, while driving, this tick puts out a proof instead of the
+ * drive, for this one tick: a step toward zero, or the load switch open,
+ * in turn. Thermally nothing happens in a tick (the plate's time is
+ * seconds); the next tick reads the answer. */
+static void choose_probe(struct fw *fw, const struct fw_inputs *in, struct fw_outputs *out)
+{
+	int16_t before_drive = fw->out_drive;
+	out->drive = fw->applied;
+	out->load_switch_closed = fw->load_switch_closed;
+	fw->probe = FW_PROBE_NONE;
+	if (fw->applied != 0 && fw->load_switch_closed && !before(fw->now_ms, fw->next_probe_ms)) {
+		fw->next_probe_ms = fw->now_ms + fw->cfg.probe_period_ms;
+		double supply_v = in->supply_mv / 1000.0;
+		if (fw->probe_turn == FW_PROBE_DRIVE_STEP) {
+			int step = abs(fw->applied) < FW_PROBE_STEP ? abs(fw->applied) : FW_PROBE_STEP;
+			int16_t stepped = (int16_t)(fw->applied - sign(fw->applied) * step);
+			double step_a = expected_current_a(fw, stepped / (double)TP_DRIVE_FULL, supply_v) -
+					expected_current_a(fw, before_drive / (double)TP_DRIVE_FULL, supply_v);
+			if (fabs(step_a) >= FW_PROBE_MIN_STEP_A) {
+				out->drive = stepped;
+				fw->probe = FW_PROBE_DRIVE_STEP;
+				fw->probe_step_a = step_a;
+				fw->probe_base_ma = in->current_ma;
+			}
+			fw->probe_turn = FW_PROBE_SWITCH_OPEN;
+		} else {
+			out->load_switch_closed = false;
+			fw->probe = FW_PROBE_SWITCH_OPEN;
+			fw->probe_turn = FW_PROBE_DRIVE_STEP;
+		}
+	}
+	fw->out_drive = out->drive;
 }
 
 static void take_snapshot(struct fw *fw)
@@ -545,7 +657,9 @@ void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct 
 {
 	uint32_t dt_ms = now_ms - fw->now_ms;
 	fw->now_ms = now_ms;
-	fw->last_in = *in;
+	/* the input after a proof shows the proof's answer, not the drive's */
+	if (fw->probe == FW_PROBE_NONE)
+		fw->last_in = *in;
 	fw->flags = 0;
 	if (fw->booted)
 		fw->flags |= TP_FLAG_BOOT;
@@ -555,6 +669,7 @@ void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct 
 	read_sensors(fw, in, dt_ms);
 	check_limits(fw);
 	check_current(fw, in);
+	check_probe(fw, in);
 	check_supply(fw, in);
 	if (in->fuse_open)
 		latch(fw, TP_FAULT_FUSE);
@@ -562,9 +677,7 @@ void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct 
 	integrate_exposure(fw, dt_ms);
 	apply_clear(fw);
 	decide_drive(fw, in);
-
-	out->drive = fw->applied;
-	out->load_switch_closed = fw->load_switch_closed;
+	choose_probe(fw, in, out);
 	take_snapshot(fw);
 	schedule_reports(fw);
 }

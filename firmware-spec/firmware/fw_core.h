@@ -65,7 +65,12 @@ struct fw_config {
 	uint16_t dose_max_cmin; /* CEM43, hundredths of a minute */
 	int16_t cold_below_cc;
 	uint16_t cold_max_s;
+	int16_t deep_cold_below_cc; /* deep cold: the skin numb, a bound of its own */
+	uint16_t deep_cold_max_s;
 	uint16_t exposure_half_life_s;
+	/* the proofs: a tick in every this many ms steps the drive or opens
+	 * the load switch, and the next tick checks what the module did */
+	uint16_t probe_period_ms;
 	/* clearing faults */
 	uint16_t clear_holdoff_ms, clear_interval_ms;
 };
@@ -87,6 +92,9 @@ struct fw_track {
 	int64_t sum_t, sum_c, sum_tt, sum_tc;
 	double level_c, slope_c_per_s; /* fitted at the newest sample */
 };
+
+/* The proofs a tick can put out instead of its drive, for one tick. */
+enum fw_probe { FW_PROBE_NONE = 0, FW_PROBE_DRIVE_STEP, FW_PROBE_SWITCH_OPEN };
 
 /* Per fault bit: when its cause was last present (for the clear hold-off). */
 #define FW_FAULT_BITS 32
@@ -116,8 +124,8 @@ struct fw {
 	uint16_t pending_seq; /* seq of the last accepted SET_OUTPUT ... */
 	uint16_t acked_seq; /* ... and of the one whose drive a tick applied */
 	int16_t requested; /* drive the host asked for */
-	int16_t applied; /* drive applied at the last tick */
-	int16_t prev_applied; /* at the tick before: what the current measured now follows */
+	int16_t applied; /* drive applied at the last tick (reported) */
+	int16_t out_drive; /* what that tick put out, a proof included: the current measured now follows it */
 	int8_t last_polarity; /* sign of the last non-zero applied drive */
 	uint32_t rest_until_ms; /* no drive of another sign (after boot: of any) before */
 	bool boot_rest; /* the rest after boot is not over */
@@ -145,8 +153,17 @@ struct fw {
 	struct fw_track track[FW_SENSOR_COUNT];
 	double plate_hi_c, plate_lo_c; /* bounds on the true plate */
 	double heat_amps_recent, cool_amps_recent; /* what bounds the plate's rate */
-	double dose_cem43_min, cold_s;
-	struct fw_inputs last_in;
+	double dose_cem43_min, cold_s, deep_cold_s;
+	/* the proofs (PROTOCOL.md 6.15): what the last tick put out, and how
+	 * often in a row the module did not answer as physics says it must */
+	uint8_t probe; /* enum fw_probe */
+	uint8_t probe_turn; /* the kind due next */
+	uint32_t next_probe_ms;
+	int16_t probe_base_ma; /* the current as the drive step went out */
+	double probe_step_a; /* the change of current the step must give */
+	uint8_t bridge_unanswered, seebeck_disagreed;
+	double seebeck_plate_c; /* the plate as the module's open voltage puts it */
+	struct fw_inputs last_in; /* of the last tick that followed no proof */
 	struct fw_snapshot snap; /* the last tick's */
 	struct fw_snapshot report; /* the report due, as of its tick */
 	uint16_t report_seq;

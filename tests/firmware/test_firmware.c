@@ -22,8 +22,30 @@ struct bench {
 	bool switch_closed;
 	double temps[3];
 	bool current_fixed; /* the test sets in.current_ma itself */
+	double current_noise_a; /* the current sense's noise, Gaussian sigma */
+	double true_plate_c; /* for the module's Seebeck voltage; NAN: as the plate sensors read */
+	uint64_t rng;
 	uint16_t seq;
 };
+
+static double gaussian(struct bench *b)
+{
+	double u[2];
+	for (int k = 0; k < 2; k++) {
+		uint64_t z = (b->rng += 0x9e3779b97f4a7c15ull);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		u[k] = ((double)((z ^ (z >> 31)) >> 11) + 1.0) / 9007199254740992.0;
+	}
+	return sqrt(-2.0 * log(u[0])) * cos(6.283185307179586 * u[1]);
+}
+
+/* The temperature difference across the module, plate minus sink. */
+static double module_dt_c(const struct bench *b)
+{
+	double plate = isnan(b->true_plate_c) ? (b->temps[0] + b->temps[1]) / 2 : b->true_plate_c;
+	return plate - b->temps[2];
+}
 
 static void set_temps(struct bench *b, double a, double pb, double sink)
 {
@@ -38,8 +60,7 @@ static int16_t healthy_current_ma(const struct bench *b)
 {
 	if (!b->switch_closed)
 		return 0;
-	double dt = (b->temps[0] + b->temps[1]) / 2 - b->temps[2];
-	double i = (b->drive / 10000.0 * b->in.supply_mv / 1000.0 - SEEBECK_V_PER_K * dt) / MODULE_OHM;
+	double i = (b->drive / 10000.0 * b->in.supply_mv / 1000.0 - SEEBECK_V_PER_K * module_dt_c(b)) / MODULE_OHM;
 	return (int16_t)lround(fmax(-6.0, fmin(6.0, i)) * 1000);
 }
 
@@ -47,7 +68,10 @@ static void tick(struct bench *b)
 {
 	b->now += 10;
 	if (!b->current_fixed)
-		b->in.current_ma = healthy_current_ma(b);
+		b->in.current_ma = (int16_t)lround(healthy_current_ma(b) + 1000 * b->current_noise_a * gaussian(b));
+	/* the terminals: the bridge's voltage, or (switch open) the module's own */
+	double amps = b->switch_closed ? b->in.current_ma / 1000.0 : 0.0;
+	b->in.voltage_mv = (int16_t)lround((amps * MODULE_OHM + SEEBECK_V_PER_K * module_dt_c(b)) * 1000);
 	struct fw_outputs out;
 	fw_tick(&b->fw, b->now, &b->in, &out);
 	b->drive = out.drive;
@@ -101,6 +125,8 @@ static void boot(struct bench *b)
 	fw_config_reference(&cfg, "TEST-1");
 	fw_init(&b->fw, &cfg, 0);
 	b->switch_closed = true;
+	b->true_plate_c = NAN;
+	b->rng = 12;
 	set_temps(b, 32, 32, 22);
 	b->in.supply_mv = 12000;
 }
@@ -414,7 +440,7 @@ static void ntc_round_trip(void **state)
 struct plant {
 	double plate_c, sensor_c;
 	double lag_s;
-	double max_c, min_c, above_43_5_s, below_15_s, cem43_min;
+	double max_c, min_c, above_43_5_s, below_15_s, below_10_s, cem43_min;
 };
 
 static void plant_step(struct bench *b, struct plant *p)
@@ -430,6 +456,7 @@ static void plant_step(struct bench *b, struct plant *p)
 	p->min_c = fmin(p->min_c, p->plate_c);
 	p->above_43_5_s += p->plate_c > 43.5 ? dt : 0.0;
 	p->below_15_s += p->plate_c < 15.0 ? dt : 0.0;
+	p->below_10_s += p->plate_c < 10.0 ? dt : 0.0;
 	if (p->plate_c > 37.0)
 		p->cem43_min += pow(p->plate_c >= 43 ? 2.0 : 4.0, p->plate_c - 43.0) * dt / 60.0;
 }
@@ -474,8 +501,11 @@ static void cold_forever_is_bounded(void **state)
 	start(&b);
 	struct plant p = {.plate_c = 32, .sensor_c = 32, .lag_s = 3.5, .max_c = 32, .min_c = 32};
 	plant_run(&b, &p, -10000, 45 * 60.0);
-	print_message("# full cold 45 min: true plate min %.2f C, %.0f s below 15 C\n", p.min_c, p.below_15_s);
+	print_message("# full cold 45 min: true plate min %.2f C, %.0f s below 15 C, %.0f s below 10 C\n", p.min_c,
+		      p.below_15_s, p.below_10_s);
 	assert_true(p.min_c > 8.0);
+	/* deep cold, where the skin is numb, has a bound of its own */
+	assert_true(p.below_10_s < 60.0);
 	assert_true(p.below_15_s < 1600.0);
 	assert_true(b.fw.faults & TP_FAULT_COLD_EXPOSURE);
 	assert_int_equal(b.drive, 0);
@@ -712,6 +742,103 @@ static void supply_off_is_not_a_fault_at_zero(void **state)
 	assert_true(b.fw.faults & TP_FAULT_SUPPLY);
 }
 
+
+/* ---- the proofs (6.15): a bridge that follows no command, blind sensors */
+
+/* A bridge stuck at exactly the drive commanded: its current is what the
+ * command should give, so only a step of the drive can tell: the current
+ * does not follow it. Every level from 10 %, either way, full included. */
+static void bridge_stuck_at_the_command_is_caught(void **state)
+{
+	(void)state;
+	static const int16_t levels[] = {1000, 5000, 10000, -1000, -8000, -10000};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		struct bench b;
+		start(&b);
+		drive_for(&b, levels[i], 1000);
+		assert_true(b.switch_closed);
+		/* now the bridge stays where it is, whatever the firmware puts out */
+		b.current_fixed = true;
+		b.drive = levels[i];
+		b.in.current_ma = healthy_current_ma(&b);
+		uint32_t t0 = b.now;
+		while (!(b.fw.faults & TP_FAULT_BRIDGE) && b.now - t0 < 5000) {
+			set_output(&b, levels[i]);
+			run(&b, 10);
+		}
+		print_message("# stuck at the command %+d: switch open after %u ms\n", levels[i], b.now - t0);
+		assert_false(b.fw.load_switch_closed);
+		assert_true(b.now - t0 <= 2000);
+		assert_true(b.fw.faults & TP_FAULT_BRIDGE);
+		assert_true(get_status(&b).faults_held & TP_FAULT_BRIDGE);
+	}
+}
+
+/* The quiet side: a healthy bridge answers every step, at every level and
+ * through a ramp, with a current sense as noisy as a real one (20 mA),
+ * and the Seebeck voltage agrees with the plate sensors. */
+static void healthy_pad_passes_the_proofs(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	b.current_noise_a = 0.02;
+	/* (below full: a noisy sense at the bridge's 6 A limit is an over-current) */
+	static const int16_t levels[] = {600, 2000, 9000, 0, -600, -5000, -9000};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		drive_for(&b, levels[i], 3000);
+		drive_for(&b, 0, 2100); /* the rest before another sign */
+	}
+	ramp_temps(&b, 41, 41, 20, 20000, 6000); /* heating 0.45 C/s */
+	ramp_temps(&b, 12, 12, 34, 20000, -9000); /* cooling, the sink warming */
+	assert_true(b.switch_closed);
+	if (b.fw.faults)
+		fail_msg("faults 0x%x", b.fw.faults);
+}
+
+/* Both plate sensors frozen while the module heats: the module's open
+ * voltage says the plate is warming, the sensors do not: the drive stops
+ * before the true plate is 4 C past them. */
+static void frozen_plate_sensors_meet_the_seebeck_voltage(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	drive_for(&b, 10000, 1000);
+	b.true_plate_c = 33.0; /* the sensors stay at 32, the plate goes on */
+	uint32_t t0 = b.now;
+	while (b.fw.applied != 0 && b.now - t0 < 20000) {
+		set_output(&b, 10000);
+		for (int k = 0; k < 10; k++) {
+			b.true_plate_c += 0.7 * 0.01; /* 0.7 C/s */
+			run(&b, 10);
+		}
+	}
+	print_message("# frozen sensors at 32 C: drive zero at a true plate of %.2f C\n", b.true_plate_c);
+	assert_int_equal(b.fw.applied, 0);
+	assert_true(b.true_plate_c < 37.0);
+	assert_true(b.fw.faults & (1u << 16)); /* plate-implausible */
+}
+
+/* The quiet side of deep cold: a hold at 10 C, the lowest setpoint, for
+ * the longest cold phase (20 min) counts no deep cold. */
+static void hold_at_ten_is_not_deep_cold(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	ramp_temps(&b, 10.3, 10.3, 30, 60000, -6000);
+	for (int t = 0; t < 120000; t++) {
+		double c = 10.0 + 0.03 * gaussian(&b);
+		set_temps(&b, c + 0.04, c - 0.03, 30);
+		if (t % 10 == 0)
+			set_output(&b, -6000);
+		tick(&b);
+	}
+	if (b.fw.faults)
+		fail_msg("faults 0x%x after a 20 min hold at 10 C", b.fw.faults);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +855,9 @@ int main(void)
 		cmocka_unit_test(latches_a_host_cannot_defeat), cmocka_unit_test(every_invalid_conversion_is_a_fault),
 		cmocka_unit_test(reset_is_visible_and_rests), cmocka_unit_test(reports_are_one_tick),
 		cmocka_unit_test(supply_off_is_not_a_fault_at_zero),
+		cmocka_unit_test(bridge_stuck_at_the_command_is_caught), cmocka_unit_test(healthy_pad_passes_the_proofs),
+		cmocka_unit_test(frozen_plate_sensors_meet_the_seebeck_voltage),
+		cmocka_unit_test(hold_at_ten_is_not_deep_cold),
 	};
 	return cmocka_run_group_tests_name("firmware", tests, NULL, NULL);
 }
