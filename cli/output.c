@@ -54,10 +54,12 @@ static const char *const fw_bit_meaning[] = {
 	"the module drew more current than its limit: a wiring or module fault",
 	"the supply voltage is out of range: check the power adapter",
 	"the hardware thermal fuse is open: the pad needs service",
-	"the plate's heat dose reached the firmware's own bound: let the skin rest, then unplug and replug the pad",
+	("the plate's heat dose reached the firmware's own bound: let the skin rest, then unplug and replug the "
+	 "pad"),
 	("the plate stayed below 15 C, or below 9.5 C, as long as the firmware allows: let the skin rewarm, then "
 	 "unplug and replug the pad"),
-	"the module's current did not follow the drive (a stuck bridge) and the load switch opened: the pad needs service",
+	("the module's current did not follow the drive (a stuck bridge) and the load switch opened: the pad needs "
+	 "service"),
 	("both plate sensors disagree with the module's own Seebeck voltage (frozen or off the plate): check that the "
 	 "sensors sit on the plate, then clear"),
 };

@@ -174,10 +174,10 @@ int main(int argc, char **argv)
 				}
 			}
 	}
-	printf("\nA bridge stuck at a level other than the drive the host commands: zero (the pad idle), +25 %% (a\n"
-	       "heat hold near 38 C) or -50 %% (a cold hold near 16 C), after 5 minutes; peak and low for the 10\n"
-	       "minutes after it. (Stuck at the very drive commanded, a bridge is indistinguishable from a healthy\n"
-	       "one until the drive changes.)\n\n");
+	printf("\nA bridge stuck at a level while the host commands zero (the pad idle), +25 %% (a heat hold near\n"
+	       "38 C) or -50 %% (a cold hold near 16 C), after 5 minutes; peak and low for the 10 minutes after it.\n"
+	       "Stuck at the very drive commanded (+25 %% at +25 %%, -50 %% at -50 %%), its current is what the\n"
+	       "command should give: the drive step the firmware puts out every 500 ms is what sees it.\n\n");
 	printf("| pad | plate mass | lag s | host drive | stuck at | cut after s | peak C | low C | firmware faults |\n");
 	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 	for (int a = first; a < argc; a++) {

@@ -454,6 +454,50 @@ static void exposure_record(void **state)
 	assert_true(e.fw_fault_s == t.time_s && e.fuse_s < 0);
 }
 
+
+/* The hardware cold cut-out: with the firmware hung and the bridge stuck
+ * cooling, on the pad that gets coldest (loose contact), only it acts; the
+ * true plate stays above 8 C, the fuse line shows it, and only an unplug
+ * resets it. A hold at the lowest setpoint never reaches it. */
+static void cold_cutout_acts_alone(void **state)
+{
+	(void)state;
+	struct model_params p = ref();
+	p.tissue_to_plate_w_per_k = 0.75;
+	struct fw_config cfg;
+	fw_config_reference(&cfg, "PAD-4");
+	struct pad pad;
+	struct pad_fault f;
+	struct pad_truth t;
+	char err[100];
+	pad_init(&pad, &p, &cfg, 7, 14.0);
+	faults_parse("mcu:hang", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	faults_parse("tec:stuck=-0.8", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	double min_c = 99;
+	for (int s = 0; s < 600; s++) {
+		pad_advance(&pad, 1000);
+		pad_truth(&pad, &t);
+		min_c = fmin(min_c, t.plate_c);
+	}
+	print_message("# firmware hung, bridge stuck at -80 %%: lowest true plate %.2f C\n", min_c);
+	assert_true(t.cold_cutout_open);
+	assert_true(t.module_drive == 0.0 && t.current_a == 0.0);
+	assert_true(min_c > 8.0);
+	assert_true(t.plate_c > 10.0); /* and it stays open as the plate warms */
+	pad_set_powered(&pad, false);
+	pad_advance(&pad, 100);
+	pad_truth(&pad, &t);
+	assert_false(t.cold_cutout_open);
+
+	/* the cut-out's sensor at 10 C, the lowest setpoint: closed */
+	pad_init(&pad, &p, &cfg, 7, 10.0);
+	pad_advance(&pad, 10000);
+	pad_truth(&pad, &t);
+	assert_false(t.cold_cutout_open);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +506,7 @@ int main(void)
 		cmocka_unit_test(reference_file_matches_defaults), cmocka_unit_test(broken_descriptions),
 		cmocka_unit_test(fault_grammar),       cmocka_unit_test(pad_faults_reach_firmware),
 		cmocka_unit_test(fan_failure_heats_sink), cmocka_unit_test(switch_relay_and_mcu),
+		cmocka_unit_test(cold_cutout_acts_alone),
 		cmocka_unit_test(fault_kinds_for_the_safety_case), cmocka_unit_test(exposure_record),
 	};
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
