@@ -94,6 +94,9 @@ CORE_LDLIBS = $(call pkg_libs,inih) -lm
 include $(sort $(wildcard */build.mk) $(wildcard */*/build.mk) $(wildcard mk/*.mk))
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
+# make check builds with a job per core (a plain `make check` has no -j).
+CHECK_JOBS := $(shell nproc 2>/dev/null || echo 2)
+
 # Two commands of `make check`, at once unless TP_CHECK_SERIAL=1; a
 # failing command is counted in the results, never stops the other.
 check_pair = if [ "$${TP_CHECK_SERIAL:-0}" = 1 ]; then { $(1); } || true; { $(2); } || true; \
@@ -104,8 +107,8 @@ all: $(BINS) $(LIBEXEC)
 build-tests: all $(addprefix $(B)/,$(TESTS) $(TESTS_UMOCKDEV)) $(TEST_BINS)
 
 check:
-	@$(MAKE) --no-print-directory build-tests
-	@$(MAKE) --no-print-directory SAN=1 build-tests
+	@$(MAKE) -j$(CHECK_JOBS) --no-print-directory build-tests
+	@$(MAKE) -j$(CHECK_JOBS) --no-print-directory SAN=1 build-tests
 	@rm -f build/test-results
 	@# The plain and the sanitizer passes side by side, then valgrind beside
 	@# the fuzzers and the verifiers: the tests are hermetic and their
