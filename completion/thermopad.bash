@@ -15,7 +15,7 @@ _thermopad_query()
     [[ -n ${_thermopad_socket-} ]] && cmd+=(--socket "$_thermopad_socket")
     cmd+=(--json "$@")
     if command -v timeout >/dev/null 2>&1; then
-        timeout 3 "${cmd[@]}" 2>/dev/null </dev/null
+        timeout "${THERMOPAD_COMPLETION_TIMEOUT:-3}" "${cmd[@]}" 2>/dev/null </dev/null
     else
         "${cmd[@]}" 2>/dev/null </dev/null
     fi
