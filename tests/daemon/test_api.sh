@@ -115,6 +115,9 @@ check "read_only_others: others may read status but not control" \
 # --- subscriptions keep their rate ---------------------------------------------
 # Every line that is due arrives: at 10 Hz each report, at 2 Hz every fifth,
 # counted over the model time the lines themselves carry.
+# readers the machine schedules late must not meet the 4096-byte cap
+printf '[pad]\nwatchdog_ms = 5000\n[socket]\nmax_output_bytes = 1048576\n' >"$work/rate.conf"
+config=$work/rate.conf
 scenario 4 '
 tp start heat
 for hz in 10 2; do
@@ -123,6 +126,7 @@ for hz in 10 2; do
 done
 wait_model 30
 pkill -P $$ sleep 2>/dev/null; true'
+config=$work/test.conf
 rate_ok() { # file, rate: lines per model second within 5 %
 	python3 - "$1" "$2" <<'PY'
 import json, sys

@@ -141,7 +141,9 @@ python3 '"$work"'/sized.py 257 | python3 '"$work"'/client.py >'"$work"'/past-max
 python3 '"$work"'/utf8.py | python3 '"$work"'/client.py >'"$work"'/utf8.txt
 printf "{\"v\":1,\"cmd\":\"version\"}\n{\"v\":1,\"id\":null,\"cmd\":\"version\"}\n" |
 	python3 '"$work"'/client.py >'"$work"'/no-id.txt
-printf "{\"v\":1,\"id\":3,\"cmd\":\"subscribe\",\"rate_hz\":10}\n" >'"$work"'/sub.req
+# 0.1 Hz: at the scale, 10 Hz would be 1000 lines a second of wall time,
+# and a reader the machine schedules late would meet the 4096-byte cap
+printf "{\"v\":1,\"id\":3,\"cmd\":\"subscribe\",\"rate_hz\":0.1}\n" >'"$work"'/sub.req
 (cat '"$work"'/sub.req; exec sleep 600) | socat - UNIX-CONNECT:$THERMOPAD_SOCKET >'"$work"'/stream.txt &
 wait_for "grep -q telemetry '"$work"'/stream.txt"
 pkill -P $$ sleep 2>/dev/null; true'
