@@ -22,7 +22,14 @@ void pad_init(struct pad *pad, const struct model_params *params, const struct f
 	/* plugged in just before model time starts: the firmware's rest after
 	 * boot is over when the caller's run begins (a reset or a replug
 	 * later shows it) */
-	fw_init(&pad->fw, cfg, 0u - cfg->polarity_rest_ms);
+	/* A pad's firmware carries its own module's Seebeck coefficient and
+	 * resistance, measured when the pad is made: its checks of current
+	 * against drive and of the plate against the module's open voltage
+	 * must hold on a module 25 % off the reference, not only on it. */
+	struct fw_config calibrated = *cfg;
+	calibrated.module_seebeck_uv_per_k = (uint32_t)lround(params->seebeck_v_per_k * 1e6);
+	calibrated.module_resistance_mohm = (uint16_t)lround(params->resistance_ohm * 1000);
+	fw_init(&pad->fw, &calibrated, 0u - cfg->polarity_rest_ms);
 	pad->fault_rng = seed ^ 0xa5a5a5a5deadbeefull;
 	pad->relay_commanded_closed = true;
 	pad->supply_sag = 1.0;
