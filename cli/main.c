@@ -185,9 +185,27 @@ const char *cli_suggest(const char *word, const char *const *candidates, size_t 
 
 /* Whether the user has the group: in this login, or in /etc/group only
  * (a group is given at login, so a new member logs in again first). */
+/* The group's entry in the group database; $THERMOPAD_GROUP_FILE, a file
+ * in group(5)'s format, replaces the database, so that "joined but not
+ * logged in again" (in the member list, not in this process's groups) can
+ * be judged without editing the system's /etc/group */
+static struct group *group_entry(void)
+{
+	const char *file = getenv("THERMOPAD_GROUP_FILE");
+	if (!file || !*file)
+		return getgrnam(CLI_GROUP);
+	FILE *f = fopen(file, "re");
+	struct group *g = NULL;
+	while (f && (g = fgetgrent(f)) != NULL && strcmp(g->gr_name, CLI_GROUP) != 0)
+		;
+	if (f)
+		fclose(f); /* g points into fgetgrent's own buffer, not the stream's */
+	return g;
+}
+
 enum cli_membership cli_group_membership(void)
 {
-	struct group *g = getgrnam(CLI_GROUP);
+	struct group *g = group_entry();
 	struct passwd *pw = getpwuid(getuid());
 	if (!g)
 		return CLI_NO_GROUP;

@@ -88,6 +88,15 @@ chmod 0600 $THERMOPAD_SOCKET
 setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" doctor >$J/doctor-eacces.txt; r doctor-eacces $?
 setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" status 2>$J/eacces.txt; r eacces $?
 setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" --json status >$J/eacces.json; r eacces-json $?
+# the group database (a file of this run'"'"'s own) lists the user, the login
+# does not have the group: joined, not yet logged in again; a list without
+# the user is the other message
+nobody=$(id -nu 65534)
+printf "thermopad:x:4242:root,%s\n" "$nobody" >$J/group-joined
+printf "thermopad:x:4242:root\n" >$J/group-other
+THERMOPAD_GROUP_FILE=$J/group-joined setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" doctor >$J/doctor-relogin.txt; r doctor-relogin $?
+THERMOPAD_GROUP_FILE=$J/group-joined setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" status 2>$J/relogin.txt; r relogin $?
+THERMOPAD_GROUP_FILE=$J/group-other setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" doctor >$J/doctor-notjoined.txt; r doctor-notjoined $?
 chmod 0660 $THERMOPAD_SOCKET'
 # offline: no daemon anywhere, the daemon's own parser, the limits of the
 # configuration file the daemon reads
@@ -150,6 +159,8 @@ check "log plot: the phases shaded and the marks on the terminal chart's strip, 
 	"rc plot-shaded 0 && grep -q '^        +*P*+*R*+*S*-*X' '$work/plot-shaded.txt' && grep -q 'skip' '$work/shaded.svg' && grep -q 'rgb(244, *199, *195)' '$work/shaded.svg' && grep -q 'rgb(198, *219, *244)' '$work/shaded.svg'"
 check "a desktop notification reaches the notification service when the session ends" \
 	"rc watch-notify 0 && grep -q 'Notify \"thermopad\" 0 \"\" \"thermopad\" \"pad TP-SIM-0002: session ended: completed; heat dose' '$work/notify.log'"
+check "doctor: in the group's member list but not in this login's groups is 'joined, log in again' (exit 4)" \
+	"rc doctor-relogin 4 && line doctor-relogin.txt FAIL group 'you joined the group thermopad but this login does not have it yet' && has doctor-relogin.txt 'log out and in again (or' && has doctor-relogin.txt 'newgrp thermopad' && rc relogin 4 && has relogin.txt 'this login is not yet' && rc doctor-notjoined 4 && line doctor-notjoined.txt FAIL group 'you are not in the group thermopad' && has doctor-notjoined.txt 'usermod -aG thermopad'"
 check "time left counts the time to reach each target (the model: four cold approaches of minutes each)" \
 	"py left.json '(lambda p: p[\"session_total_left_s\"] - p[\"session_left_s\"] > 4 * 60 and p[\"session_total_left_s\"] >= p[\"session_left_s\"] + p[\"approach_left_s\"])(j[\"pads\"][0][\"phase\"])' && has left.txt 'time left: .* in the session'"
 check "profiles validate with no daemon: valid, with its plan and the limits it was checked against" \
