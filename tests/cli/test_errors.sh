@@ -7,10 +7,11 @@
 # --pad on status, faults, watch and log, the pad with a session chosen when
 # a command names none, log plot -o checked before anything is drawn;
 # doctor link by link (a fault, no udev rule, the socket refusing, a broken
-# profile of the user's, no daemon), profiles new/revert, and validate with
-# no daemon against the configuration's limits; session summaries and
-# shaded charts; a desktop notification received by a mock notification
-# service on a private bus.
+# profile of the user's, joined the group but not logged in again, no
+# daemon), profiles new/edit/revert, and validate with no daemon against the
+# configuration's limits; session summaries and shaded charts; desktop
+# notifications at a phase change, a fault and a session's end, received by
+# a mock notification service on a private bus.
 # About 8 s of wall time.
 set -u
 . tests/daemon/harness.sh
@@ -60,6 +61,14 @@ wait_for owner
 tp start heat --pad TP-SIM-0002 --set warm.duration_s=3 >/dev/null
 DBUS_SESSION_BUS_ADDRESS=unix:path=$J/bus timeout 60 "$top/$build/thermopad" watch --until-idle --pad TP-SIM-0002 >$J/watch-notify.txt 2>&1; r watch-notify $?
 wait_for "grep -q \"session ended\" $J/notify.log"
+# a phase change, then a fault in the next phase, each reaching the service
+# (on the other pad, whose fault the checks below find latched anyway)
+tp start contrast --pad TP-SIM-0001 --set hot.duration_s=3 >/dev/null
+DBUS_SESSION_BUS_ADDRESS=unix:path=$J/bus timeout 60 "$top/$build/thermopad" watch --until-idle --pad TP-SIM-0001 >$J/watch-fault.txt 2>&1 & fault_watch_pid=$!
+wait_for "grep -q \"TP-SIM-0001: phase 2/\" $J/notify.log"
+sim fault sensor-a:open TP-SIM-0001
+wait $fault_watch_pid; r watch-fault $?
+wait_for "grep -q \"TP-SIM-0001: FAULT\" $J/notify.log" 10
 kill $mock_pid $bus_pid; wait $mock_pid $bus_pid 2>/dev/null
 tp log plot latest -o $J/no/such/dir/chart.png >$J/plot-nodir.txt 2>&1; r plot-nodir $?
 tp log plot latest -o $J/chart.pdf >$J/plot-pdf.txt 2>&1; r plot-pdf $?
@@ -97,7 +106,12 @@ printf "thermopad:x:4242:root\n" >$J/group-other
 THERMOPAD_GROUP_FILE=$J/group-joined setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" doctor >$J/doctor-relogin.txt; r doctor-relogin $?
 THERMOPAD_GROUP_FILE=$J/group-joined setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" status 2>$J/relogin.txt; r relogin $?
 THERMOPAD_GROUP_FILE=$J/group-other setpriv --reuid=65534 --regid=65534 --clear-groups "$top/$build/thermopad" doctor >$J/doctor-notjoined.txt; r doctor-notjoined $?
-chmod 0660 $THERMOPAD_SOCKET'
+chmod 0660 $THERMOPAD_SOCKET
+# profiles edit of a name not there yet: made from the template, then the
+# editor (a script that appends a line), then validated
+printf "#!/bin/sh\necho \"# changed in the editor\" >>\"\$1\"\n" >$J/editor; chmod 755 $J/editor
+VISUAL= EDITOR=$J/editor tp profiles edit fresh </dev/null >$J/edit-new.txt 2>&1; r edit-new $?
+tp profiles validate $XDG_CONFIG_HOME/thermopad/profiles/fresh.ini >$J/edit-valid.txt 2>&1; r edit-valid $?'
 # offline: no daemon anywhere, the daemon's own parser, the limits of the
 # configuration file the daemon reads
 printf '[profile]\ndescription = d\n[phase.w]\nkind = heat\ntarget_c = 40\nduration_min = 2\n' >"$work/forty.ini"
@@ -159,8 +173,12 @@ check "log plot: the phases shaded and the marks on the terminal chart's strip, 
 	"rc plot-shaded 0 && grep -q '^        +*P*+*R*+*S*-*X' '$work/plot-shaded.txt' && grep -q 'skip' '$work/shaded.svg' && grep -q 'rgb(244, *199, *195)' '$work/shaded.svg' && grep -q 'rgb(198, *219, *244)' '$work/shaded.svg'"
 check "a desktop notification reaches the notification service when the session ends" \
 	"rc watch-notify 0 && grep -q 'Notify \"thermopad\" 0 \"\" \"thermopad\" \"pad TP-SIM-0002: session ended: completed; heat dose' '$work/notify.log'"
+check "a phase change and a fault each reach the notification service (the watch ends on the fault, exit 5)" \
+	"rc watch-fault 5 && grep -q 'Notify \"thermopad\" 0 \"\" \"thermopad\" \"pad TP-SIM-0001: phase 2/[0-9]*, cold at 12.0 C' '$work/notify.log' && grep -q 'Notify \"thermopad\" 0 \"\" \"thermopad\" \"pad TP-SIM-0001: FAULT .*sensor' '$work/notify.log'"
 check "doctor: in the group's member list but not in this login's groups is 'joined, log in again' (exit 4)" \
 	"rc doctor-relogin 4 && line doctor-relogin.txt FAIL group 'you joined the group thermopad but this login does not have it yet' && has doctor-relogin.txt 'log out and in again (or' && has doctor-relogin.txt 'newgrp thermopad' && rc relogin 4 && has relogin.txt 'this login is not yet' && rc doctor-notjoined 4 && line doctor-notjoined.txt FAIL group 'you are not in the group thermopad' && has doctor-notjoined.txt 'usermod -aG thermopad'"
+check "profiles edit of a new name: made from the template, the editor run on it, valid" \
+	"rc edit-new 0 && has edit-new.txt 'fresh.ini: made from a template' && has edit-new.txt 'fresh.ini: valid' && head -n 1 '$work/xdg/thermopad/profiles/fresh.ini' | grep -q '^# fresh: your own profile' && tail -n 1 '$work/xdg/thermopad/profiles/fresh.ini' | grep -q '^# changed in the editor\$' && rc edit-valid 0 && has edit-valid.txt 'fresh.ini: valid'"
 check "time left counts the time to reach each target (the model: four cold approaches of minutes each)" \
 	"py left.json '(lambda p: p[\"session_total_left_s\"] - p[\"session_left_s\"] > 4 * 60 and p[\"session_total_left_s\"] >= p[\"session_left_s\"] + p[\"approach_left_s\"])(j[\"pads\"][0][\"phase\"])' && has left.txt 'time left: .* in the session'"
 check "profiles validate with no daemon: valid, with its plan and the limits it was checked against" \
