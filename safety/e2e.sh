@@ -61,8 +61,11 @@ rm -rf "$logs" && mkdir -p "$logs"
 # inject SPEC: what the row's fault does, inside the scenario
 inject() {
 	case $1 in
-	daemon:kill) echo 'kill -KILL $daemon_pid; wait $daemon_pid 2>/dev/null' ;;
-	daemon:stop=*) echo "kill -STOP \$daemon_pid; wait_model ${1#daemon:stop=}; kill -CONT \$daemon_pid" ;;
+	# a signal of the script's own: the clock held from the mark (run_one)
+	# until the signal has been sent, so that a late script adds no model
+	# time to the time to zero drive
+	daemon:kill) echo 'kill -KILL $daemon_pid; wait $daemon_pid 2>/dev/null; sim clock release >/dev/null' ;;
+	daemon:stop=*) echo "kill -STOP \$daemon_pid; sim clock release >/dev/null; wait_model ${1#daemon:stop=}; kill -CONT \$daemon_pid" ;;
 	# late, not dead: stopped for 0.2 s of model time in every second, for
 	# 20 s (wall-time sleeps: these are the fault's own durations, shorter
 	# than a poll of the model clock could resolve); each stop outlasts
@@ -118,7 +121,13 @@ run_one() { # id phase kind(fault|twin) fault watch clear pad
 	# the mark: a signal (or nothing, for a twin) follows it at once; a
 	# fault of the simulator's is marked in its own request (inject)
 	local marker='mark=$(sim exposure-mark | head -n 1)'
-	if [ "$kind" = fault ]; then case $fault in daemon:*) ;; *) marker=: ;; esac; fi
+	if [ "$kind" = fault ]; then
+		case $fault in
+		daemon:slow) ;;
+		daemon:*) marker='sim clock hold >/dev/null; mark=$(sim exposure-mark | head -n 1)' ;;
+		*) marker=: ;;
+		esac
+	fi
 	scenario $S "
 code() { # the latched fault's code; a busy daemon gets three tries
 	for _ in 1 2 3; do j=\$(tp --json status 2>/dev/null) && break; done

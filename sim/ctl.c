@@ -84,6 +84,11 @@ void simctl_execute(struct simusb *s, const char *line, char *out, size_t outlen
 			 "cem43_min=%.6f cold_s=%.2f last_drive_s=%.3f fw_fault_s=%.3f fw_faults=0x%x fuse_s=%.3f\nok\n",
 			 e.since_s, e.plate_max_c, e.plate_min_c, e.tissue_max_c, e.tissue_min_c, e.cem43_min, e.cold_s,
 			 e.last_drive_s, e.fw_fault_s, e.fw_faults, e.fuse_s);
+	} else if (n >= 2 && strcmp(cmd, "clock") == 0 && (strcmp(a, "hold") == 0 || strcmp(a, "release") == 0)) {
+		/* clock hold: a test's own injection (a signal to the host)
+		 * between its mark and the release costs no model time */
+		simusb_hold(s, strcmp(a, "hold") == 0);
+		snprintf(out, outlen, "%.3f\nok\n", simusb_model_time(s));
 	} else if (n >= 2 && strcmp(cmd, "fault") == 0) {
 		struct pad_fault f;
 		int i = simusb_find(s, n >= 3 ? b : NULL);
@@ -95,7 +100,7 @@ void simctl_execute(struct simusb *s, const char *line, char *out, size_t outlen
 			snprintf(out, outlen, "ok\n");
 	} else {
 		snprintf(out, outlen, "error: unknown command '%s' (fault, mark-fault, truth, exposure, exposure-mark, time, "
-			 "serials)\n", cmd);
+			 "clock hold|release, serials)\n", cmd);
 	}
 }
 

@@ -41,6 +41,9 @@ struct simusb {
 	 * time has stood still, since when it stands (-1: it runs) */
 	double host_wait_s, stood_s, wait_since, stood_total_s;
 	unsigned waits, given_up;
+	/* held by a test for an injection of its own (a signal to the host):
+	 * no model time passes between its mark and its fault */
+	bool held;
 	uint64_t *clock_map; /* model_ms, published */
 	char clock_path[4096];
 	int next_devnum;
@@ -225,7 +228,7 @@ static void *physics(void *arg)
 		double target_ms = (wall - s->stood_s) * s->time_scale * 1000.0;
 		/* judged at every wake, not only when a tick is due: a wait ends
 		 * when the host answers, never because no tick fell due */
-		bool late = host_late(s, wall);
+		bool late = s->held || host_late(s, wall);
 		while (!late && s->model_ms + PAD_TICK_MS <= target_ms) {
 			s->model_ms += PAD_TICK_MS;
 			for (int i = 0; i < s->npads; i++) {
@@ -494,6 +497,13 @@ void simusb_exposure(struct simusb *s, int index, bool mark, struct exposure *ou
 		exposure_mark(&sp->exposure, &t);
 	}
 	*out = sp->exposure;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void simusb_hold(struct simusb *s, bool held)
+{
+	pthread_mutex_lock(&s->lock);
+	s->held = held;
 	pthread_mutex_unlock(&s->lock);
 }
 

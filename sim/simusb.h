@@ -55,6 +55,9 @@ void simusb_exposure(struct simusb *s, int index, bool mark, struct exposure *ou
 int simusb_inject(struct simusb *s, int index, const struct pad_fault *f, char *err, size_t errlen);
 void simusb_truth(struct simusb *s, int index, struct pad_truth *t, bool *plugged);
 double simusb_model_time(struct simusb *s);
+/* Model time stands still while held (for every pad and the published
+ * clock), as it does for a late host; released, it runs on from there. */
+void simusb_hold(struct simusb *s, bool held);
 /* The GPIO interlock's relay, one for every pad: a test that hosts an
  * emulated GPIO chip beside the pads links its relay line here, so that an
  * open relay cuts the pads' supply as the wiring of docs/gpio.md does. */

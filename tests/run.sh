@@ -49,6 +49,10 @@ record() { # name status passed failed log seconds cpu-seconds
 	local text
 	text=$(printf '%-4s %-48s %4d passed %3d failed %5d s %5d s cpu' "$verdict" "$label/$name" "$p" "$f" "$secs" "$cpu")
 	if [ $verdict = FAIL ]; then
+		# the failing checks first (a long log's tail may not hold them)
+		local failing
+		failing=$(grep -E -A6 '^not ok|^\[  FAILED  \]|ERROR SUMMARY: [1-9]|runtime error' "$log" | head -n 60)
+		[ -n "$failing" ] && text+=$'\n'"---- failing lines of $log ----"$'\n'"$failing"
 		text+=$'\n'"---- last lines of $log ----"$'\n'"$(tail -n 40 "$log")"$'\n'"----"
 	fi
 	printf '%s\n' "$text"
