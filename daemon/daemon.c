@@ -340,11 +340,22 @@ int daemon_run(struct daemon *d)
 	/* the tick's own deadline: first in the loop by priority (clients come
 	 * after it, socket/server.c), and the loop's thread first on the
 	 * machine */
-	char why[120];
-	if (realtime_enter(why, sizeof why) == 0)
-		report_log(LOG_INFO, "control loop at real-time priority (SCHED_FIFO %d)", REALTIME_PRIORITY);
-	else
-		report_log(LOG_NOTICE, "control loop at normal priority (%s): its tick may be late on a busy machine", why);
+	char why[400];
+	int priority = 0;
+	switch (realtime_enter(&priority, why, sizeof why)) {
+	case REALTIME_ENTERED:
+		report_log(LOG_INFO, "control loop at real-time priority (SCHED_FIFO %d)", priority);
+		break;
+	case REALTIME_GIVEN:
+		report_log(LOG_INFO, "control loop at real-time priority %d, as its service manager started it", priority);
+		break;
+	case REALTIME_REFUSED:
+		report_log(LOG_WARNING,
+			   "control loop at normal priority, not real-time: %s. Its tick may then be late on a busy "
+			   "machine (the pad's own watchdog still zeroes the drive)",
+			   why);
+		break;
+	}
 	sd_notify(0, "READY=1\nSTATUS=waiting for a pad");
 	return sd_event_loop(d->event) < 0 ? 1 : 0;
 }

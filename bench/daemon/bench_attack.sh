@@ -88,6 +88,8 @@ report() {
 	echo "at 10 Hz. The true plate is the simulator's model, sampled 4 times a second over the $hold s hold. The"
 	echo "simulator, standing in for the pad's microcontroller, runs ${hardware:+at real-time priority (}${hardware:-at normal priority}${hardware:+)};"
 	echo "the daemon says: $(grep -ho 'control loop at [a-z-]* priority[^:]*' "$work/daemon-attack.log" | head -1)."
+	echo "An installed daemon runs at that priority too: the shipped unit starts it so"
+	echo "($(grep -h '^CPUScheduling' systemd/thermopadd.service.in | tr '\n' ' ' | sed 's/ $//'); tests/system checks it under systemd)."
 	echo
 	echo "| figure | attack | quiet, same run | target |"
 	echo "| --- | --- | --- | --- |"

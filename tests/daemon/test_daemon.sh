@@ -136,5 +136,38 @@ sim_rc=$?
 check "a daemon left running is stopped before the pads go: drive zero accepted, no error" \
 	"[ $sim_rc = 0 ] && grep -q 'drive zero on exit\$' '$work/daemon.log' && ! grep -q Sanitizer '$work/out'"
 
+
+# The control loop's priority, said in words: real-time where the process
+# may take it, real-time as its service manager started it, or normal with
+# why and what would grant it. No pad: the line comes before the loop runs.
+rt_line() { # COMMAND... that runs the daemon; prints its priority line
+	: >"$work/rt.log"
+	"$@" "$top/$build/thermopadd" --time-scale 10 --runtime-dir "$work/rt-run" --state-dir "$work/rt-state" \
+		--profiles-dir "$top/profiles" --config "$config" 2>"$work/rt.log" &
+	local pid=$! end=$((SECONDS + 30))
+	while [ $SECONDS -lt $end ] && ! grep -q 'control loop at' "$work/rt.log"; do sleep 0.05; done
+	kill -TERM $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	grep 'control loop at' "$work/rt.log"
+}
+if [ "$(id -u)" = 0 ]; then
+	check "as root, the daemon takes SCHED_FIFO 10 for its loop and says so" \
+		"rt_line env | grep -q 'control loop at real-time priority (SCHED_FIFO 10)'"
+	refuse="setpriv --bounding-set=-sys_nice --inh-caps=-sys_nice"
+elif [ "$(ulimit -r)" != unlimited ] && [ "$(ulimit -r)" -lt 10 ]; then
+	refuse=env
+else
+	refuse=
+fi
+if [ -n "$refuse" ]; then
+	line=$(rt_line $refuse)
+	check "without CAP_SYS_NICE or a real-time limit, the loop runs at normal priority and the log says why in words" \
+		"echo \"\$line\" | grep -q 'normal priority, not real-time: it may not use real-time scheduling: its real-time priority limit (RLIMIT_RTPRIO) is 0, below 10, and it lacks CAP_SYS_NICE; the shipped systemd unit grants SCHED_FIFO 10'" ||
+		echo "# $line"
+fi
+if chrt -f 10 true 2>/dev/null; then
+	check "started at SCHED_FIFO (as the shipped unit does), the daemon keeps it and says who gave it" \
+		"rt_line chrt -f 10 | grep -q 'control loop at real-time priority 10, as its service manager started it'"
+fi
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]

@@ -34,5 +34,9 @@ check "the socket is mode 0660, group thermopad, where the CLI looks by default"
 	 grep -qx \"ListenStream=\$(sed -n 's/#define API_DEFAULT_SOCKET \"\\(.*\\)\"/\\1/p' common/thermopad_api.h)\" systemd/thermopadd.socket"
 check "device access is limited to USB and GPIO character devices" \
 	"[ \"\$(grep '^Device' $work/thermopadd.service | sort | tr '\n' ' ')\" = 'DeviceAllow=char-gpiochip rw DeviceAllow=char-usb_device rw DevicePolicy=closed ' ]"
+check "the control loop is granted SCHED_FIFO 10 by the unit (the priority the daemon asks for), its children none, and it cannot ask for more" \
+	"grep -qx CPUSchedulingPolicy=fifo $work/thermopadd.service &&
+	 grep -qx \"CPUSchedulingPriority=\$(sed -n 's/#define REALTIME_PRIORITY \([0-9]*\).*/\1/p' daemon/io/realtime.h)\" $work/thermopadd.service &&
+	 grep -qx CPUSchedulingResetOnFork=yes $work/thermopadd.service && grep -qx RestrictRealtime=yes $work/thermopadd.service"
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]

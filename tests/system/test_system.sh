@@ -143,6 +143,14 @@ check "Type=notify: the service is running with the daemon's own STATUS" \
 	"in_sh '[ \"\$(systemctl show -P Type thermopadd.service)\" = notify ] && [ \"\$(systemctl show -P SubState thermopadd.service)\" = running ] &&
 		[ -n \"\$(systemctl show -P StatusText thermopadd.service)\" ]'"
 echo "# StatusText: $(in_sh 'systemctl show -P StatusText thermopadd.service')"
+# The unit grants the control loop its real-time priority: the daemon (the
+# service's main process here) runs at SCHED_FIFO 10 and says so in words.
+in_sh 'chrt -p $(systemctl show -P MainPID thermopadd.service); journalctl -u thermopadd.service -o cat --no-pager | grep "control loop at"' \
+	>"$work/rt.txt" 2>&1
+sed 's/^/# /' "$work/rt.txt"
+check "the daemon's loop runs at SCHED_FIFO 10, as the unit grants it, and its log says so" \
+	"grep -q 'policy: SCHED_FIFO' '$work/rt.txt' && grep -q 'priority: 10\$' '$work/rt.txt' &&
+		grep -q 'control loop at real-time priority 10, as its service manager started it' '$work/rt.txt'"
 in_sh "systemctl disable --now thermopadd.socket thermopadd.service && make -C '$top' --no-print-directory -s uninstall PREFIX=/usr/local &&
 	systemctl daemon-reload && userdel thermopad && rm -rf /var/lib/thermopad /run/thermopad; groupdel thermopad 2>/dev/null; true" \
 	>>"$work/install.log" 2>&1
@@ -282,6 +290,7 @@ try write-home 'echo x >/root/probe'
 try open-tun 'exec 3<>/dev/net/tun'
 try open-usb 'exec 3<>/dev/bus/usb/001/099'
 try open-null 'exec 3<>/dev/null'
+try rt-raise 'chrt -f 20 true'
 PROBE
 in_sh 'mkdir -p /dev/bus/usb/001 && mknod -m 0666 /dev/bus/usb/001/099 c 189 98; systemctl daemon-reload &&
 	systemctl start thermopad-probe.service' >/dev/null 2>&1
@@ -293,6 +302,8 @@ check "hardening: it writes its state and runtime directories, and nothing else 
 	"probe 'write-state yes' && probe 'write-runtime yes' && probe 'write-etc no' && probe 'write-usr no' && probe 'write-var no' && probe 'write-home no'"
 check "hardening: it may open /dev/null, not another device (/dev/net/tun: EPERM inside, opened by root outside)" \
 	"probe 'open-null yes' && probe 'open-tun no: Operation not permitted' && probe 'outside open-tun yes'"
+check "hardening: it cannot raise its real-time priority above the one the unit grants (RestrictRealtime)" \
+	"probe 'rt-raise no: Operation not permitted'"
 # DeviceAllow=char-usb_device names a major that only a kernel with USB has
 if grep -qw usb_device /proc/devices; then
 	check "hardening: a USB device node may be opened (not EPERM)" "! probe 'open-usb no: Operation not permitted'"
