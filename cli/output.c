@@ -62,6 +62,10 @@ static const char *const fw_bit_meaning[] = {
 	 "service"),
 	("both plate sensors disagree with the module's own Seebeck voltage (frozen or off the plate): check that the "
 	 "sensors sit on the plate, then clear"),
+	("current flowed with the load switch open: the switch is welded shut and the pad has lost its second layer; "
+	 "unplug the pad, it needs service"),
+	("the supply went while the pad was heating or cooling, and the pad does not resume by itself: check the power "
+	 "supply, its cable and the power relay, then clear the fault and start again"),
 };
 
 void output_fw_bits(unsigned bits, char *buf, size_t len)

@@ -26,7 +26,7 @@
 #define TP_USB_VID 0x1209
 #define TP_USB_PID 0x0001
 
-#define TP_PROTO_VERSION 3
+#define TP_PROTO_VERSION 4
 
 /* One vendor-specific interface (class 0xff) with one interrupt-IN endpoint
  * for telemetry; commands travel as control transfers on endpoint 0. */
@@ -124,10 +124,13 @@ enum tp_state {
 #define TP_FAULT_COLD_EXPOSURE (1u << 14) /* time below the cold threshold reached its bound */
 #define TP_FAULT_BRIDGE (1u << 15) /* current disagrees with the drive: load switch opened */
 #define TP_FAULT_PLATE_IMPLAUSIBLE (1u << 16) /* both plate sensors contradicted by the module's Seebeck voltage */
-#define TP_FAULT_KNOWN_MASK 0x1ffffu
+#define TP_FAULT_LOAD_SWITCH_WELDED (1u << 17) /* current flowed with the load switch open: it is welded */
+#define TP_FAULT_SUPPLY_LOST (1u << 18) /* the supply went while drive was asked: no resuming by itself */
+#define TP_FAULT_KNOWN_MASK 0x7ffffu
 /* Bits that only a power cycle clears (CLEAR_FAULTS leaves them set);
  * OVERCURRENT joins them when it latches again soon after a clear. */
-#define TP_FAULT_HELD_MASK (TP_FAULT_FUSE | TP_FAULT_HEAT_DOSE | TP_FAULT_COLD_EXPOSURE | TP_FAULT_BRIDGE)
+#define TP_FAULT_HELD_MASK                                                                                             \
+	(TP_FAULT_FUSE | TP_FAULT_HEAT_DOSE | TP_FAULT_COLD_EXPOSURE | TP_FAULT_BRIDGE | TP_FAULT_LOAD_SWITCH_WELDED)
 
 /* Why a control request was refused (STALLed); read back in GET_STATUS. */
 enum tp_request_error {
@@ -297,7 +300,8 @@ static inline const char *proto_fault_name(uint32_t single_bit)
 		"watchdog", "plate-over", "plate-under", "sink-over", "sensor-a-open",
 		"sensor-a-short", "sensor-b-open", "sensor-b-short", "sink-sensor-open",
 		"sink-sensor-short", "overcurrent", "supply", "fuse", "heat-dose",
-		"cold-exposure", "bridge", "plate-implausible",
+		"cold-exposure", "bridge", "plate-implausible", "load-switch-welded",
+		"supply-lost",
 	};
 	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (single_bit == (1u << i))

@@ -16,7 +16,7 @@ void judge_init(struct row_result *r, const struct hazard *h)
 	r->zero_s = r->tissue_max_c = r->plate_max_c = -INFINITY;
 	r->cem43_min = r->cold_s = 0;
 	r->plate_min_c = INFINITY;
-	r->fw.first_s = r->host.first_s = r->fuse.first_s = INFINITY;
+	r->fw.first_s = r->host.first_s = r->fuse.first_s = r->watchdog.first_s = INFINITY;
 }
 
 __attribute__((format(printf, 3, 4))) static void miss(struct row_result *r, const char *where, const char *fmt, ...)
@@ -62,6 +62,8 @@ static bool acted(const char *layer, const struct outcome *o)
 		return o->fw_s >= 0;
 	if (strcmp(layer, "fuse") == 0)
 		return o->fuse_s >= 0;
+	if (strcmp(layer, "watchdog") == 0)
+		return o->watchdog_s >= 0;
 	if (strcmp(layer, "host") == 0)
 		return o->host_code[0] != '\0';
 	if (strncmp(layer, "host=", 5) == 0)
@@ -120,6 +122,7 @@ void judge_run(struct row_result *r, const char *where, const struct outcome *o,
 	tally(&r->fw, o->fw_s);
 	tally(&r->host, o->host_code[0] ? o->host_s : -1);
 	tally(&r->fuse, o->fuse_s);
+	tally(&r->watchdog, o->watchdog_s);
 	add_code(r->host_codes, sizeof r->host_codes, o->host_code);
 	add_code(r->host_fired, sizeof r->host_fired, o->host_any);
 

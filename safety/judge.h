@@ -32,7 +32,7 @@ struct row_result {
 	/* the worst figures over the runs, and where */
 	double zero_s, plate_max_c, plate_min_c, tissue_max_c, cem43_min, cold_s;
 	char plate_max_where[64], zero_where[64];
-	struct layer_tally fw, host, fuse;
+	struct layer_tally fw, host, fuse, watchdog;
 	char host_codes[160]; /* the host's own checks that acted */
 	char host_fired[200]; /* every code the host latched, for coverage */
 	char misses[1200];

@@ -150,7 +150,7 @@ static void parse_e2e(const char *line, struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
 	o->runnable = o->latch_held = o->cleared = true;
-	o->fw_s = o->host_s = o->fuse_s = -1;
+	o->fw_s = o->host_s = o->fuse_s = o->watchdog_s = -1;
 	o->zero_s = INFINITY;
 	const char *p = line;
 	for (int skip = 0; skip < 5 && p; skip++)

@@ -33,7 +33,7 @@ static void layers(FILE *f, const struct row_result *r)
 	const struct {
 		const char *name;
 		const struct layer_tally *t;
-	} ls[] = {{"fw", &r->fw}, {"host", &r->host}, {"fuse", &r->fuse}};
+	} ls[] = {{"fw", &r->fw}, {"host", &r->host}, {"fuse", &r->fuse}, {"watchdog", &r->watchdog}};
 	bool any = false;
 	for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++) {
 		if (!ls[i].t->runs)

@@ -413,7 +413,7 @@ void scenario_run(const struct scenario *sc, struct outcome *o)
 
 static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 {
-	o->fw_s = o->host_s = o->fuse_s = -1;
+	o->fw_s = o->host_s = o->fuse_s = o->watchdog_s = -1;
 	o->runnable = true;
 
 	char name[32];
@@ -497,6 +497,7 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 	o->zero_s = t.module_drive != 0.0 ? INFINITY : fmax(0.0, e->last_drive_s - o->fault_t);
 	o->fw_s = e->fw_fault_s >= 0 ? e->fw_fault_s - o->fault_t : -1;
 	o->fuse_s = e->fuse_s >= 0 ? e->fuse_s - o->fault_t : -1;
+	o->watchdog_s = e->watchdog_s >= 0 ? e->watchdog_s - o->fault_t : -1;
 	o->fw_bits = e->fw_faults;
 	if (h->inj.host == HOST_BACK_TO_BACK) {
 		/* the host's caps must end every one of them, never the firmware's */

@@ -34,7 +34,7 @@ struct outcome {
 	struct exposure exposure; /* from the fault to the end of the watch */
 	double zero_s; /* fault to the last drive reaching the module; INFINITY if it still does */
 	/* when each layer first acted, seconds after the fault; < 0: never */
-	double fw_s, host_s, fuse_s;
+	double fw_s, host_s, fuse_s, watchdog_s;
 	char host_code[32]; /* the host's own check, "" if none fired */
 	char host_any[32]; /* whatever the host latched, a relayed firmware fault too */
 	unsigned fw_bits;

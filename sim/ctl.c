@@ -29,10 +29,12 @@ static void truth_line(struct simusb *s, int i, char *out, size_t len)
 	snprintf(out, len,
 		 "serial=%s time_s=%.3f plate_c=%.4f tissue_c=%.4f sink_c=%.4f module_drive=%.4f fw_drive=%d "
 		 "current_a=%.4f voltage_v=%.4f fw_faults=0x%x fw_state=%s plugged=%d fan_failed=%d fuse_open=%d "
-		 "cold_cutout_open=%d switch_closed=%d relay_closed=%d supply_v=%.2f mcu_hung=%d electrical_j=%.2f\n",
+		 "cold_cutout_open=%d switch_closed=%d relay_closed=%d supply_v=%.2f mcu_hung=%d watchdog_resets=%u "
+		 "electrical_j=%.2f\n",
 		 simusb_serial(s, i), t.time_s, t.plate_c, t.tissue_c, t.sink_c, t.module_drive, t.fw_drive,
 		 t.current_a, t.voltage_v, t.fw_faults, proto_state_name(t.fw_state), plugged, t.fan_failed,
-		 t.fuse_open, t.cold_cutout_open, t.switch_closed, t.relay_closed, t.supply_v, t.mcu_hung, t.electrical_j);
+		 t.fuse_open, t.cold_cutout_open, t.switch_closed, t.relay_closed, t.supply_v, t.mcu_hung, t.watchdog_resets,
+		 t.electrical_j);
 }
 
 void simctl_execute(struct simusb *s, const char *line, char *out, size_t outlen)

@@ -13,6 +13,8 @@ void exposure_mark(struct exposure *e, const struct pad_truth *t)
 		.fw_fault_s = -1.0,
 		.fuse_s = -1.0,
 		.fuse_was_open = t->fuse_open || t->cold_cutout_open,
+		.watchdog_s = -1.0,
+		.watchdog_resets = t->watchdog_resets,
 	};
 }
 
@@ -36,4 +38,7 @@ void exposure_update(struct exposure *e, const struct pad_truth *t, double dt_s)
 	 * the cold cut-out (the safety case's layer "fuse") */
 	if ((t->fuse_open || t->cold_cutout_open) && !e->fuse_was_open && e->fuse_s < 0)
 		e->fuse_s = t->time_s;
+	/* the hardware watchdog (the safety case's layer "watchdog") */
+	if (t->watchdog_resets != e->watchdog_resets && e->watchdog_s < 0)
+		e->watchdog_s = t->time_s;
 }

@@ -28,6 +28,8 @@ struct exposure {
 	unsigned fw_faults; /* every bit seen since the mark */
 	double fuse_s; /* first tick with the fuse open; < 0 if none */
 	bool fuse_was_open; /* at the mark (an injected or earlier opening) */
+	double watchdog_s; /* first tick the hardware watchdog reset the MCU; < 0 if none */
+	unsigned watchdog_resets; /* its count at the mark */
 };
 
 void exposure_mark(struct exposure *e, const struct pad_truth *t);

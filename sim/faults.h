@@ -6,7 +6,7 @@
  *   sensor-b:noisy=0.5  sensor-a:offset=2.0  sensor-a:ok
  *   fan:fail  fan:ok  tec:stuck=0.8  tec:ok  supply:sag=0.7  supply:ok
  *   fuse:open  fuse:ok  switch:welded  switch:open  switch:ok
- *   mcu:reset  mcu:hang  mcu:ok  relay:open  relay:welded  relay:ok
+ *   mcu:reset  mcu:hang  mcu:dead  mcu:ok  relay:open  relay:welded  relay:ok
  *   usb:stall=3  usb:malformed=5  usb:unplug  usb:replug  all:ok
  *   sensor-a:detached  sink:drift=0.5  tec:reversed  tec:short  fuse:short
  *   fan:slow=0.5  contact:scale=0.4  usb:replay=20
@@ -49,7 +49,8 @@ enum fault_kind {
 	FAULT_KIND_REPLUG,
 	FAULT_KIND_WELDED, /* a switch or relay that stays closed whatever it is told */
 	FAULT_KIND_RESET, /* the MCU restarts, staying on the bus */
-	FAULT_KIND_HANG, /* the MCU stops; the bridge keeps its last drive */
+	FAULT_KIND_HANG, /* the MCU stops; the bridge keeps its last drive until the hardware watchdog acts */
+	FAULT_KIND_DEAD, /* the MCU stops and hangs again at every boot: the watchdog keeps it in reset */
 	FAULT_KIND_DETACHED, /* sensor off the plate: it reads the air near it */
 	FAULT_KIND_DRIFT, /* value: offset growing at C per minute */
 	FAULT_KIND_REVERSED, /* module wired backwards */

@@ -92,11 +92,45 @@ static void measure(struct pad *pad, struct fw_inputs *in)
 	memset(in, 0, sizeof *in);
 	for (int i = 0; i < 3; i++)
 		in->adc[i] = sensor_code(pad, i);
-	in->current_ma = clamp_i16(pad->model.current_a * 1000.0);
+	double sensed_a = pad->model.current_a + pad->current_offset_a;
+	if (pad->current_noise_a > 0)
+		sensed_a += pad->current_noise_a * fault_noise(pad);
+	in->current_ma = clamp_i16(sensed_a * 1000.0);
 	in->voltage_mv = clamp_i16(pad->model.voltage_v * 1000.0);
 	in->supply_mv = (uint16_t)lround(pad->model.p.supply_v * pad->model.supply_scale * 1000.0);
 	/* the fuse and the cold cut-out are in series: one sense line */
 	in->fuse_open = pad->fuse_open || pad->cold_cutout_open;
+}
+
+static void restart_mcu(struct pad *pad)
+{
+	struct fw_config cfg = pad->fw.cfg; /* fw_init clears the struct */
+	fw_init(&pad->fw, &cfg, pad->time_ms);
+	pad->fw_out = (struct fw_outputs){0};
+	pad->watchdog_level = false;
+	pad->watchdog_kicked_ms = pad->time_ms;
+}
+
+/* The hardware watchdog, on a clock of its own: a kick line that stopped
+ * changing is a firmware that no longer runs. It resets the MCU, and
+ * while the reset lasts (and while a firmware that hangs again at boot
+ * never comes back) the pull-downs hold the bridge's gates and the load
+ * switch's enable off. */
+static void watch_mcu(struct pad *pad)
+{
+	if (pad->unpowered)
+		return;
+	if (!pad->mcu_hung && pad->fw_out.watchdog_kick != pad->watchdog_level) {
+		pad->watchdog_level = pad->fw_out.watchdog_kick;
+		pad->watchdog_kicked_ms = pad->time_ms;
+	}
+	if ((uint32_t)(pad->time_ms - pad->watchdog_kicked_ms) < PAD_MCU_WATCHDOG_MS)
+		return;
+	pad->watchdog_resets++;
+	restart_mcu(pad);
+	/* a hang a reset cures (most software hangs) boots again; a dead one
+	 * stays in reset, its outputs off */
+	pad->mcu_hung = pad->mcu_dead;
 }
 
 static void tick(struct pad *pad)
@@ -112,6 +146,7 @@ static void tick(struct pad *pad)
 		pad->fw_out = (struct fw_outputs){0};
 	else if (!pad->mcu_hung)
 		fw_tick(&pad->fw, pad->time_ms, &in, &pad->fw_out);
+	watch_mcu(pad);
 	pad->fw_drive = pad->fw_out.drive;
 
 	double drive = pad->fw_out.drive / (double)TP_DRIVE_FULL;
@@ -156,10 +191,8 @@ void pad_advance(struct pad *pad, uint32_t dt_ms)
 
 void pad_mcu_reset(struct pad *pad)
 {
-	struct fw_config cfg = pad->fw.cfg; /* fw_init clears the struct */
-	fw_init(&pad->fw, &cfg, pad->time_ms);
-	pad->fw_out = (struct fw_outputs){0};
-	pad->mcu_hung = false;
+	restart_mcu(pad);
+	pad->mcu_hung = pad->mcu_dead = false;
 }
 
 void pad_set_powered(struct pad *pad, bool on)
@@ -276,11 +309,14 @@ int pad_inject(struct pad *pad, const struct pad_fault *f)
 		pad->relay_failed_open = f->kind == FAULT_KIND_OPEN;
 		return 0;
 	case FAULT_MCU:
-		/* a hung MCU comes back only through a reset: mcu:ok is one */
-		if (f->kind == FAULT_KIND_HANG)
+		/* a hung MCU comes back only through a reset (the hardware
+		 * watchdog's, or mcu:ok); a dead one only through mcu:ok */
+		if (f->kind == FAULT_KIND_HANG || f->kind == FAULT_KIND_DEAD) {
 			pad->mcu_hung = !pad->unpowered;
-		else if (f->kind == FAULT_KIND_RESET || pad->mcu_hung)
+			pad->mcu_dead = pad->mcu_hung && f->kind == FAULT_KIND_DEAD;
+		} else if (f->kind == FAULT_KIND_RESET || pad->mcu_hung) {
 			pad_mcu_reset(pad);
+		}
 		return 0;
 	case FAULT_ALL: clear_all(pad); return 0;
 	case FAULT_USB: return -1;
@@ -308,6 +344,7 @@ void pad_truth(const struct pad *pad, struct pad_truth *out)
 		.switch_closed = pad->switch_closed,
 		.relay_closed = relay_conducts(pad),
 		.mcu_hung = pad->mcu_hung,
+		.watchdog_resets = pad->watchdog_resets,
 		.supply_v = m->p.supply_v * m->supply_scale,
 		.electrical_j = m->electrical_j,
 		.heat_to_ambient_j = m->heat_to_ambient_j,

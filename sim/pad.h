@@ -19,6 +19,11 @@
  * module's circuit, in series with the fuse, when that sensor reads below
  * this; it latches until the pad loses power (unplugged). */
 #define PAD_COLD_CUTOUT_C 9.0
+/* The independent hardware watchdog (PROTOCOL.md 6.16, the reference
+ * design): its own clock; the firmware's kick line must change at least
+ * this often, else it holds the MCU in reset, and the reset's pull-downs
+ * hold the bridge's gates and the load switch's enable off. */
+#define PAD_MCU_WATCHDOG_MS 50
 
 struct pad_sensor_fault {
 	enum fault_kind kind; /* OK, OPEN, SHORT, STUCK, DETACHED */
@@ -50,12 +55,21 @@ struct pad {
 	bool relay_commanded_closed, relay_welded, relay_failed_open;
 	double supply_sag; /* supply:sag, times nominal */
 	bool mcu_hung; /* the firmware no longer runs; outputs stay as they were */
+	bool mcu_dead; /* ... and it hangs again at every boot (mcu:dead) */
 	struct fw_outputs fw_out; /* the firmware's last outputs */
+	/* the hardware watchdog: the kick line's last level, when it last
+	 * changed, and how often the watchdog has reset the MCU */
+	bool watchdog_level;
+	uint32_t watchdog_kicked_ms;
+	unsigned watchdog_resets;
 	bool fuse_shorted; /* bridged: it never opens, whatever the heat */
 	double cutout_sensor_c; /* the cold cut-out's own sensor (lags like the others) */
 	bool cold_cutout_open; /* latched until power goes */
 	uint64_t fault_rng;
 	bool unpowered; /* unplugged: no firmware, no drive */
+	/* the current sense as the firmware reads it: Gaussian noise and an
+	 * offset (0 by default: the model's current exactly) */
+	double current_noise_a, current_offset_a;
 	int16_t fw_drive; /* what the firmware commanded */
 	double module_drive; /* what reached the module */
 };
@@ -73,6 +87,7 @@ struct pad_truth {
 	bool switch_closed; /* the load switch conducts */
 	bool relay_closed; /* the supply relay conducts */
 	bool mcu_hung;
+	unsigned watchdog_resets; /* the hardware watchdog has acted this often */
 	double supply_v; /* what the bridge gets */
 	double electrical_j, heat_to_ambient_j, heat_to_core_j, stored_j;
 };

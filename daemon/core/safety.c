@@ -92,6 +92,12 @@ static const struct {
 		   "unplug the pad; it needs service"},
 	{"plate-implausible", "both plate sensors disagree with the module's own Seebeck voltage (frozen, or off "
 			      "the plate): check that the sensors sit on the plate, then clear"},
+	{"load-switch-welded", "current flowed through the module with its load switch open: the switch is welded "
+			       "shut, so nothing but the bridge stands between a fault and the skin; unplug the pad, it "
+			       "needs service"},
+	{"supply-lost", "the pad's 12 V supply went while it was heating or cooling, and the pad will not resume "
+			"by itself: check the power supply and its cable (and the power relay), then clear the fault and "
+			"start again"},
 };
 
 void safety_describe_firmware(uint32_t bits, char *buf, size_t len)

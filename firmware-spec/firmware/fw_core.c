@@ -33,6 +33,11 @@
 #define FW_MISMATCH_BASE_A 0.30
 #define FW_MISMATCH_REL 0.15
 #define FW_MISMATCH_TEMP_C 1.0
+/* Over-current is judged this far above the limit in force: the bridge's
+ * own limiter holds a healthy module at the hard limit, and a current
+ * sense reads it with noise and offset (tens of mA); a reading that far
+ * past the limit is a current no limiter held. */
+#define FW_OVERCURRENT_SENSE_A 0.20
 /* The drive is held so that the current the module should draw stays this
  * far inside the limit in force. */
 #define FW_CURRENT_HEADROOM 0.95
@@ -71,6 +76,17 @@
 #define FW_SEEBECK_REL 0.15
 #define FW_SEEBECK_DISAGREED_MAX 3
 #define FW_SEEBECK_OPEN_MAX_A 0.2
+/* The same tick proves the load switch itself (the second layer for a
+ * stuck bridge must be known to work): with the switch open no current
+ * can flow, so a current of at least this share of what the drive put
+ * out should give, of its sign, is a switch welded shut. Only a drive
+ * that should give at least the minimum is judged (below it a welded
+ * switch and the sense's noise and offset look alike), and this many
+ * such proofs in a row latch. With the switch held open after a fault, a
+ * current above the minimum for mismatch_ms is the same weld. */
+#define FW_WELD_MIN_A 0.4
+#define FW_WELD_SHARE 0.5
+#define FW_WELD_SEEN_MAX 2
 
 void fw_config_reference(struct fw_config *cfg, const char *serial)
 {
@@ -314,7 +330,7 @@ static bool sensors_valid(const struct fw *fw)
 static void check_current(struct fw *fw, const struct fw_inputs *in)
 {
 	double amps = fabs(in->current_ma / 1000.0);
-	if (amps > fw->limits.current_max_ma / 1000.0) {
+	if (amps > fw->limits.current_max_ma / 1000.0 + FW_OVERCURRENT_SENSE_A) {
 		if (!fw->overcurrent_timing) {
 			fw->overcurrent_timing = true;
 			fw->overcurrent_since_ms = fw->now_ms;
@@ -391,17 +407,80 @@ static void check_seebeck(struct fw *fw, const struct fw_inputs *in)
 		latch(fw, TP_FAULT_PLATE_IMPLAUSIBLE);
 }
 
+/* The load switch was open for the last tick while the bridge put out a
+ * drive: a current that flowed anyway went through a welded switch. */
+static void check_switch_open(struct fw *fw, const struct fw_inputs *in)
+{
+	double d = fw->out_drive / (double)TP_DRIVE_FULL;
+	double closed_a = expected_current_a(fw, d, in->supply_mv / 1000.0);
+	if (fabs(closed_a) < FW_WELD_MIN_A || !sensors_valid(fw))
+		return; /* this proof cannot tell a weld from the sense's noise */
+	double amps = in->current_ma / 1000.0;
+	bool flowed = amps * closed_a > 0 && fabs(amps) >= FW_WELD_SHARE * fabs(closed_a);
+	fw->switch_leaked = flowed ? fw->switch_leaked + 1 : 0;
+	if (fw->switch_leaked >= FW_WELD_SEEN_MAX) {
+		latch(fw, TP_FAULT_LOAD_SWITCH_WELDED);
+		fw->load_switch_closed = false;
+	}
+}
+
+/* The switch held open by a fault: nothing may flow through it. */
+static void check_switch_held_open(struct fw *fw, const struct fw_inputs *in)
+{
+	if (fw->load_switch_closed || fabs(in->current_ma / 1000.0) < FW_WELD_MIN_A) {
+		fw->leak_timing = false;
+		return;
+	}
+	if (!fw->leak_timing) {
+		fw->leak_timing = true;
+		fw->leak_since_ms = fw->now_ms;
+	} else if (elapsed(fw->now_ms, fw->leak_since_ms, fw->cfg.mismatch_ms)) {
+		latch(fw, TP_FAULT_LOAD_SWITCH_WELDED);
+	}
+}
+
 static void check_probe(struct fw *fw, const struct fw_inputs *in)
 {
-	if (fw->probe == FW_PROBE_DRIVE_STEP)
+	check_switch_held_open(fw, in);
+	if (fw->probe == FW_PROBE_DRIVE_STEP) {
 		check_drive_step(fw, in);
-	else if (fw->probe == FW_PROBE_SWITCH_OPEN)
+	} else if (fw->probe == FW_PROBE_SWITCH_OPEN) {
+		check_switch_open(fw, in);
 		check_seebeck(fw, in);
+	}
 }
 
 static bool supply_ok(const struct fw *fw, const struct fw_inputs *in)
 {
 	return in->supply_mv >= fw->cfg.supply_min_mv && in->supply_mv <= fw->cfg.supply_max_mv;
+}
+
+/* A supply that goes while it carries a drive the host still asks for is
+ * a power interruption: the drive must not come back with the supply by
+ * itself. A host that answers with a zero command decided (a session that
+ * stops opens the interlock's relay as it zeroes the drive): nothing to
+ * latch. A supply that returns while the drive is still asked, or stays
+ * away that long (supply_fault_ms), latches SUPPLY_LOST, whose cause
+ * lasts as long as the supply is absent. */
+static void check_supply_lost(struct fw *fw, const struct fw_inputs *in)
+{
+	bool absent = in->supply_mv < FW_SUPPLY_ABSENT_MV;
+	if (absent && (fw->faults & TP_FAULT_SUPPLY_LOST))
+		latch(fw, TP_FAULT_SUPPLY_LOST); /* its cause: no supply yet */
+	if (!fw->heartbeat_seen || fw->requested == 0) {
+		fw->supply_carried = fw->supply_gone = false;
+		return;
+	}
+	if (fw->applied != 0)
+		fw->supply_carried = true; /* the last tick drove on this supply */
+	if (!fw->supply_carried)
+		return; /* a drive asked before the supply came: it never ran */
+	if (absent && !fw->supply_gone) {
+		fw->supply_gone = true;
+		fw->supply_gone_since_ms = fw->now_ms;
+	}
+	if (fw->supply_gone && (!absent || elapsed(fw->now_ms, fw->supply_gone_since_ms, fw->cfg.supply_fault_ms)))
+		latch(fw, TP_FAULT_SUPPLY_LOST);
 }
 
 /* A supply out of range is a fault only while drive is wanted from it,
@@ -410,6 +489,7 @@ static bool supply_ok(const struct fw *fw, const struct fw_inputs *in)
  * state, flagged. A sag or an over-voltage under load is a fault. */
 static void check_supply(struct fw *fw, const struct fw_inputs *in)
 {
+	check_supply_lost(fw, in);
 	bool bad = !supply_ok(fw, in) && in->supply_mv >= FW_SUPPLY_ABSENT_MV && fw->heartbeat_seen &&
 		   fw->requested != 0;
 	if (!bad) {
@@ -623,6 +703,14 @@ static void choose_probe(struct fw *fw, const struct fw_inputs *in, struct fw_ou
 	fw->out_drive = out->drive;
 }
 
+/* The hardware watchdog sees the firmware alive by a level that changes
+ * at every tick, put out last, once every check of the tick has run. */
+static void kick_watchdog(struct fw *fw, struct fw_outputs *out)
+{
+	fw->watchdog_kick = !fw->watchdog_kick;
+	out->watchdog_kick = fw->watchdog_kick;
+}
+
 static void take_snapshot(struct fw *fw)
 {
 	struct fw_snapshot *s = &fw->snap;
@@ -680,6 +768,7 @@ void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct 
 	choose_probe(fw, in, out);
 	take_snapshot(fw);
 	schedule_reports(fw);
+	kick_watchdog(fw, out);
 }
 
 /* ---- control requests ----------------------------------------------- */

@@ -39,6 +39,10 @@ struct fw_inputs {
 struct fw_outputs {
 	int16_t drive; /* applied to the H-bridge, -10000..10000 */
 	bool load_switch_closed; /* the high-side switch in series with the module */
+	/* the independent hardware watchdog's input: it toggles once per
+	 * tick; a level that stops toggling for the watchdog's timeout is a
+	 * firmware that no longer runs (PROTOCOL.md 6.16) */
+	bool watchdog_kick;
 };
 
 struct fw_config {
@@ -146,6 +150,15 @@ struct fw {
 	bool overcurrent_timing;
 	uint32_t supply_bad_since_ms;
 	bool supply_bad_timing;
+	/* the supply went while a drive it carried was still asked for: the
+	 * drive does not come back with it (PROTOCOL.md 6.14) */
+	bool supply_carried; /* a drive was applied on this supply, and is still asked */
+	bool supply_gone; /* ... and the supply went since */
+	uint32_t supply_gone_since_ms;
+	uint8_t switch_leaked; /* switch-open proofs in a row with current flowing */
+	uint32_t leak_since_ms; /* current flowing with the switch held open, since */
+	bool leak_timing;
+	bool watchdog_kick; /* the level last put out to the hardware watchdog */
 	uint32_t mismatch_since_ms;
 	bool mismatch_timing;
 	bool load_switch_closed;

@@ -284,6 +284,98 @@ static void a_noisy_sensor_is_caught(void **state)
 	assert_true(l.peak_c < 41.0);
 }
 
+/* 5. The load switch welded shut, on every shipped pad, in a heat and a
+ * cold hold: the firmware's switch-open proof finds it within 2 s (bit
+ * 17), the drive stops, and the host latches it naming it in words. */
+static void a_welded_switch_is_found_on_every_pad(void **state)
+{
+	(void)state;
+	static const enum phase_kind kinds[] = {PHASE_HEAT, PHASE_COLD};
+	for (size_t i = 0; i < sizeof pads / sizeof pads[0]; i++)
+		for (size_t k = 0; k < 2; k++) {
+			static struct loop l;
+			loop_init(&l, pads[i], -1, 32, 5 + k);
+			struct plan p = one_phase(kinds[k], kinds[k] == PHASE_HEAT ? 40 : 12, 20);
+			loop_start(&l, &p);
+			loop_run(&l, 240);
+			assert_false(l.core.safety.latched);
+			struct pad_fault f = {.target = FAULT_SWITCH, .kind = FAULT_KIND_WELDED};
+			assert_int_equal(pad_inject(&l.pad, &f), 0);
+			double t0 = l.t;
+			loop_run(&l, 10);
+			if (!(l.pad.fw.faults & TP_FAULT_LOAD_SWITCH_WELDED))
+				fail_msg("%s, %s: the weld was not found in 10 s", pads[i], k ? "cold" : "hot");
+			assert_true(l.core.safety.latched);
+			assert_string_equal(l.core.safety.code, "firmware-fault");
+			assert_non_null(strstr(l.core.safety.message, "load-switch-welded (current flowed"));
+			print_message("%s, %s: weld found, host latched in %.1f s\n", pads[i], k ? "cold" : "hot", l.t - t0);
+			assert_true(l.t - t0 <= 2.0);
+			struct pad_truth tr;
+			loop_run(&l, 1);
+			pad_truth(&l.pad, &tr);
+			assert_true(tr.module_drive == 0.0);
+		}
+}
+
+/* 6. The quiet side: every shipped pad, its current sense noisy (30 mA)
+ * and offset either way (50 mA), through a heat and a cold hold: the
+ * firmware's proofs latch nothing and the host stays quiet. */
+static void a_noisy_current_sense_is_not_a_weld(void **state)
+{
+	(void)state;
+	static const double offsets_a[] = {0.05, -0.05};
+	const char *san = getenv("TP_SAN"); /* as in 1: two pads under the sanitizers */
+	size_t npads = san && !strcmp(san, "1") ? 2 : sizeof pads / sizeof pads[0];
+	for (size_t i = 0; i < npads; i++)
+		for (size_t k = 0; k < 2; k++) {
+			char what[128];
+			static struct loop l;
+			snprintf(what, sizeof what, "%s, current offset %+.2f A, hold 40 C then 12 C", pads[i], offsets_a[k]);
+			loop_init(&l, pads[i], -1, 32, 41 + k);
+			l.pad.current_noise_a = 0.03;
+			l.pad.current_offset_a = offsets_a[k];
+			struct plan hot = one_phase(PHASE_HEAT, 40, 3);
+			loop_start(&l, &hot);
+			for (int n = 0; n < 10 * 600 && l.core.state != CORE_IDLE && !l.core.safety.latched; n++)
+				loop_step(&l);
+			assert_quiet(&l, what);
+			struct plan cold = one_phase(PHASE_COLD, 12, 4);
+			char err[256];
+			if (core_start(&l.core, &cold, l.t, err, sizeof err) != 0)
+				fail_msg("%s: start refused: %s", what, err);
+			loop_run(&l, 4 * 60);
+			assert_quiet(&l, what);
+			if (l.pad.fw.faults)
+				fail_msg("%s: firmware faults 0x%x", what, l.pad.fw.faults);
+		}
+}
+
+/* 7. The supply lost mid-hold while the host still asks for heat: no
+ * drive, and when the supply comes back the drive does not: the firmware
+ * latches supply-lost and the host names it in words. */
+static void a_lost_supply_does_not_resume(void **state)
+{
+	(void)state;
+	static struct loop l;
+	loop_init(&l, "reference", -1, 36, 9);
+	struct plan hot = one_phase(PHASE_HEAT, 40, 20);
+	loop_start(&l, &hot);
+	loop_run(&l, 120);
+	assert_false(l.core.safety.latched);
+	struct pad_fault f = {.target = FAULT_SUPPLY, .kind = FAULT_KIND_SAG, .has_value = true, .value = 0.0};
+	assert_int_equal(pad_inject(&l.pad, &f), 0);
+	loop_run(&l, 0.3); /* a short cut: nothing latched yet */
+	f.value = 1.0;
+	assert_int_equal(pad_inject(&l.pad, &f), 0);
+	loop_run(&l, 5);
+	assert_true(l.pad.fw.faults & TP_FAULT_SUPPLY_LOST);
+	assert_true(l.core.safety.latched);
+	assert_non_null(strstr(l.core.safety.message, "supply-lost (the pad's 12 V supply went"));
+	struct pad_truth tr;
+	pad_truth(&l.pad, &tr);
+	assert_true(tr.module_drive == 0.0 && tr.supply_v > 11.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +383,9 @@ int main(void)
 		cmocka_unit_test(a_stuck_bridge_is_caught_while_idle),
 		cmocka_unit_test(a_reversed_module_never_burns),
 		cmocka_unit_test(a_noisy_sensor_is_caught),
+		cmocka_unit_test(a_welded_switch_is_found_on_every_pad),
+		cmocka_unit_test(a_noisy_current_sense_is_not_a_weld),
+		cmocka_unit_test(a_lost_supply_does_not_resume),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,8 +21,10 @@ struct bench {
 	int16_t drive;
 	bool switch_closed;
 	double temps[3];
-	bool current_fixed; /* the test sets in.current_ma itself */
+	bool current_fixed; /* the test sets in.current_ma itself (a stuck bridge: it flows while the switch conducts) */
+	bool switch_welded; /* the load switch conducts whatever the firmware says */
 	double current_noise_a; /* the current sense's noise, Gaussian sigma */
+	double current_offset_a; /* ... and its offset */
 	double true_plate_c; /* for the module's Seebeck voltage; NAN: as the plate sensors read */
 	uint64_t rng;
 	uint16_t seq;
@@ -58,7 +60,7 @@ static void set_temps(struct bench *b, double a, double pb, double sink)
 /* What a healthy bridge and module draw at the applied drive. */
 static int16_t healthy_current_ma(const struct bench *b)
 {
-	if (!b->switch_closed)
+	if (!b->switch_closed && !b->switch_welded)
 		return 0;
 	double i = (b->drive / 10000.0 * b->in.supply_mv / 1000.0 - SEEBECK_V_PER_K * module_dt_c(b)) / MODULE_OHM;
 	return (int16_t)lround(fmax(-6.0, fmin(6.0, i)) * 1000);
@@ -67,13 +69,20 @@ static int16_t healthy_current_ma(const struct bench *b)
 static void tick(struct bench *b)
 {
 	b->now += 10;
+	bool conducts = b->switch_closed || b->switch_welded;
+	int16_t fixed_ma = b->in.current_ma;
 	if (!b->current_fixed)
-		b->in.current_ma = (int16_t)lround(healthy_current_ma(b) + 1000 * b->current_noise_a * gaussian(b));
+		b->in.current_ma = (int16_t)lround(healthy_current_ma(b) +
+						   1000 * (b->current_offset_a + b->current_noise_a * gaussian(b)));
+	else if (!conducts)
+		b->in.current_ma = 0; /* a stuck bridge, cut by the switch */
 	/* the terminals: the bridge's voltage, or (switch open) the module's own */
-	double amps = b->switch_closed ? b->in.current_ma / 1000.0 : 0.0;
+	double amps = conducts ? b->in.current_ma / 1000.0 : 0.0;
 	b->in.voltage_mv = (int16_t)lround((amps * MODULE_OHM + SEEBECK_V_PER_K * module_dt_c(b)) * 1000);
 	struct fw_outputs out;
 	fw_tick(&b->fw, b->now, &b->in, &out);
+	if (b->current_fixed)
+		b->in.current_ma = fixed_ma; /* the stuck level, as the test set it */
 	b->drive = out.drive;
 	b->switch_closed = out.load_switch_closed;
 }
@@ -731,17 +740,136 @@ static void supply_off_is_not_a_fault_at_zero(void **state)
 	drive_for(&b, 6000, 300);
 	assert_int_equal(b.drive, 6000);
 	assert_false(b.fw.flags & TP_FLAG_SUPPLY_LOW);
-	b.in.supply_mv = 0; /* the relay opens while a session still ramps down */
-	drive_for(&b, 3000, 2000);
+	b.in.supply_mv = 0; /* a session stops: the relay opens as the host zeroes the drive */
+	drive_for(&b, 6000, 100);
+	drive_for(&b, 0, 2000);
 	assert_int_equal(b.drive, 0);
 	assert_int_equal(b.fw.faults, 0);
 	b.in.supply_mv = 12000;
+	drive_for(&b, 0, 300);
+	assert_int_equal(b.fw.faults, 0);
 	drive_for(&b, 6000, 300);
 	b.in.supply_mv = 9000; /* a sag while driving */
 	drive_for(&b, 6000, 700);
 	assert_true(b.fw.faults & TP_FAULT_SUPPLY);
 }
 
+
+/* Duty 6.14: the supply goes while the host still asks for drive (a power
+ * cut, a plug pulled): safe in itself, but its return must not resume the
+ * drive. A short cut latches SUPPLY_LOST as the supply returns, a long one
+ * once supply_fault_ms has passed; the bit clears only with the supply
+ * back for the hold-off, and then the pad waits in IDLE for a command. */
+static void supply_loss_does_not_resume(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	drive_for(&b, 6000, 500);
+	assert_int_equal(b.drive, 6000);
+	b.in.supply_mv = 0; /* 200 ms without supply, the host unaware */
+	drive_for(&b, 6000, 200);
+	assert_int_equal(b.drive, 0);
+	assert_int_equal(b.fw.faults, 0);
+	b.in.supply_mv = 12000;
+	drive_for(&b, 6000, 20);
+	assert_int_equal(b.drive, 0); /* the supply is back: the drive is not */
+	assert_true(b.fw.faults & TP_FAULT_SUPPLY_LOST);
+	assert_string_equal(proto_fault_name(TP_FAULT_SUPPLY_LOST), "supply-lost");
+	drive_for(&b, 0, 2500);
+	assert_int_equal(clear_faults(&b, 0xffffffffu), 0);
+	run(&b, 20);
+	assert_int_equal(b.fw.faults, 0);
+	assert_int_equal(b.fw.state, TP_STATE_IDLE);
+	run(&b, 500);
+	assert_int_equal(b.drive, 0); /* nothing until the host asks again */
+	drive_for(&b, 6000, 300);
+	assert_int_equal(b.drive, 6000);
+
+	/* a long cut latches while the supply is away, and no clear works
+	 * before it is back */
+	b.in.supply_mv = 0;
+	drive_for(&b, 6000, 600);
+	assert_true(b.fw.faults & TP_FAULT_SUPPLY_LOST);
+	run(&b, 3000);
+	assert_int_equal(clear_faults(&b, 0xffffffffu), 0);
+	run(&b, 20);
+	assert_true(b.fw.faults & TP_FAULT_SUPPLY_LOST);
+	b.in.supply_mv = 12000;
+	run(&b, 1000);
+	assert_int_equal(clear_faults(&b, 0xffffffffu), 0);
+	run(&b, 20);
+	assert_true(b.fw.faults & TP_FAULT_SUPPLY_LOST); /* back for 1 s: not yet */
+	run(&b, 1500);
+	assert_int_equal(clear_faults(&b, 0xffffffffu), 0);
+	run(&b, 20);
+	assert_int_equal(b.fw.faults, 0);
+}
+
+/* ---- the load switch's own proof: a weld found while driving ---------- */
+
+/* The switch welded shut: the next switch-open proof finds current
+ * flowing, the second latches LOAD_SWITCH_WELDED (held: a replug), drive
+ * zero. Either way, at every drive that should carry 0.4 A or more (here
+ * 20 % heating against a 10 C difference, 10 % cooling with it). */
+static void welded_switch_is_found(void **state)
+{
+	(void)state;
+	static const int16_t levels[] = {2000, 4000, 9000, -1000, -5000, -9000};
+	for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		struct bench b;
+		start(&b);
+		b.switch_welded = true;
+		uint32_t t0 = b.now;
+		while (!b.fw.faults && b.now - t0 < 5000)
+			drive_for(&b, levels[i], 10);
+		print_message("# switch welded, drive %+d: found after %u ms\n", levels[i], b.now - t0);
+		assert_int_equal(b.fw.faults, TP_FAULT_LOAD_SWITCH_WELDED);
+		assert_true(b.now - t0 <= 1500);
+		assert_int_equal(b.drive, 0);
+		assert_true(get_status(&b).faults_held & TP_FAULT_LOAD_SWITCH_WELDED);
+		run(&b, 3000);
+		assert_int_equal(clear_faults(&b, 0xffffffffu), 0);
+		run(&b, 20);
+		assert_true(b.fw.faults & TP_FAULT_LOAD_SWITCH_WELDED);
+	}
+	/* a stuck bridge cut by a welded switch: the current goes on with the
+	 * switch held open, and the firmware says that too */
+	struct bench b;
+	start(&b);
+	b.switch_welded = true;
+	drive_for(&b, 0, 500);
+	b.current_fixed = true;
+	b.in.current_ma = 3000;
+	drive_for(&b, 0, 1000);
+	assert_true(b.fw.faults & TP_FAULT_BRIDGE);
+	assert_true(b.fw.faults & TP_FAULT_LOAD_SWITCH_WELDED);
+}
+
+/* The quiet side of the weld proof: a healthy switch, a current sense with
+ * 30 mA of noise and 60 mA of offset, every level either way and through
+ * ramps: never a weld. */
+static void healthy_switch_is_not_welded(void **state)
+{
+	(void)state;
+	static const double offsets_a[] = {0.06, -0.06};
+	for (size_t k = 0; k < sizeof offsets_a / sizeof offsets_a[0]; k++) {
+		struct bench b;
+		start(&b);
+		b.current_noise_a = 0.03;
+		b.current_offset_a = offsets_a[k];
+		static const int16_t levels[] = {300, 900, 2000, 6000, 9000, 0, -300, -900, -4000, -9000};
+		for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+			drive_for(&b, levels[i], 3000);
+			drive_for(&b, 0, 2100);
+		}
+		ramp_temps(&b, 41, 41, 20, 20000, 6000);
+		ramp_temps(&b, 12, 12, 34, 20000, -9000);
+		if (b.fw.faults)
+			fail_msg("offset %+.2f A: faults 0x%x", offsets_a[k], b.fw.faults);
+		assert_true(b.switch_closed);
+	}
+}
 
 /* ---- the proofs (6.15): a bridge that follows no command, blind sensors */
 
@@ -854,7 +982,8 @@ int main(void)
 		cmocka_unit_test(stuck_bridge_opens_the_switch), cmocka_unit_test(seebeck_current_is_not_a_stuck_bridge),
 		cmocka_unit_test(latches_a_host_cannot_defeat), cmocka_unit_test(every_invalid_conversion_is_a_fault),
 		cmocka_unit_test(reset_is_visible_and_rests), cmocka_unit_test(reports_are_one_tick),
-		cmocka_unit_test(supply_off_is_not_a_fault_at_zero),
+		cmocka_unit_test(supply_off_is_not_a_fault_at_zero), cmocka_unit_test(supply_loss_does_not_resume),
+		cmocka_unit_test(welded_switch_is_found), cmocka_unit_test(healthy_switch_is_not_welded),
 		cmocka_unit_test(bridge_stuck_at_the_command_is_caught), cmocka_unit_test(healthy_pad_passes_the_proofs),
 		cmocka_unit_test(frozen_plate_sensors_meet_the_seebeck_voltage),
 		cmocka_unit_test(hold_at_ten_is_not_deep_cold),

@@ -175,7 +175,7 @@ static void fault_grammar(void **state)
 	assert_int_equal(faults_parse("usb:unplug", &f, err, sizeof err), 0);
 	assert_true(faults_is_usb(&f));
 	const char *good[] = {"tec:stuck=-0.1", "switch:welded", "switch:open", "switch:ok", "mcu:reset",
-			      "mcu:hang", "mcu:ok", "relay:open", "relay:welded", "relay:ok"};
+			      "mcu:hang", "mcu:dead", "mcu:ok", "relay:open", "relay:welded", "relay:ok"};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
 		if (faults_parse(good[i], &f, err, sizeof err) != 0)
 			fail_msg("'%s' was refused: %s", good[i], err);
@@ -295,16 +295,36 @@ static void switch_relay_and_mcu(void **state)
 	pad_truth(&pad, &t);
 	assert_true(t.relay_closed && t.supply_v > 11.9); /* welded: the open command does nothing */
 
-	/* a hung MCU leaves the bridge where it was, answers nothing */
+	/* a hung MCU leaves the bridge where it was and answers nothing, until
+	 * the hardware watchdog's timeout: then the drive goes, the switch
+	 * opens, and the MCU boots afresh (BOOT) */
 	pad_init(&pad, &p, &cfg, 7, 32.0);
 	heartbeat(&pad, 3000, 3000);
 	faults_parse("mcu:hang", &f, err, sizeof err);
 	pad_inject(&pad, &f);
-	pad_advance(&pad, 5000); /* far past the watchdog: nobody runs it */
+	pad_advance(&pad, PAD_MCU_WATCHDOG_MS - 10);
 	pad_truth(&pad, &t);
-	assert_true(t.mcu_hung && fabs(t.module_drive - 0.3) < 1e-9);
+	assert_true(t.mcu_hung && fabs(t.module_drive - 0.3) < 1e-9 && t.watchdog_resets == 0);
 	uint8_t buf[TP_FRAME_MAX_LEN];
 	assert_int_equal(pad_control_in(&pad, TP_REQ_GET_STATUS, buf, sizeof buf), -1);
+	assert_int_equal(pad_take_report(&pad, buf, sizeof buf), 0);
+	pad_advance(&pad, 10);
+	pad_truth(&pad, &t);
+	assert_true(t.module_drive == 0.0 && !t.switch_closed && t.watchdog_resets == 1);
+	assert_false(t.mcu_hung); /* a reset cures this hang */
+	pad_advance(&pad, 1000);
+	pad_truth(&pad, &t);
+	assert_true(t.module_drive == 0.0 && t.watchdog_resets == 1);
+	assert_int_equal(pad.fw.state, TP_STATE_IDLE);
+	assert_true(pad.fw.flags & TP_FLAG_BOOT);
+	/* mcu:dead hangs again at every boot: the watchdog holds it in reset,
+	 * the drive off and the switch open, for as long as it lasts */
+	heartbeat(&pad, 3000, 3000);
+	faults_parse("mcu:dead", &f, err, sizeof err);
+	pad_inject(&pad, &f);
+	pad_advance(&pad, 5000);
+	pad_truth(&pad, &t);
+	assert_true(t.mcu_hung && t.module_drive == 0.0 && !t.switch_closed && t.watchdog_resets > 10);
 	assert_int_equal(pad_take_report(&pad, buf, sizeof buf), 0);
 	/* mcu:ok is a reset: the firmware boots afresh at zero */
 	faults_parse("mcu:ok", &f, err, sizeof err);
@@ -393,19 +413,20 @@ static void fault_kinds_for_the_safety_case(void **state)
 	faults_parse("usb:replay=3", &f, err, sizeof err);
 	assert_int_equal(pad_inject(&pad, &f), -1);
 
-	/* a hung MCU keeps its last drive: the watchdog cannot act */
+	/* a dead MCU: the hardware watchdog keeps its drive off; a power
+	 * cycle restarts it */
 	run_with(NULL, 0, 0, &pad);
 	heartbeat(&pad, 4000, 500);
-	faults_parse("mcu:hang", &f, err, sizeof err);
+	faults_parse("mcu:dead", &f, err, sizeof err);
 	pad_inject(&pad, &f);
 	pad_advance(&pad, 5000);
 	pad_truth(&pad, &t);
-	assert_true(t.module_drive > 0.39 && !pad.fw.faults);
+	assert_true(t.module_drive == 0.0 && t.mcu_hung && !pad.fw.faults);
 	pad_set_powered(&pad, false);
 	pad_set_powered(&pad, true);
 	pad_advance(&pad, 100);
 	pad_truth(&pad, &t);
-	assert_true(t.module_drive == 0.0); /* a power cycle restarts it */
+	assert_true(t.module_drive == 0.0 && !t.mcu_hung);
 
 	/* a bridged fuse never opens (with the load switch welded too, nothing
 	 * else can act); fan:slow sits between a good and a dead fan */
@@ -455,8 +476,8 @@ static void exposure_record(void **state)
 }
 
 
-/* The hardware cold cut-out: with the firmware hung and the bridge stuck
- * cooling, on the pad that gets coldest (loose contact), only it acts; the
+/* The hardware cold cut-out: with the load switch welded and the bridge
+ * stuck cooling, on the pad that gets coldest (loose contact), only it acts; the
  * true plate stays above 8 C, the fuse line shows it, and only an unplug
  * resets it. A hold at the lowest setpoint never reaches it. */
 static void cold_cutout_acts_alone(void **state)
@@ -471,7 +492,7 @@ static void cold_cutout_acts_alone(void **state)
 	struct pad_truth t;
 	char err[100];
 	pad_init(&pad, &p, &cfg, 7, 14.0);
-	faults_parse("mcu:hang", &f, err, sizeof err);
+	faults_parse("switch:welded", &f, err, sizeof err); /* the firmware's cut cannot act */
 	pad_inject(&pad, &f);
 	faults_parse("tec:stuck=-0.8", &f, err, sizeof err);
 	pad_inject(&pad, &f);
@@ -481,7 +502,7 @@ static void cold_cutout_acts_alone(void **state)
 		pad_truth(&pad, &t);
 		min_c = fmin(min_c, t.plate_c);
 	}
-	print_message("# firmware hung, bridge stuck at -80 %%: lowest true plate %.2f C\n", min_c);
+	print_message("# load switch welded, bridge stuck at -80 %%: lowest true plate %.2f C\n", min_c);
 	assert_true(t.cold_cutout_open);
 	assert_true(t.module_drive == 0.0 && t.current_a == 0.0);
 	assert_true(min_c > 8.0);
