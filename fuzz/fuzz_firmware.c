@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fw_config_reference(&cfg, "FUZZ");
 	fw_init(&fw, &cfg, 0);
 	uint32_t now = 0;
-	bool opened = false;
+	bool opened = false, kick = false;
+	uint32_t held = 0;
 	struct fw_inputs in = {.adc = {30000, 30000, 40000}, .supply_mv = 12000};
 	size_t i = 0;
 	while (i + 2 <= size) {
@@ -44,6 +45,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * voltage), which is not a latch */
 			assert(!opened || (!fw.load_switch_closed && !out.load_switch_closed));
 			opened = !fw.load_switch_closed;
+			/* the hardware watchdog sees every tick that ran to its end */
+			assert(out.watchdog_kick != kick);
+			kick = out.watchdog_kick;
+			/* a held bit (the weld, the bridge, the fuse, the doses)
+			 * outlives every request */
+			assert((held & fw.faults) == held);
+			held = fw.held & fw.faults & TP_FAULT_HELD_MASK;
 			assert(fw.limits.plate_max_cc <= cfg.hard_limits.plate_max_cc);
 			assert(fw.limits.plate_min_cc >= cfg.hard_limits.plate_min_cc);
 			assert(fw.limits.sink_max_cc <= cfg.hard_limits.sink_max_cc);

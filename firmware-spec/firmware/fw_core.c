@@ -457,11 +457,12 @@ static bool supply_ok(const struct fw *fw, const struct fw_inputs *in)
 
 /* A supply that goes while it carries a drive the host still asks for is
  * a power interruption: the drive must not come back with the supply by
- * itself. A host that answers with a zero command decided (a session that
- * stops opens the interlock's relay as it zeroes the drive): nothing to
- * latch. A supply that returns while the drive is still asked, or stays
- * away that long (supply_fault_ms), latches SUPPLY_LOST, whose cause
- * lasts as long as the supply is absent. */
+ * itself. A host that brings its command to zero decided (a session that
+ * stops opens the interlock's relay and ramps its drive down): nothing to
+ * latch. A supply that returns while a drive is still asked latches
+ * SUPPLY_LOST, and so does one away for supply_fault_ms while the host
+ * holds or raises its drive, unaware; the bit's cause lasts as long as
+ * the supply is absent. */
 static void check_supply_lost(struct fw *fw, const struct fw_inputs *in)
 {
 	bool absent = in->supply_mv < FW_SUPPLY_ABSENT_MV;
@@ -475,11 +476,21 @@ static void check_supply_lost(struct fw *fw, const struct fw_inputs *in)
 		fw->supply_carried = true; /* the last tick drove on this supply */
 	if (!fw->supply_carried)
 		return; /* a drive asked before the supply came: it never ran */
+	int16_t asked = (int16_t)abs(fw->requested);
 	if (absent && !fw->supply_gone) {
 		fw->supply_gone = true;
 		fw->supply_gone_since_ms = fw->now_ms;
+		fw->supply_gone_drive = asked;
+		fw->supply_gone_easing = false;
 	}
-	if (fw->supply_gone && (!absent || elapsed(fw->now_ms, fw->supply_gone_since_ms, fw->cfg.supply_fault_ms)))
+	if (!fw->supply_gone)
+		return;
+	if (asked < fw->supply_gone_drive) {
+		fw->supply_gone_easing = true;
+		fw->supply_gone_drive = asked;
+	}
+	bool unaware = !fw->supply_gone_easing && elapsed(fw->now_ms, fw->supply_gone_since_ms, fw->cfg.supply_fault_ms);
+	if (!absent || unaware)
 		latch(fw, TP_FAULT_SUPPLY_LOST);
 }
 

@@ -155,6 +155,8 @@ struct fw {
 	bool supply_carried; /* a drive was applied on this supply, and is still asked */
 	bool supply_gone; /* ... and the supply went since */
 	uint32_t supply_gone_since_ms;
+	int16_t supply_gone_drive; /* the least drive asked since (magnitude) */
+	bool supply_gone_easing; /* the host brings it down: a stop in progress */
 	uint8_t switch_leaked; /* switch-open proofs in a row with current flowing */
 	uint32_t leak_since_ms; /* current flowing with the switch held open, since */
 	bool leak_timing;

@@ -740,8 +740,9 @@ static void supply_off_is_not_a_fault_at_zero(void **state)
 	drive_for(&b, 6000, 300);
 	assert_int_equal(b.drive, 6000);
 	assert_false(b.fw.flags & TP_FLAG_SUPPLY_LOW);
-	b.in.supply_mv = 0; /* a session stops: the relay opens as the host zeroes the drive */
-	drive_for(&b, 6000, 100);
+	b.in.supply_mv = 0; /* a session stops: the relay opens as the host ramps the drive down */
+	for (int16_t d = 6000; d > 0; d -= 500)
+		drive_for(&b, d, 100); /* 1.2 s: 0.5 of full scale a second */
 	drive_for(&b, 0, 2000);
 	assert_int_equal(b.drive, 0);
 	assert_int_equal(b.fw.faults, 0);
