@@ -4,7 +4,7 @@
 # socket/ (the API server); daemon.c and main.c put them together.
 DAEMON_DIRS := daemon daemon/pad daemon/io daemon/store daemon/socket
 DAEMON_SRCS := $(filter-out daemon/main.c,$(foreach d,$(DAEMON_DIRS),$(wildcard $(d)/*.c)))
-DAEMON_CFLAGS := $(call pkg_cflags,libusb-1.0 libsystemd jansson inih libgpiod) \
+DAEMON_CFLAGS := $(call pkg_cflags,libusb-1.0 libsystemd jansson inih libgpiod zlib) \
 	-DTHERMOPAD_DATADIR='"$(PREFIX)/share/thermopad"'
 $(foreach d,$(DAEMON_DIRS),$(eval EXTRA_CFLAGS_$(subst /,_,$(d))_ := $(DAEMON_CFLAGS)))
 # The paths compiled in come from PREFIX: a build with another PREFIX
@@ -15,7 +15,7 @@ $(B)/daemon-paths.stamp: FORCE
 $(call objs,$(DAEMON_SRCS)): $(B)/daemon-paths.stamp
 .PHONY: FORCE
 FORCE:
-DAEMON_LDLIBS = $(call pkg_libs,libusb-1.0 libsystemd jansson inih libgpiod) -lpthread -lm
+DAEMON_LDLIBS = $(call pkg_libs,libusb-1.0 libsystemd jansson inih libgpiod zlib) -lpthread -lm
 
 $(B)/libthermopadd.a: $(call objs,$(DAEMON_SRCS))
 	@mkdir -p $(@D)

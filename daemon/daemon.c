@@ -169,19 +169,21 @@ static void *on_arrived(void *ctx, struct usb_link *link, const struct tp_info *
 	struct calibration cal = {.pid = defaults.pid, .model = defaults.model};
 	char path[600], why[200];
 	int tuned = calibration_load(&d->calibration, info->serial, &cal, path, sizeof path, why, sizeof why);
+	/* a pad the daemon remembers keeps the doses of its memory */
+	struct pad_slot *known = NULL;
+	bool remembered = pad_choose(&d->pads, info->serial, &known, NULL) == PAD_OK;
 	struct dose_ledger ledger;
-	char dose_path[600], dose_why[200];
-	int dosed = dose_store_load(&d->dose, info->serial, &ledger, dose_path, sizeof dose_path, dose_why,
-				    sizeof dose_why);
-	struct pad_slot *p = pad_attach(&d->pads, link, info, tuned == 1 ? &cal : NULL, dosed == 1 ? &ledger : NULL,
-					clock_model_now(&d->clock), err, errlen);
+	char dose_why[300];
+	double now = clock_model_now(&d->clock);
+	int dosed = dose_guard_load(&d->guard, info->serial, now, &ledger, dose_why, sizeof dose_why);
+	struct pad_slot *p = pad_attach(&d->pads, link, info, tuned == 1 ? &cal : NULL, dosed != 0 ? &ledger : NULL,
+					now, err, errlen);
 	if (p && tuned == 1)
 		report_log(LOG_NOTICE, "pad %s: calibration loaded from %s", p->serial, path);
 	else if (p && tuned < 0)
 		report_log(LOG_ERR, "pad %s: calibration %s ignored: %s", p->serial, path, why);
-	if (p && dosed < 0) /* counted from zero would be wrong: not a session until a person looks */
-		pad_fault(p, clock_model_now(&d->clock), "dose-ledger",
-			  "its dose ledger cannot be read; remove the file once you know the skin has rested");
+	if (p)
+		dose_guard_arrived(&d->guard, p, dosed, remembered, dose_why, now);
 	return p;
 }
 
@@ -224,6 +226,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user)
 	usb_pump(d->usb);
 	double now = clock_model_now(&d->clock);
 	pad_tick(&d->pads, now);
+	dose_guard_tick(&d->guard, now);
 	interlock_gpio_update(&d->ilock);
 	health_update(&d->health, &d->pads, now, clock_wall());
 	uint64_t period = (uint64_t)(pad_table_period_s(&d->pads) * 1e6 / d->opts.time_scale);
@@ -297,9 +300,16 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	session_log_init(&d->log, &d->sessions, d->logsync);
 	d->calibration.state_dir = d->opts.state_dir;
 	d->dose.state_dir = d->opts.state_dir;
+	dose_guard_init(&d->guard, &d->pads, &d->dose);
+	struct pad_start_gate dose_gate = dose_guard_start_gate(&d->guard);
+	pad_table_set_start_gate(&d->pads, &dose_gate);
 	/* the sinks, in the order they hear of everything */
-	struct pad_sink sinks[] = {journal_sink(), session_log_sink(&d->log), calibration_sink(&d->calibration),
-				   dose_store_sink(&d->dose), subscribers_sink(&d->server)};
+	struct pad_sink sinks[] = {journal_sink(),
+				   session_log_sink(&d->log),
+				   calibration_sink(&d->calibration),
+				   dose_store_sink(&d->dose),
+				   dose_guard_sink(&d->guard),
+				   subscribers_sink(&d->server)};
 	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++)
 		pad_table_add_sink(&d->pads, &sinks[i]);
 	struct server_env env = {.cfg = &d->cfg, .pads = &d->pads, .profiles = &d->profiles,

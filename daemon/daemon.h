@@ -21,6 +21,7 @@
 #include "pad/pad.h"
 #include "socket/server.h"
 #include "store/calibration.h"
+#include "dose_guard.h"
 #include "store/dose_store.h"
 #include "store/profiles.h"
 #include "store/session_log.h"
@@ -54,6 +55,7 @@ struct daemon {
 	struct session_log log;
 	struct calibration_store calibration;
 	struct dose_store dose;
+	struct dose_guard guard;
 	struct server server;
 	struct interlock_gpio ilock;
 	struct health health;

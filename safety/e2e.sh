@@ -72,6 +72,14 @@ inject() {
 	# the clock's wait for a late host first, so that the model moves on
 	# while the daemon is stopped
 	daemon:slow) echo "for _ in \$(seq 20); do kill -STOP \$daemon_pid; sleep $(awk -v s=$S -v w=$host_wait 'BEGIN { print w + 0.2 / s }'); kill -CONT \$daemon_pid; sleep $(awk -v s=$S 'BEGIN { print 0.8 / s }'); done" ;;
+	# the pad's dose ledger in the run's own state directory, damaged as a
+	# disk or a person would: bytes overwritten mid-file, cut at half, a
+	# directory in its place (what no one can read, root included), or an
+	# older copy put back (kept before the session: prepare)
+	ledger:corrupt) echo '[ -s "$ledger" ] && printf "#~!~" | dd of="$ledger" bs=1 seek=$(($(stat -c %s "$ledger") / 2)) conv=notrunc 2>/dev/null || echo "NOINJECT ledger:corrupt (no ledger)"' ;;
+	ledger:truncate) echo '[ -s "$ledger" ] && truncate -s $(($(stat -c %s "$ledger") / 2)) "$ledger" || echo "NOINJECT ledger:truncate (no ledger)"' ;;
+	ledger:unreadable) echo '[ -f "$ledger" ] && rm "$ledger" && mkdir "$ledger" || echo "NOINJECT ledger:unreadable (no ledger)"' ;;
+	ledger:rollback) echo '[ -s "$work_older" ] && ! cmp -s "$work_older" "$ledger" && cp "$work_older" "$ledger" || echo "NOINJECT ledger:rollback (no older copy that differs)"' ;;
 	# the first fault in the same request as its exposure mark: no model
 	# time between them, however late this script runs
 	*) local f out="" first=1
@@ -88,10 +96,19 @@ inject() {
 	esac
 }
 
+# what the scenario does before its session starts
+prepare() {
+	case $1 in
+	ledger:rollback) echo 'cp "$ledger" "$work_older"' ;; # the ledger as it was before the session
+	*) echo ':' ;;
+	esac
+}
+
 # what removing the cause means after the watch
 remove() {
 	case $1 in
 	daemon:*) echo ':' ;;
+	ledger:*) echo ':' ;; # the daemon has written the ledger again; clearing is a person's
 	*usb:replug*) echo ':' ;;
 	*usb:unplug*) echo 'sim fault usb:replug' ;;
 	*) echo 'sim fault all:ok' ;;
@@ -101,15 +118,20 @@ remove() {
 run_one() { # id phase kind(fault|twin) fault watch clear pad
 	local id=$1 phase=$2 kind=$3 fault=$4 watch=$5 clear=$6 pad=$7 profile at
 	local sim_args="--model $top/sim/pads/$pad.ini --host-wait $host_wait"
+	# idle: the fault comes before a session, which is then asked for
+	local begin after=:
 	case $phase in
+	idle) profile=heat at=5 begin=: after="tp start heat >/dev/null 2>&1" ;;
 	hot) profile=heat at=30 ;;
 	cold) profile=cold at=200 ;;
 	*) echo "run $id $phase $pad $kind why=phase $phase is not run end to end" >>"$results"; return ;;
 	esac
-	local inj=: rem=: clr=:
+	begin=${begin:-"tp start $profile >/dev/null"}
+	local inj=: rem=: clr=: prep=:
 	if [ "$kind" = fault ]; then
 		inj=$(inject "$fault")
 		rem=$(remove "$fault")
+		prep=$(prepare "$fault")
 		case $clear in
 		# a clear is judged on the pad's next reports: up to 10 s of model
 		# time for the fault to go
@@ -123,7 +145,7 @@ run_one() { # id phase kind(fault|twin) fault watch clear pad
 	local marker='mark=$(sim exposure-mark | head -n 1)'
 	if [ "$kind" = fault ]; then
 		case $fault in
-		daemon:slow) ;;
+		daemon:slow | ledger:*) ;;
 		daemon:*) marker='sim clock hold >/dev/null; mark=$(sim exposure-mark | head -n 1)' ;;
 		*) marker=: ;;
 		esac
@@ -132,11 +154,14 @@ run_one() { # id phase kind(fault|twin) fault watch clear pad
 code() { # the latched fault's code; a busy daemon gets three tries
 	for _ in 1 2 3; do j=\$(tp --json status 2>/dev/null) && break; done
 	echo \"\$j\" | grep -o '\"code\":\"[a-z-]*\"' | head -n 1 | cut -d'\"' -f4; }
-tp start $profile >/dev/null
+ledger=\"$work/state/dose/\$(sim serials | head -n 1).ini\" work_older=\"$work/ledger.older\"
+$prep
+$begin
 wait_model $at
 pre=\"\$(sim truth | head -n 1 | sed 's/ fw_faults=/ mark_fw_faults=/') host=\$(code)\"
 $marker
 $inj
+$after
 echo \"MARK \$mark \$pre\"
 wait_model $watch
 echo \"WATCH \$(sim exposure | head -n 1) \$(sim truth | head -n 1) host=\$(code)\"

@@ -7,7 +7,7 @@
 set -u
 build_packages=(
 	gcc make libc6-dev pkg-config
-	libusb-1.0-0-dev libgpiod-dev libinih-dev libsystemd-dev libjansson-dev
+	libusb-1.0-0-dev libgpiod-dev libinih-dev libsystemd-dev libjansson-dev zlib1g-dev
 	libcmocka-dev umockdev libumockdev-dev libglib2.0-dev
 )
 # the tests, the demo, the system test in a container, the package, the

@@ -73,6 +73,17 @@ double dose_ledger_day_cold(const struct dose_ledger *l, double t)
 	return sum;
 }
 
+void dose_ledger_worst(struct dose_ledger *l, double t, const struct safety_limits *lim)
+{
+	struct dose_rules r;
+	dose_rules_from_limits(&r, lim);
+	dose_ledger_init(l);
+	l->t = t;
+	l->heat_cem43_min = lim->dose_cem43_min;
+	l->cold_s = lim->cold_session_max_s;
+	l->day[l->n++] = (struct dose_entry){t, r.heat_day_cem43_min, r.cold_day_s};
+}
+
 void dose_plan_estimate(const struct plan_run *run, const struct safety_limits *lim, double *heat_cem43_min,
 			double *cold_s)
 {

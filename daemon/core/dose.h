@@ -58,6 +58,11 @@ void dose_ledger_add(struct dose_ledger *l, double t, double heat_cem43_min, dou
 double dose_ledger_day_heat(const struct dose_ledger *l, double t);
 double dose_ledger_day_cold(const struct dose_ledger *l, double t);
 
+/* A ledger that cannot be trusted counts as the worst the caps allow, as
+ * of t: the recent pools at the session caps and the last 24 h at the
+ * daily ceilings, all of it just ended. */
+void dose_ledger_worst(struct dose_ledger *l, double t, const struct safety_limits *lim);
+
 /* What a plan adds: heat at its targets for its durations, its cold
  * phases' time. */
 void dose_plan_estimate(const struct plan_run *run, const struct safety_limits *lim, double *heat_cem43_min,

@@ -48,8 +48,9 @@ const struct safety_check_info safety_checks[] = {
 	{"pad-reset", "the pad restarted by itself: clear the fault; if it repeats, have the pad checked",
 	 "always (the host has sent the limits and the watchdog again)"},
 	{"emergency-stop", "release the emergency-stop button, then clear the fault", "the button is released"},
-	{"dose-ledger", "see the message; clear the fault once the file is removed or repaired",
-	 "always (the ledger starts from zero: a person decided)"},
+	{"dose-ledger", "find out what changed the file, then clear the fault",
+	 "always (the daemon has written the ledger again from what it counts: the doses it recorded, or the "
+	 "worst the caps allow)"},
 	{"dose-heat", "rest the skin before the next heat session", "a cap: ends the session, no latch"},
 	{"dose-cold-phase", "rest the skin before more cold", "a cap: ends the session, no latch"},
 	{"dose-cold-session", "rest the skin before more cold", "a cap: ends the session, no latch"},

@@ -35,6 +35,11 @@ void pad_table_set_clear_gate(struct pad_table *t, const struct pad_clear_gate *
 	t->gate = *g;
 }
 
+void pad_table_set_start_gate(struct pad_table *t, const struct pad_start_gate *g)
+{
+	t->start_gate = *g;
+}
+
 static int set_up_firmware(const struct pad_table *t, void *link, const struct tp_info *info);
 static void tell_kind(const struct pad_slot *p, enum pad_event_kind kind, double now, const char *text, long count);
 
@@ -437,6 +442,9 @@ enum pad_refusal pad_start(struct pad_slot *p, const struct profile *prof, const
 {
 	if (!p->present)
 		return away(p, err, errlen);
+	const struct pad_start_gate *g = &p->table->start_gate;
+	if (!p->core.safety.latched && g->allowed && g->allowed(g->ctx, p, now, err, errlen) != 0)
+		return p->core.safety.latched ? PAD_FAULT_ACTIVE : PAD_REFUSED;
 	if (core_start(&p->core, &prof->plan, now, err, errlen) != 0)
 		return p->core.safety.latched ? PAD_FAULT_ACTIVE : PAD_REFUSED;
 	if (p->in_session)

@@ -128,6 +128,14 @@ struct pad_clear_gate {
 	int (*allowed)(void *ctx, char *err, size_t errlen);
 };
 
+/* May a session start on this pad now? 0, or -1 with why in err; a gate
+ * that refuses latches the fault it names itself (the daemon's dose guard
+ * registers one: not with a dose ledger it cannot trust). */
+struct pad_start_gate {
+	void *ctx;
+	int (*allowed)(void *ctx, struct pad_slot *p, double now, char *err, size_t errlen);
+};
+
 struct pad_table_config {
 	struct safety_limits limits; /* the configured envelope */
 	unsigned watchdog_ms;
@@ -143,6 +151,7 @@ struct pad_table {
 	struct pad_sink sinks[PAD_MAX_SINKS];
 	int nsinks;
 	struct pad_clear_gate gate;
+	struct pad_start_gate start_gate;
 	bool stopping; /* only zero is sent from now on */
 };
 
@@ -162,6 +171,7 @@ enum pad_refusal {
 void pad_table_init(struct pad_table *t, const struct pad_table_config *cfg, const struct pad_link_ops *ops);
 int pad_table_add_sink(struct pad_table *t, const struct pad_sink *s);
 void pad_table_set_clear_gate(struct pad_table *t, const struct pad_clear_gate *g);
+void pad_table_set_start_gate(struct pad_table *t, const struct pad_start_gate *g);
 /* Narrowed limits and the rest, from a reload: into every pad's core at
  * once (a session in progress too), and SET_LIMITS and SET_WATCHDOG sent
  * again to every pad on the bus. */

@@ -1,65 +1,319 @@
 /* SPDX-License-Identifier: MIT */
 /* A pad's dose ledger on disk (dose_store.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "io/report.h"
 #include "store/dose_store.h"
 
-static void path_of(const struct dose_store *s, const char *serial, char *buf, size_t len)
+#define LEDGER_TEXT_MAX 16384
+
+/* The first line of a file this store writes, and of one written before
+ * the files were numbered and checked (read once, then written anew). */
+static const char header[] = "# thermopad dose ledger file 2: numbered and checked; an edited file is refused\n";
+static const char header_unchecked[] = "# thermopad dose ledger, pad ";
+static const char trailer[] = "\n[file]\n";
+
+void dose_store_path(const struct dose_store *s, const char *serial, char *path, size_t pathlen)
 {
-	snprintf(buf, len, "%s/dose/%s.ini", s->state_dir, serial);
+	snprintf(path, pathlen, "%s/dose/%s.ini", s->state_dir, serial);
 }
 
-int dose_store_load(const struct dose_store *s, const char *serial, struct dose_ledger *l, char *path, size_t pathlen,
+static const struct dose_file *known_of(const struct dose_store *s, const char *serial)
+{
+	for (int i = 0; i < PAD_MAX; i++)
+		if (s->files[i].serial[0] && !strcmp(s->files[i].serial, serial))
+			return &s->files[i];
+	return NULL;
+}
+
+static struct dose_file *file_of(struct dose_store *s, const char *serial, bool make)
+{
+	struct dose_file *free_slot = NULL;
+	for (int i = 0; i < PAD_MAX; i++) {
+		struct dose_file *f = &s->files[i];
+		if (f->serial[0] && !strcmp(f->serial, serial))
+			return f;
+		if (!f->serial[0] && !free_slot)
+			free_slot = f;
+	}
+	if (!make || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof *free_slot);
+	snprintf(free_slot->serial, sizeof free_slot->serial, "%s", serial);
+	return free_slot;
+}
+
+static uint32_t check_of(const char *text, size_t n)
+{
+	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)text, (uInt)n);
+}
+
+/* One file, as found. */
+struct found {
+	bool absent;
+	bool unchecked; /* written before the files were checked */
+	unsigned long long seq;
+	uint32_t crc;
+	size_t body_len; /* the ledger's own text: text[0, body_len) */
+};
+
+/* Reads and checks the envelope: 0, or -1 with what is wrong in err (a
+ * phrase that follows the file's name). A file that is not there is
+ * found->absent, not an error. */
+static int read_file(const char *path, char *text, size_t len, struct found *fd, char *err, size_t errlen)
+{
+	memset(fd, 0, sizeof *fd);
+	/* never blocks on a FIFO, never follows a link */
+	int f = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (f < 0) {
+		if (errno == ENOENT) {
+			fd->absent = true;
+			return 0;
+		}
+		snprintf(err, errlen, "cannot be read: %s", errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(f);
+		snprintf(err, errlen, "cannot be read: it is not a regular file (%s)",
+			 S_ISDIR(st.st_mode) ? "a directory" : "a device, socket or pipe");
+		return -1;
+	}
+	size_t n = 0;
+	ssize_t got;
+	while (n < len - 1 && (got = read(f, text + n, len - 1 - n)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "cannot be read: %s", strerror(errno));
+			close(f);
+			return -1;
+		}
+		n += (size_t)got;
+	}
+	close(f);
+	text[n] = '\0';
+	if (n == len - 1) {
+		snprintf(err, errlen, "is larger than any ledger (%zu bytes or more)", n);
+		return -1;
+	}
+	if (strlen(text) != n) {
+		snprintf(err, errlen, "does not match its check (a zero byte inside: corrupt)");
+		return -1;
+	}
+	if (strncmp(text, header, sizeof header - 1) != 0) {
+		if (!strncmp(text, header_unchecked, sizeof header_unchecked - 1)) {
+			fd->unchecked = true;
+			fd->body_len = n;
+			fd->crc = check_of(text, n);
+			return 0;
+		}
+		snprintf(err, errlen, "%s", n == 0 ? "is empty (cut short: truncated)"
+					    : "does not begin as a dose ledger does (corrupt, or not a ledger)");
+		return -1;
+	}
+	char *tail = NULL;
+	for (char *p = strstr(text, trailer); p; p = strstr(p + 1, trailer))
+		tail = p;
+	if (!tail) {
+		snprintf(err, errlen, "is cut short (truncated): it ends before its check");
+		return -1;
+	}
+	fd->body_len = (size_t)(tail - text) + 1;
+	unsigned long long seq;
+	unsigned crc;
+	int used = -1;
+	if (sscanf(tail + sizeof trailer - 1, "seq = %llu\ncrc32 = %8x\n%n", &seq, &crc, &used) != 2 || used < 0 ||
+	    tail[sizeof trailer - 1 + (size_t)used] != '\0') {
+		snprintf(err, errlen, "is cut short or damaged at its check (truncated or corrupt)");
+		return -1;
+	}
+	fd->seq = seq;
+	fd->crc = (uint32_t)crc;
+	if (check_of(text, fd->body_len) != fd->crc) {
+		snprintf(err, errlen, "does not match its check (corrupt, or edited by hand)");
+		return -1;
+	}
+	return 0;
+}
+
+/* The file against what the store last wrote or read. */
+static int judge_known(const struct dose_file *k, const struct found *fd, char *err, size_t errlen)
+{
+	if (!k || !k->known)
+		return 0;
+	if (fd->absent) {
+		snprintf(err, errlen, "is gone: this daemon wrote it as number %llu", k->seq);
+		return -1;
+	}
+	if (fd->seq < k->seq) {
+		snprintf(err, errlen, "is an older copy (rolled back): number %llu, where this daemon last wrote number %llu",
+			 fd->seq, k->seq);
+		return -1;
+	}
+	if (fd->seq != k->seq || fd->crc != k->crc) {
+		snprintf(err, errlen, "changed outside the daemon: number %llu, where this daemon last wrote number %llu",
+			 fd->seq, k->seq);
+		return -1;
+	}
+	return 0;
+}
+
+int dose_store_load(struct dose_store *s, const char *serial, struct dose_ledger *l, char *path, size_t pathlen,
 		    char *err, size_t errlen)
 {
-	char text[16384];
-	path_of(s, serial, path, pathlen);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	char text[LEDGER_TEXT_MAX];
+	struct found fd;
+	dose_store_path(s, serial, path, pathlen);
+	const struct dose_file *k = known_of(s, serial);
+	if (read_file(path, text, sizeof text, &fd, err, errlen) != 0 || judge_known(k, &fd, err, errlen) != 0)
+		return -1;
+	if (fd.absent)
 		return 0; /* no session yet */
-	size_t n = fread(text, 1, sizeof text - 1, f);
-	fclose(f);
-	text[n] = '\0';
-	return dose_ledger_parse(text, l, err, errlen) == 0 ? 1 : -1;
+	text[fd.body_len] = '\0';
+	struct dose_ledger read;
+	char why[160];
+	const char *body = fd.unchecked ? text : text + sizeof header - 1;
+	if (dose_ledger_parse(body, &read, why, sizeof why) != 0) {
+		snprintf(err, errlen, "does not read as a ledger (%s)", why);
+		return -1;
+	}
+	struct dose_file *f = file_of(s, serial, true);
+	if (!f) {
+		snprintf(err, errlen, "cannot be followed: more pads than the daemon serves");
+		return -1;
+	}
+	*l = read;
+	f->known = true;
+	f->seq = fd.seq;
+	f->crc = fd.crc;
+	return 1;
 }
 
-/* Written whole to a temporary file, synced, then renamed over the old
- * one: a crash leaves the old ledger or the new, never half of one. */
-int dose_store_save(const struct dose_store *s, const char *serial, const struct dose_ledger *l, char *path,
-		    size_t pathlen, char *err, size_t errlen)
+int dose_store_verify(const struct dose_store *s, const char *serial, char *err, size_t errlen)
 {
-	char text[16384];
-	char dir[520], tmp[620];
-	snprintf(dir, sizeof dir, "%s/dose", s->state_dir);
-	mkdir(s->state_dir, 0755);
-	mkdir(dir, 0755);
-	path_of(s, serial, path, pathlen);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	if (dose_ledger_format(l, serial, text, sizeof text) != 0) {
+	const struct dose_file *k = known_of(s, serial);
+	if (!k || !k->known)
+		return 0;
+	char path[600], text[LEDGER_TEXT_MAX];
+	struct found fd;
+	dose_store_path(s, serial, path, sizeof path);
+	if (read_file(path, text, sizeof text, &fd, err, errlen) != 0)
+		return -1;
+	return judge_known(k, &fd, err, errlen);
+}
+
+static int format(const struct dose_ledger *l, const char *serial, char *text, size_t len, size_t *n, char *err,
+		  size_t errlen)
+{
+	size_t h = sizeof header - 1;
+	memcpy(text, header, h);
+	if (dose_ledger_format(l, serial, text + h, len - h - 64) != 0) {
 		snprintf(err, errlen, "the ledger does not fit its buffer");
 		return -1;
 	}
-	FILE *f = fopen(tmp, "w");
-	int rc = f && fputs(text, f) >= 0 && fflush(f) == 0 && fdatasync(fileno(f)) == 0 ? 0 : -1;
+	*n = strlen(text);
+	return 0;
+}
+
+static int write_all(int f, const char *text, size_t n)
+{
+	while (n > 0) {
+		ssize_t put = write(f, text, n);
+		if (put < 0 && errno == EINTR)
+			continue;
+		if (put <= 0)
+			return -1;
+		text += put;
+		n -= (size_t)put;
+	}
+	return 0;
+}
+
+int dose_store_save(struct dose_store *s, const char *serial, const struct dose_ledger *l, char *err, size_t errlen)
+{
+	char text[LEDGER_TEXT_MAX];
+	char dir[520], path[600], tmp[620];
+	struct dose_file *k = file_of(s, serial, true);
+	if (!k) {
+		snprintf(err, errlen, "more pads than the daemon serves");
+		return -1;
+	}
+	size_t n;
+	if (format(l, serial, text, sizeof text, &n, err, errlen) != 0)
+		return -1;
+	uint32_t crc = check_of(text, n);
+	unsigned long long seq = k->seq + 1;
+	snprintf(text + n, sizeof text - n, "[file]\nseq = %llu\ncrc32 = %08x\n", seq, (unsigned)crc);
+	n = strlen(text);
+	snprintf(dir, sizeof dir, "%s/dose", s->state_dir);
+	mkdir(s->state_dir, 0755);
+	mkdir(dir, 0755);
+	dose_store_path(s, serial, path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	unlink(tmp); /* one left by a crash, or a link someone put there */
+	int f = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	int rc = f >= 0 && write_all(f, text, n) == 0 && fdatasync(f) == 0 ? 0 : -1;
 	if (rc != 0)
-		snprintf(err, errlen, "%s", strerror(errno));
-	if (f && fclose(f) != 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	if (f >= 0 && close(f) != 0 && rc == 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		rc = -1;
 	}
-	return rc;
+	if (rc == 0 && rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* the rename itself, on the disk */
+	if (d >= 0) {
+		fsync(d);
+		close(d);
+	}
+	k->known = true;
+	k->seq = seq;
+	k->crc = crc;
+	return 0;
+}
+
+int dose_store_checkpoint(struct dose_store *s, const char *serial, const struct dose_ledger *l, char *err,
+			  size_t errlen)
+{
+	const struct dose_file *k = known_of(s, serial);
+	char text[LEDGER_TEXT_MAX];
+	size_t n;
+	if (k && k->known && format(l, serial, text, sizeof text, &n, err, errlen) == 0 && check_of(text, n) == k->crc)
+		return 0;
+	return dose_store_save(s, serial, l, err, errlen);
+}
+
+int dose_store_keep_aside(const struct dose_store *s, const char *serial, char *kept, size_t keptlen)
+{
+	char path[600];
+	dose_store_path(s, serial, path, sizeof path);
+	snprintf(kept, keptlen, "%s.untrusted", path);
+	struct stat st;
+	if (lstat(kept, &st) == 0) { /* one kept before stays too, by its time */
+		char older[640];
+		snprintf(older, sizeof older, "%s.%ld", kept, (long)st.st_mtime);
+		rename(kept, older);
+	}
+	return rename(path, kept);
 }
 
 static bool worth_saving(const struct pad_event *e)
 {
-	if (e->kind == PAD_SESSION_ENDED || e->kind == PAD_DEPARTED)
+	if (e->kind == PAD_SESSION_STARTED || e->kind == PAD_SESSION_ENDED || e->kind == PAD_DEPARTED)
 		return true;
 	return e->kind == PAD_CORE_EVENT &&
 	       (!strcmp(e->core->code, "session-end") || !strcmp(e->core->code, "tune-done") ||
@@ -72,8 +326,9 @@ static void on_event(void *ctx, const struct pad_slot *p, const struct pad_event
 		return;
 	struct dose_ledger l;
 	core_ledger_snapshot(&p->core, &l);
-	char path[600], err[200];
-	if (dose_store_save(ctx, p->serial, &l, path, sizeof path, err, sizeof err) != 0)
+	char path[600], err[700];
+	dose_store_path(ctx, p->serial, path, sizeof path);
+	if (dose_store_checkpoint(ctx, p->serial, &l, err, sizeof err) != 0)
 		report_log(LOG_ERR, "pad %s: cannot save its dose ledger to %s: %s", p->serial, path, err);
 }
 

@@ -3,7 +3,8 @@
  * Doses across sessions: back-to-back sessions share the caps (they used
  * to start from zero each time), a start that would pass one is refused
  * naming when it will be allowed, the daily ceiling does not decay, and
- * the ledger survives a restart as text. Model time, microseconds.
+ * the ledger survives a restart as text, and one that cannot be trusted
+ * counts as the worst the caps allow. Model time, microseconds.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -143,6 +144,30 @@ static void the_plate_counts_between_sessions(void **state)
 	assert_true(st.cold_recent_s > 89.0);
 }
 
+/* 5. A ledger that cannot be trusted counts as the worst the caps allow:
+ * a mild session of either kind waits a day, and says so. */
+static void an_untrusted_ledger_counts_as_the_worst(void **state)
+{
+	(void)state;
+	struct safety_limits lim;
+	safety_limits_default(&lim);
+	struct dose_rules rules;
+	dose_rules_from_limits(&rules, &lim);
+	struct dose_ledger l;
+	dose_ledger_worst(&l, 1000.0, &lim);
+	assert_true(l.heat_cem43_min == lim.dose_cem43_min && l.cold_s == lim.cold_session_max_s);
+	assert_true(dose_ledger_day_heat(&l, 1000.0) == rules.heat_day_cem43_min);
+	double wait;
+	char why[512];
+	assert_int_equal(dose_ledger_admit(&l, 1000.0, &rules, &lim, 0.1, 0, &wait, why, sizeof why), -1);
+	assert_true(fabs(wait - 24 * 3600.0) < 1);
+	assert_non_null(strstr(why, "in the last 24 h"));
+	assert_int_equal(dose_ledger_admit(&l, 1000.0, &rules, &lim, 0, 60, &wait, why, sizeof why), -1);
+	assert_true(fabs(wait - 24 * 3600.0) < 1);
+	/* a day on, it is all gone */
+	assert_int_equal(dose_ledger_admit(&l, 1001.0 + 24 * 3600.0, &rules, &lim, 0.1, 60, &wait, why, sizeof why), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -150,6 +175,7 @@ int main(void)
 		cmocka_unit_test(the_daily_cold_ceiling_does_not_decay),
 		cmocka_unit_test(the_ledger_survives_a_restart),
 		cmocka_unit_test(the_plate_counts_between_sessions),
+		cmocka_unit_test(an_untrusted_ledger_counts_as_the_worst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

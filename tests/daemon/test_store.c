@@ -8,6 +8,11 @@
  *   3 the reader gives every column back, null where nothing was read,
  *     also for a file an older daemon wrote with "nan"
  *   4 the session log through its sink: header, rows, outcome, metadata
+ *   5 the dose ledger: a first start (no file) and a healthy file are
+ *     quiet, a file written by the older unchecked format is read once
+ *   6 the dose ledger refused, in words: corrupt, cut short, unreadable (a
+ *     directory), gone, an older copy, changed outside the daemon; kept
+ *     aside for a look; a checkpoint writes only what changed
  */
 #include <math.h>
 #include <setjmp.h>
@@ -22,6 +27,7 @@
 #include <cmocka.h>
 
 #include "core/pid.h"
+#include "store/dose_store.h"
 #include "store/profiles.h"
 #include "store/session_log.h"
 #include "store/sessions.h"
@@ -215,6 +221,138 @@ static void the_log_follows_the_session(void **state)
 	sessions_list_close(lister);
 }
 
+/* ---- 5 ------------------------------------------------------------------ */
+
+static struct dose_ledger some_doses(void)
+{
+	struct dose_ledger l;
+	dose_ledger_init(&l);
+	dose_ledger_add(&l, 1000.0, 0.75, 120.0);
+	dose_ledger_add(&l, 5000.0, 0.5, 0.0);
+	return l;
+}
+
+static char ledger_path[300];
+
+static struct dose_store store_in_dir(void)
+{
+	struct dose_store s = {.state_dir = dir};
+	dose_store_path(&s, "TP-1", ledger_path, sizeof ledger_path);
+	return s;
+}
+
+static void a_healthy_ledger_is_quiet(void **state)
+{
+	(void)state;
+	struct dose_store s = store_in_dir();
+	struct dose_ledger l, back;
+	char path[600], err[300];
+	/* a first start: nothing there, nothing known, nothing wrong */
+	assert_int_equal(dose_store_load(&s, "TP-1", &l, path, sizeof path, err, sizeof err), 0);
+	assert_int_equal(dose_store_verify(&s, "TP-1", err, sizeof err), 0);
+	l = some_doses();
+	assert_int_equal(dose_store_save(&s, "TP-1", &l, err, sizeof err), 0);
+	assert_int_equal(dose_store_verify(&s, "TP-1", err, sizeof err), 0);
+	assert_int_equal(dose_store_save(&s, "TP-1", &l, err, sizeof err), 0);
+	assert_int_equal(dose_store_verify(&s, "TP-1", err, sizeof err), 0);
+	/* a new daemon reads it back whole */
+	struct dose_store fresh = store_in_dir();
+	assert_int_equal(dose_store_load(&fresh, "TP-1", &back, path, sizeof path, err, sizeof err), 1);
+	assert_int_equal(back.n, 2);
+	assert_float_equal(back.heat_cem43_min, l.heat_cem43_min, 1e-6);
+	assert_float_equal(back.day[0].cold_s, 120.0, 1e-3);
+	assert_int_equal(dose_store_verify(&fresh, "TP-1", err, sizeof err), 0);
+	/* and writes on from its number */
+	assert_int_equal(dose_store_save(&fresh, "TP-1", &back, err, sizeof err), 0);
+	assert_int_equal(fresh.files[0].seq, 3);
+	/* written before the files were checked: read once, checked from the next write */
+	char text[4096];
+	assert_int_equal(dose_ledger_format(&l, "TP-1", text, sizeof text), 0);
+	write_file("dose/TP-1.ini", text);
+	struct dose_store old = store_in_dir();
+	assert_int_equal(dose_store_load(&old, "TP-1", &back, path, sizeof path, err, sizeof err), 1);
+	assert_int_equal(back.n, 2);
+}
+
+/* ---- 6 ------------------------------------------------------------------ */
+
+/* A store that wrote the ledger twice; then the file is damaged by cmd
+ * and both a running store (verify) and a new one (load) judge it. */
+static void refused(const char *cmd, const char *running, const char *fresh_says)
+{
+	struct dose_store s = store_in_dir();
+	struct dose_ledger l = some_doses(), back;
+	char err[300], path[600], shell[900];
+	snprintf(shell, sizeof shell, "rm -rf %s/dose", dir); /* the case before's */
+	assert_int_equal(system(shell), 0);
+	if (dose_store_save(&s, "TP-1", &l, err, sizeof err) != 0)
+		fail_msg("%s: %s", cmd, err);
+	snprintf(shell, sizeof shell, "cp %s %s.older", ledger_path, ledger_path);
+	assert_int_equal(system(shell), 0);
+	l.heat_cem43_min += 0.25;
+	assert_int_equal(dose_store_save(&s, "TP-1", &l, err, sizeof err), 0);
+	snprintf(shell, sizeof shell, "f=%s; %s", ledger_path, cmd);
+	assert_int_equal(system(shell), 0);
+	err[0] = '\0';
+	assert_int_equal(dose_store_verify(&s, "TP-1", err, sizeof err), -1);
+	if (!strstr(err, running))
+		fail_msg("running: '%s' lacks '%s'", err, running);
+	struct dose_store fresh = store_in_dir();
+	int rc = dose_store_load(&fresh, "TP-1", &back, path, sizeof path, err, sizeof err);
+	if (fresh_says) {
+		assert_int_equal(rc, -1);
+		if (!strstr(err, fresh_says))
+			fail_msg("fresh: '%s' lacks '%s'", err, fresh_says);
+	} else {
+		assert_int_not_equal(rc, -1); /* what only the running daemon can know */
+	}
+	/* the running store's load of a file it knows judges as verify does */
+	assert_int_equal(dose_store_load(&s, "TP-1", &back, path, sizeof path, err, sizeof err), -1);
+}
+
+static void an_untrusted_ledger_is_refused(void **state)
+{
+	(void)state;
+	refused("printf '#~!~' | dd of=$f bs=1 seek=150 conv=notrunc 2>/dev/null", "does not match its check",
+		"does not match its check");
+	refused("truncate -s 200 $f", "cut short", "cut short");
+	refused(": >$f", "is empty", "is empty");
+	refused("rm $f && mkdir $f", "not a regular file (a directory)", "not a regular file");
+	refused("ln -sf $f.older $f.link && mv $f.link $f", "symbolic link", "symbolic link");
+	refused("mv $f.older $f", "an older copy (rolled back): number 1, where this daemon last wrote number 2", NULL);
+	refused("rm $f", "is gone: this daemon wrote it as number 2", NULL);
+	refused("sed -i 's/^seq = 2/seq = 7/' $f", "changed outside the daemon: number 7", NULL);
+	refused("rm $f.older && sed -i 's/^cold_s = 120.000$/cold_s = 0.000/' $f", "does not match its check",
+		"does not match its check");
+}
+
+static void kept_aside_and_checkpoints(void **state)
+{
+	(void)state;
+	struct dose_store s = store_in_dir();
+	struct dose_ledger l = some_doses();
+	char err[300], kept[640];
+	assert_int_equal(dose_store_save(&s, "TP-1", &l, err, sizeof err), 0);
+	/* the same doses again: not written */
+	assert_int_equal(dose_store_checkpoint(&s, "TP-1", &l, err, sizeof err), 0);
+	assert_int_equal(s.files[0].seq, 1);
+	dose_ledger_add(&l, 6000.0, 0.1, 0.0);
+	assert_int_equal(dose_store_checkpoint(&s, "TP-1", &l, err, sizeof err), 0);
+	assert_int_equal(s.files[0].seq, 2);
+	/* a directory in its place is moved aside, twice over */
+	char shell[700];
+	snprintf(shell, sizeof shell, "rm %s && mkdir %s", ledger_path, ledger_path);
+	assert_int_equal(system(shell), 0);
+	assert_int_equal(dose_store_keep_aside(&s, "TP-1", kept, sizeof kept), 0);
+	assert_non_null(strstr(kept, "TP-1.ini.untrusted"));
+	assert_int_equal(dose_store_save(&s, "TP-1", &l, err, sizeof err), 0);
+	assert_int_equal(dose_store_verify(&s, "TP-1", err, sizeof err), 0);
+	assert_int_equal(dose_store_keep_aside(&s, "TP-1", kept, sizeof kept), 0);
+	struct stat st;
+	assert_int_equal(stat(kept, &st), 0);
+	assert_true(S_ISREG(st.st_mode)); /* the newer one; the directory kept by its time */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +360,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_row_has_every_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_reader_keeps_every_column, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_log_follows_the_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_healthy_ledger_is_quiet, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_untrusted_ledger_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(kept_aside_and_checkpoints, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -126,11 +126,58 @@ tp status'
 keep_state=1 scenario $S '
 tp status
 tp start brief-cold; echo "again rc $?"'
-unset XDG_CONFIG_HOME
-printf '[pad]\nwatchdog_ms = 5000\n' >"$work/test.conf"
 check "after a daemon restart, the cold of the last session still counts: the next is refused, with when" \
 	"grep -q 'again rc [1-9]' '$work/out' && grep -q 'cold exposure: .* of recent sessions' '$work/out' \
 	 && grep -q 'allowed again in' '$work/out' && grep -q 'across sessions: heat' '$work/out' && [ -s '$work/state/dose/TP-SIM-0001.ini' ]"
+check "a healthy ledger read after a restart is quiet (no dose-ledger fault)" "! grep -q dose-ledger '$work/daemon.log'"
+
+# 8. The ledger damaged while the daemon is stopped: cut short (as a full
+# disk or a crash of an editor leaves it), then a directory in its place
+# (what no one can read, root included). The next daemon cannot trust it:
+# dose-ledger latches, the doses count as the worst the caps allow (a
+# clear does not make the skin's day forgettable), the file found is kept
+# aside and the ledger is whole again.
+ledger=$work/state/dose/TP-SIM-0001.ini
+truncate -s $(($(stat -c %s "$ledger") / 2)) "$ledger"
+keep_state=1 scenario $S '
+wait_for "tp status | grep -q FAULT"
+tp start heat; echo "start rc $?"
+tp clear-faults
+tp start heat; echo "after clear rc $?"'
+check "a ledger cut short while the daemon was stopped: dose-ledger latched, naming the file and what is wrong" \
+	"grep -q 'dose-ledger: the dose ledger $ledger is cut short (truncated)' '$work/daemon.log' && grep -q 'start rc [1-9]' '$work/out'"
+check "its doses count as the worst the caps allow: after the clear, heat waits a day" \
+	"grep -q 'count as the worst the caps allow' '$work/daemon.log' && grep -q 'after clear rc [1-9]' '$work/out' &&
+	 grep -q 'in the last 24 h .*allowed again in 2[34] h' '$work/out'"
+check "the file found is kept aside, the ledger written whole again" \
+	"[ -s '$ledger.untrusted' ] && tail -n 3 '$ledger' | grep -q '^crc32 = '"
+rm "$ledger" && mkdir "$ledger"
+keep_state=1 scenario $S '
+wait_for "tp status | grep -q FAULT"
+tp status'
+check "a directory in the ledger's place: dose-ledger, it cannot be read, moved aside" \
+	"grep -q 'dose-ledger: the dose ledger $ledger cannot be read: it is not a regular file (a directory)' '$work/daemon.log' &&
+	 [ -f '$ledger' ] && [ -d '$ledger.untrusted' ]"
+
+# 9. A first start (no ledger) is quiet and begins one; removed while the
+# daemon runs, it is missed within the check's 5 s of model time, and the
+# daemon writes what it recorded again.
+scenario $S '
+wait_model 1
+ls "'"$work"'/state/dose/TP-SIM-0001.ini" && echo "begun"
+rm "'"$work"'/state/dose/TP-SIM-0001.ini"
+wait_model 6
+tp status
+tp clear-faults; echo "clear rc $?"
+wait_model 6
+tp start heat; echo "start rc $?"'
+check "a first start is quiet and begins the ledger" "grep -q '^begun' '$work/out' && grep -q 'its dose ledger begins at' '$work/daemon.log'"
+check "removed while the daemon runs: dose-ledger within 6 s of model time, the doses it recorded kept" \
+	"grep -q 'dose-ledger: the dose ledger .* is gone: this daemon wrote it as number 1. The doses this daemon recorded are kept' '$work/daemon.log'"
+check "cleared by a person, the ledger is trusted again and a session starts" \
+	"grep -q 'clear rc 0' '$work/out' && grep -q 'start rc 0' '$work/out' && [ \$(grep -c 'dose-ledger:' '$work/daemon.log') = 1 ]"
+unset XDG_CONFIG_HOME
+printf '[pad]\nwatchdog_ms = 5000\n' >"$work/test.conf"
 
 echo "$((n - failed)) passed, $failed failed"
 [ $failed = 0 ]
