@@ -30,3 +30,8 @@ BINS += $(B)/thermopadd
 FUZZERS += request
 FUZZ_SRCS_request := daemon/socket/request.c
 FUZZ_PKGS_request := jansson
+
+# the dose ledger file's envelope and the ledger it holds, on any bytes
+FUZZERS += ledger
+FUZZ_SRCS_ledger := daemon/store/dose_file.c daemon/core/dose.c
+FUZZ_PKGS_ledger := zlib inih

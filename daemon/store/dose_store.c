@@ -6,25 +6,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "io/report.h"
+#include "store/dose_file.h"
 #include "store/dose_store.h"
-
-#define LEDGER_TEXT_MAX 16384
-
-/* The first line of a file this store writes, and of one written before
- * the files were numbered and checked (read once, then written anew). */
-static const char header[] = "# thermopad dose ledger file 2: numbered and checked; an edited file is refused\n";
-static const char header_unchecked[] = "# thermopad dose ledger, pad ";
-static const char trailer[] = "\n[file]\n";
 
 void dose_store_path(const struct dose_store *s, const char *serial, char *path, size_t pathlen)
 {
 	snprintf(path, pathlen, "%s/dose/%s.ini", s->state_dir, serial);
 }
 
-static const struct dose_file *known_of(const struct dose_store *s, const char *serial)
+static const struct dose_store_known *known_of(const struct dose_store *s, const char *serial)
 {
 	for (int i = 0; i < PAD_MAX; i++)
 		if (s->files[i].serial[0] && !strcmp(s->files[i].serial, serial))
@@ -32,39 +24,31 @@ static const struct dose_file *known_of(const struct dose_store *s, const char *
 	return NULL;
 }
 
-static struct dose_file *file_of(struct dose_store *s, const char *serial, bool make)
+static struct dose_store_known *file_of(struct dose_store *s, const char *serial)
 {
-	struct dose_file *free_slot = NULL;
+	struct dose_store_known *free_slot = NULL;
 	for (int i = 0; i < PAD_MAX; i++) {
-		struct dose_file *f = &s->files[i];
+		struct dose_store_known *f = &s->files[i];
 		if (f->serial[0] && !strcmp(f->serial, serial))
 			return f;
 		if (!f->serial[0] && !free_slot)
 			free_slot = f;
 	}
-	if (!make || !free_slot)
+	if (!free_slot)
 		return NULL;
 	memset(free_slot, 0, sizeof *free_slot);
 	snprintf(free_slot->serial, sizeof free_slot->serial, "%s", serial);
 	return free_slot;
 }
 
-static uint32_t check_of(const char *text, size_t n)
-{
-	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)text, (uInt)n);
-}
-
 /* One file, as found. */
 struct found {
 	bool absent;
-	bool unchecked; /* written before the files were checked */
-	unsigned long long seq;
-	uint32_t crc;
-	size_t body_len; /* the ledger's own text: text[0, body_len) */
+	struct dose_file_text ft;
 };
 
-/* Reads and checks the envelope: 0, or -1 with what is wrong in err (a
- * phrase that follows the file's name). A file that is not there is
+/* Reads the file and checks its text: 0, or -1 with what is wrong in err
+ * (a phrase that follows the file's name). A file that is not there is
  * found->absent, not an error. */
 static int read_file(const char *path, char *text, size_t len, struct found *fd, char *err, size_t errlen)
 {
@@ -100,52 +84,11 @@ static int read_file(const char *path, char *text, size_t len, struct found *fd,
 	}
 	close(f);
 	text[n] = '\0';
-	if (n == len - 1) {
-		snprintf(err, errlen, "is larger than any ledger (%zu bytes or more)", n);
-		return -1;
-	}
-	if (strlen(text) != n) {
-		snprintf(err, errlen, "does not match its check (a zero byte inside: corrupt)");
-		return -1;
-	}
-	if (strncmp(text, header, sizeof header - 1) != 0) {
-		if (!strncmp(text, header_unchecked, sizeof header_unchecked - 1)) {
-			fd->unchecked = true;
-			fd->body_len = n;
-			fd->crc = check_of(text, n);
-			return 0;
-		}
-		snprintf(err, errlen, "%s", n == 0 ? "is empty (cut short: truncated)"
-					    : "does not begin as a dose ledger does (corrupt, or not a ledger)");
-		return -1;
-	}
-	char *tail = NULL;
-	for (char *p = strstr(text, trailer); p; p = strstr(p + 1, trailer))
-		tail = p;
-	if (!tail) {
-		snprintf(err, errlen, "is cut short (truncated): it ends before its check");
-		return -1;
-	}
-	fd->body_len = (size_t)(tail - text) + 1;
-	unsigned long long seq;
-	unsigned crc;
-	int used = -1;
-	if (sscanf(tail + sizeof trailer - 1, "seq = %llu\ncrc32 = %8x\n%n", &seq, &crc, &used) != 2 || used < 0 ||
-	    tail[sizeof trailer - 1 + (size_t)used] != '\0') {
-		snprintf(err, errlen, "is cut short or damaged at its check (truncated or corrupt)");
-		return -1;
-	}
-	fd->seq = seq;
-	fd->crc = (uint32_t)crc;
-	if (check_of(text, fd->body_len) != fd->crc) {
-		snprintf(err, errlen, "does not match its check (corrupt, or edited by hand)");
-		return -1;
-	}
-	return 0;
+	return dose_file_judge(text, n, &fd->ft, err, errlen);
 }
 
 /* The file against what the store last wrote or read. */
-static int judge_known(const struct dose_file *k, const struct found *fd, char *err, size_t errlen)
+static int judge_known(const struct dose_store_known *k, const struct found *fd, char *err, size_t errlen)
 {
 	if (!k || !k->known)
 		return 0;
@@ -153,14 +96,14 @@ static int judge_known(const struct dose_file *k, const struct found *fd, char *
 		snprintf(err, errlen, "is gone: this daemon wrote it as number %llu", k->seq);
 		return -1;
 	}
-	if (fd->seq < k->seq) {
+	if (fd->ft.seq < k->seq) {
 		snprintf(err, errlen, "is an older copy (rolled back): number %llu, where this daemon last wrote number %llu",
-			 fd->seq, k->seq);
+			 fd->ft.seq, k->seq);
 		return -1;
 	}
-	if (fd->seq != k->seq || fd->crc != k->crc) {
+	if (fd->ft.seq != k->seq || fd->ft.crc != k->crc) {
 		snprintf(err, errlen, "changed outside the daemon: number %llu, where this daemon last wrote number %llu",
-			 fd->seq, k->seq);
+			 fd->ft.seq, k->seq);
 		return -1;
 	}
 	return 0;
@@ -169,58 +112,40 @@ static int judge_known(const struct dose_file *k, const struct found *fd, char *
 int dose_store_load(struct dose_store *s, const char *serial, struct dose_ledger *l, char *path, size_t pathlen,
 		    char *err, size_t errlen)
 {
-	char text[LEDGER_TEXT_MAX];
+	char text[DOSE_FILE_TEXT_MAX];
 	struct found fd;
 	dose_store_path(s, serial, path, pathlen);
-	const struct dose_file *k = known_of(s, serial);
+	const struct dose_store_known *k = known_of(s, serial);
 	if (read_file(path, text, sizeof text, &fd, err, errlen) != 0 || judge_known(k, &fd, err, errlen) != 0)
 		return -1;
 	if (fd.absent)
 		return 0; /* no session yet */
-	text[fd.body_len] = '\0';
 	struct dose_ledger read;
-	char why[160];
-	const char *body = fd.unchecked ? text : text + sizeof header - 1;
-	if (dose_ledger_parse(body, &read, why, sizeof why) != 0) {
-		snprintf(err, errlen, "does not read as a ledger (%s)", why);
+	if (dose_file_ledger(text, &fd.ft, &read, err, errlen) != 0)
 		return -1;
-	}
-	struct dose_file *f = file_of(s, serial, true);
+	struct dose_store_known *f = file_of(s, serial);
 	if (!f) {
 		snprintf(err, errlen, "cannot be followed: more pads than the daemon serves");
 		return -1;
 	}
 	*l = read;
 	f->known = true;
-	f->seq = fd.seq;
-	f->crc = fd.crc;
+	f->seq = fd.ft.seq;
+	f->crc = fd.ft.crc;
 	return 1;
 }
 
 int dose_store_verify(const struct dose_store *s, const char *serial, char *err, size_t errlen)
 {
-	const struct dose_file *k = known_of(s, serial);
+	const struct dose_store_known *k = known_of(s, serial);
 	if (!k || !k->known)
 		return 0;
-	char path[600], text[LEDGER_TEXT_MAX];
+	char path[600], text[DOSE_FILE_TEXT_MAX];
 	struct found fd;
 	dose_store_path(s, serial, path, sizeof path);
 	if (read_file(path, text, sizeof text, &fd, err, errlen) != 0)
 		return -1;
 	return judge_known(k, &fd, err, errlen);
-}
-
-static int format(const struct dose_ledger *l, const char *serial, char *text, size_t len, size_t *n, char *err,
-		  size_t errlen)
-{
-	size_t h = sizeof header - 1;
-	memcpy(text, header, h);
-	if (dose_ledger_format(l, serial, text + h, len - h - 64) != 0) {
-		snprintf(err, errlen, "the ledger does not fit its buffer");
-		return -1;
-	}
-	*n = strlen(text);
-	return 0;
 }
 
 static int write_all(int f, const char *text, size_t n)
@@ -239,20 +164,20 @@ static int write_all(int f, const char *text, size_t n)
 
 int dose_store_save(struct dose_store *s, const char *serial, const struct dose_ledger *l, char *err, size_t errlen)
 {
-	char text[LEDGER_TEXT_MAX];
+	char text[DOSE_FILE_TEXT_MAX];
 	char dir[520], path[600], tmp[620];
-	struct dose_file *k = file_of(s, serial, true);
+	struct dose_store_known *k = file_of(s, serial);
 	if (!k) {
 		snprintf(err, errlen, "more pads than the daemon serves");
 		return -1;
 	}
-	size_t n;
-	if (format(l, serial, text, sizeof text, &n, err, errlen) != 0)
-		return -1;
-	uint32_t crc = check_of(text, n);
 	unsigned long long seq = k->seq + 1;
-	snprintf(text + n, sizeof text - n, "[file]\nseq = %llu\ncrc32 = %08x\n", seq, (unsigned)crc);
-	n = strlen(text);
+	uint32_t crc;
+	size_t n = dose_file_format(l, serial, seq, text, sizeof text, &crc);
+	if (n == 0) {
+		snprintf(err, errlen, "the ledger does not fit its buffer");
+		return -1;
+	}
 	snprintf(dir, sizeof dir, "%s/dose", s->state_dir);
 	mkdir(s->state_dir, 0755);
 	mkdir(dir, 0755);
@@ -289,10 +214,10 @@ int dose_store_save(struct dose_store *s, const char *serial, const struct dose_
 int dose_store_checkpoint(struct dose_store *s, const char *serial, const struct dose_ledger *l, char *err,
 			  size_t errlen)
 {
-	const struct dose_file *k = known_of(s, serial);
-	char text[LEDGER_TEXT_MAX];
-	size_t n;
-	if (k && k->known && format(l, serial, text, sizeof text, &n, err, errlen) == 0 && check_of(text, n) == k->crc)
+	const struct dose_store_known *k = known_of(s, serial);
+	char text[DOSE_FILE_TEXT_MAX];
+	uint32_t crc;
+	if (k && k->known && dose_file_format(l, serial, k->seq, text, sizeof text, &crc) > 0 && crc == k->crc)
 		return 0;
 	return dose_store_save(s, serial, l, err, errlen);
 }

@@ -30,7 +30,7 @@
 #define DOSE_STORE_CHECKPOINT_S 30.0 /* model seconds between writes in a session */
 
 /* What the store knows of one pad's file. */
-struct dose_file {
+struct dose_store_known {
 	char serial[TP_SERIAL_LEN + 1];
 	bool known; /* it wrote or read this file: the file must be what it holds */
 	unsigned long long seq; /* the file's number, as last written or read */
@@ -39,7 +39,7 @@ struct dose_file {
 
 struct dose_store {
 	const char *state_dir;
-	struct dose_file files[PAD_MAX];
+	struct dose_store_known files[PAD_MAX];
 };
 
 /* Where the pad's ledger is. */
