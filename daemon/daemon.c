@@ -300,6 +300,7 @@ int daemon_init(struct daemon *d, char *err, size_t errlen)
 	session_log_init(&d->log, &d->sessions, d->logsync);
 	d->calibration.state_dir = d->opts.state_dir;
 	d->dose.state_dir = d->opts.state_dir;
+	d->dose.sync = d->logsync;
 	dose_guard_init(&d->guard, &d->pads, &d->dose);
 	struct pad_start_gate dose_gate = dose_guard_start_gate(&d->guard);
 	pad_table_set_start_gate(&d->pads, &dose_gate);
@@ -383,6 +384,7 @@ void daemon_fini(struct daemon *d)
 	server_stop(&d->server);
 	logsync_stop(d->logsync);
 	d->logsync = NULL;
+	d->dose.sync = NULL;
 	profiles_free(&d->profiles);
 	for (int i = 0; i < 3; i++)
 		d->signal_src[i] = sd_event_source_unref(d->signal_src[i]);

@@ -37,8 +37,11 @@ struct dose_store_known {
 	uint32_t crc; /* the file's check, as last written or read */
 };
 
+struct logsync;
+
 struct dose_store {
 	const char *state_dir;
+	struct logsync *sync; /* syncs written files off the control loop; NULL: synced in place */
 	struct dose_store_known files[PAD_MAX];
 };
 
@@ -55,9 +58,11 @@ int dose_store_load(struct dose_store *s, const char *serial, struct dose_ledger
  * store knows no file of this pad yet), -1 with what is wrong in err. */
 int dose_store_verify(const struct dose_store *s, const char *serial, char *err, size_t errlen);
 
-/* Written whole, with the next number, to a temporary file, synced, renamed
- * over the old one, the directory synced: a crash leaves the old ledger or
- * the new. 0, or -1 with why in err. */
+/* Written whole, with the next number, to a temporary file, renamed over
+ * the old one, the file and the directory synced (by the sync thread, off
+ * the control loop, when one is given; before the rename when not): a
+ * crash leaves the old ledger, the new, or (in the second after a write
+ * synced by the thread) one that fails its check. 0, or -1 with why. */
 int dose_store_save(struct dose_store *s, const char *serial, const struct dose_ledger *l, char *err, size_t errlen);
 
 /* Written only if its content differs from what the file holds. */
