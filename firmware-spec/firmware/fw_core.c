@@ -5,8 +5,10 @@
  * latch and zero it, the watchdog zeroes it when the host falls silent, a
  * polarity change always passes through a rest at zero, the plate is held
  * inside its limits on a bound of the TRUE plate (the sensor lags), the
- * exposure is integrated and bounded, and a current that disagrees with the
- * drive opens the load switch.
+ * exposure is integrated and bounded, a current that disagrees with the
+ * drive opens the load switch, a current through the open switch says it
+ * is welded, a supply lost under drive does not bring the drive back, and
+ * every tick that ran to its end kicks the hardware watchdog.
  *
  * Everything happens at a tick: requests only record what they ask for, and
  * a tick takes it into account, so that a report is one moment's state.

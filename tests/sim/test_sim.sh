@@ -109,6 +109,14 @@ check "an MCU reset on the bus is seen (the boot flag, device time restarted) an
 check "... and the firmware rests at zero 2 s after it, whatever the host asks" \
 	"awk -F'[ =]' '/^boot seen/ { n++ } n == 2 && /^seq=/ { if (\$4 < 1.9 && \$14 != 0) bad = 1; if (\$4 >= 2.2 && \$4 < 3 && \$14 == 0) bad = 1 } END { exit bad }' '$out'"
 
+# (the host's --at times count device time, which restarts with the
+# firmware: the truth at 8 s comes after the restart, and far enough from
+# the hang at 5 s that a late host never sends both at once)
+timeout 60 "$sim" --time-scale 20 -- "$client" --drive 0.5 --ack-boot --seconds 10 --at 5:'fault mcu:hang' \
+	--at 8:truth >"$out" 2>&1
+check "a hung MCU: the hardware watchdog resets it within 50 ms (drive and load switch off), the host sees it boot again" \
+	"[ \$(grep -c '^boot seen' '$out') = 2 ] && grep -q 'sim truth: .* mcu_hung=0 watchdog_resets=1 ' '$out'"
+
 timeout 60 "$sim" --time-scale 20 --fault relay:open -- "$client" --quiet --heartbeat-for 0 --seconds 10 --truth-every 1 >"$out" 2>&1
 check "the interlock's relay open with the output at zero: a flag, no fault" \
 	"[ \"\$(field faults)\" = 0x0 ] && [ \$(( \$(field flags) & 0x20 )) != 0 ]"
