@@ -15,10 +15,31 @@ results=$1 table=${2:-docs/safety/hazards.tsv}
 pads=${TP_SAFETY_PADS:-reference weak-fan}
 jobs=${TP_SAFETY_JOBS:-3}
 if [ -z "${TP_SAFETY_SHARD:-}" ] && [ "$jobs" -gt 1 ]; then
-	# the (row, pad) pairs dealt out to the jobs; a job's twins serve its rows
 	start=$SECONDS
 	parts=$(mktemp -d)
 	trap 'rm -rf "$parts"' EXIT
+	# the fault-free twins first, once for each pad, phase and watch (a twin
+	# is the same run whichever row it serves), dealt out to the jobs; then
+	# every job's rows find them in one shared directory
+	export TP_SAFETY_TWINS=$parts/twins
+	mkdir -p "$TP_SAFETY_TWINS"
+	awk -F'\t' '!/^#/ && $1 != "id" && $4 == "e2e" { print $1 "\t" $2 "\t" $14 }' "$table" |
+	while IFS=$'\t' read -r id phases watch; do
+		for pad in $pads; do
+			for phase in ${phases//,/ }; do echo "$pad $phase $watch $id"; done
+		done
+	done | awk '!seen[$1 " " $2 " " $3]++' >"$parts/twins.txt"
+	k=0
+	while read -r line; do
+		echo "$line" >>"$parts/twinjob$((k % jobs))"
+		k=$((k + 1))
+	done <"$parts/twins.txt"
+	for j in $(seq 0 $((jobs - 1))); do
+		[ -s "$parts/twinjob$j" ] || continue
+		TP_SAFETY_TWIN_SHARD="$parts/twinjob$j" TP_SAFETY_SHARD=- bash "$0" "$parts/twinres$j.txt" "$table" >"$parts/twinlog$j" 2>&1 &
+	done
+	wait
+	# the (row, pad) pairs dealt out to the jobs
 	awk -F'\t' '!/^#/ && $1 != "id" && $4 == "e2e" { print $1 }' "$table" >"$parts/ids"
 	k=0
 	for pad in $pads; do
@@ -36,10 +57,14 @@ if [ -z "${TP_SAFETY_SHARD:-}" ] && [ "$jobs" -gt 1 ]; then
 	logs=${results%.*}-logs
 	rm -rf "$logs" && mkdir -p "$logs"
 	for j in $(seq 0 $((jobs - 1))); do
-		[ -d "$parts/results$j-logs" ] && cp "$parts/results$j-logs"/* "$logs"/ 2>/dev/null
-		[ -f "$parts/log$j" ] && grep -v '^end-to-end rows:' "$parts/log$j"
+		for part in results$j twinres$j; do
+			[ -d "$parts/$part-logs" ] && cp "$parts/$part-logs"/* "$logs"/ 2>/dev/null
+		done
+		for part in log$j twinlog$j; do
+			[ -f "$parts/$part" ] && grep -v '^end-to-end rows:' "$parts/$part"
+		done
 	done
-	echo "end-to-end rows: $(grep -c ' fault ' "$results") runs and $(grep -c ' twin ' "$results") twins on $(echo $pads | wc -w) pads, $jobs at a time, in $((SECONDS - start)) s"
+	echo "end-to-end rows: $(grep -c ' fault ' "$results") runs and $(ls "$TP_SAFETY_TWINS" | wc -l) twins (serving $(grep -c ' twin ' "$results") rows) on $(echo $pads | wc -w) pads, $jobs at a time, in $((SECONDS - start)) s"
 	exit 0
 fi
 . tests/daemon/harness.sh
@@ -226,8 +251,19 @@ echo END"
 	}' "$work/out" >>"$results"
 }
 
+# the twins of this job's share (TP_SAFETY_TWIN_SHARD: "pad phase watch
+# id" lines), each into the shared directory
+if [ -n "${TP_SAFETY_TWIN_SHARD:-}" ]; then
+	while read -r pad phase watch id; do
+		run_one "$id" "$phase" twin - "$watch" - "$pad"
+		tail -n 1 "$results" >"$TP_SAFETY_TWINS/twin-$pad-$phase-$watch"
+	done <"$TP_SAFETY_TWIN_SHARD"
+	exit 0
+fi
+
 # every e2e row of the table (or of this job's share), each phase, with
-# its twin after it
+# its twin after it (from the shared directory when the twins ran first)
+twins_dir=${TP_SAFETY_TWINS:-$work}
 awk -F'\t' '!/^#/ && $1 != "id" && $4 == "e2e" { print $1 "\t" $2 "\t" $3 "\t" $14 "\t" $13 }' "$table" |
 while IFS=$'\t' read -r id phases fault watch clear; do
 	for pad in $pads; do
@@ -237,11 +273,11 @@ while IFS=$'\t' read -r id phases fault watch clear; do
 			if grep -q "^run $id $phase $pad fault why=" "$results"; then continue; fi
 			# twins of the same pad, phase and watch are the same run: one serves all
 			key="twin-$pad-$phase-$watch"
-			if [ -s "$work/$key" ]; then
-				sed "s/^run [^ ]* /run $id /" "$work/$key" >>"$results"
+			if [ -s "$twins_dir/$key" ]; then
+				sed "s/^run [^ ]* /run $id /" "$twins_dir/$key" >>"$results"
 			else
 				run_one "$id" "$phase" twin - "$watch" - "$pad"
-				tail -n 1 "$results" >"$work/$key"
+				tail -n 1 "$results" >"$twins_dir/$key"
 			fi
 		done
 	done
