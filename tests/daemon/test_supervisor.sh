@@ -2,8 +2,10 @@
 # The supervisor through the daemon's edges, under thermopad-sim and the
 # real libusb: faults the firmware latched are cleared once their cause is
 # gone and refused, by name, while it is present; unplug, replug, clear
-# and stop are one path; a reload narrows the pads already connected.
-# About 12 s of wall time (30 s under the sanitizers).
+# and stop are one path; a reload narrows the pads already connected; a
+# dose ledger damaged, cut short, unreadable or removed latches dose-ledger
+# and forgets no dose.
+# About 15 s of wall time (40 s under the sanitizers).
 set -u
 . tests/daemon/harness.sh
 

@@ -4,7 +4,7 @@
 # runner itself: a bound tightened below what the code achieves must fail
 # the gate, a row without an injection must fail it, an open mark on a
 # passing row must be reported, a fault kind without a row must be flagged.
-# Cost (plain build, two cores): the in-process rows about 70 s of CPU,
+# Cost (plain build, two cores): the in-process rows about 85 s of CPU,
 # with the end-to-end rows (several at once, on the simulator's waiting
 # clock) running meanwhile; the self-tests below a few seconds each.
 # Under the sanitizers only the runner's own checks run (about 10 s).
