@@ -66,6 +66,11 @@ static const char *const fw_bit_meaning[] = {
 	 "unplug the pad, it needs service"),
 	("the supply went while the pad was heating or cooling, and the pad does not resume by itself: check the power "
 	 "supply, its cable and the power relay, then clear the fault and start again"),
+	("the host kept asking for more heat than the firmware's plate limit let through (its bound of the true "
+	 "plate, over plate sensors A and B, at 1 C under the plate maximum in force), 30 s of full drive "
+	 "withheld against a bound of 30: the host was not controlling the plate. Stop whatever program "
+	 "drives the pad, check the daemon's log, then clear; a second time within 30 min needs an unplug "
+	 "and replug"),
 };
 
 void output_fw_bits(unsigned bits, char *buf, size_t len)
@@ -75,8 +80,9 @@ void output_fw_bits(unsigned bits, char *buf, size_t len)
 	for (unsigned i = 0; i < 32 && used < len; i++) {
 		if (!(bits & (1u << i)))
 			continue;
-		const char *meaning = i < sizeof fw_bit_meaning / sizeof fw_bit_meaning[0] ? fw_bit_meaning[i]
-											   : "a fault this program does not know";
+		const char *meaning = i < sizeof fw_bit_meaning / sizeof fw_bit_meaning[0] && fw_bit_meaning[i]
+					      ? fw_bit_meaning[i]
+					      : "a fault this program does not know";
 		int n = snprintf(buf + used, len - used, "%s%s (%s)", used ? "; " : "", proto_fault_name(1u << i), meaning);
 		if (n < 0)
 			break;

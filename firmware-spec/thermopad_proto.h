@@ -126,9 +126,11 @@ enum tp_state {
 #define TP_FAULT_PLATE_IMPLAUSIBLE (1u << 16) /* both plate sensors contradicted by the module's Seebeck voltage */
 #define TP_FAULT_LOAD_SWITCH_WELDED (1u << 17) /* current flowed with the load switch open: it is welded */
 #define TP_FAULT_SUPPLY_LOST (1u << 18) /* the supply went while drive was asked: no resuming by itself */
-#define TP_FAULT_KNOWN_MASK 0x7ffffu
+#define TP_FAULT_HEAT_CLAMP (1u << 19) /* the host asked for more heat than the plate limit let through, too long */
+#define TP_FAULT_KNOWN_MASK 0xfffffu
 /* Bits that only a power cycle clears (CLEAR_FAULTS leaves them set);
- * OVERCURRENT joins them when it latches again soon after a clear. */
+ * OVERCURRENT and HEAT_CLAMP join them when they latch again soon after a
+ * clear. */
 #define TP_FAULT_HELD_MASK                                                                                             \
 	(TP_FAULT_FUSE | TP_FAULT_HEAT_DOSE | TP_FAULT_COLD_EXPOSURE | TP_FAULT_BRIDGE | TP_FAULT_LOAD_SWITCH_WELDED)
 
@@ -296,15 +298,15 @@ enum proto_err proto_decode_telemetry(const uint8_t *buf, size_t len, struct tp_
  * (the host's safety supervisor) names the bits without linking the codec. */
 static inline const char *proto_fault_name(uint32_t single_bit)
 {
-	static const char *const names[] = {
+	static const char *const names[32] = {
 		"watchdog", "plate-over", "plate-under", "sink-over", "sensor-a-open",
 		"sensor-a-short", "sensor-b-open", "sensor-b-short", "sink-sensor-open",
 		"sink-sensor-short", "overcurrent", "supply", "fuse", "heat-dose",
 		"cold-exposure", "bridge", "plate-implausible", "load-switch-welded",
-		"supply-lost",
+		"supply-lost", "heat-clamp",
 	};
 	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (single_bit == (1u << i))
+		if (single_bit == (1u << i) && names[i])
 			return names[i];
 	return "unknown-fault";
 }

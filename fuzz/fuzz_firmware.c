@@ -4,7 +4,9 @@
  * current and supply readings from the same bytes. Whatever arrives, the
  * duties hold: no drive while a fault is latched, a drive within full
  * scale, an opened load switch stays open, limits never wider than the
- * hard ones, and no report claims a command its drive does not show. */
+ * hard ones, no report claims a command its drive does not show, a held
+ * fault stays latched until a replug, and the heat the plate limit
+ * withholds from the host never passes its bound unlatched. */
 #include <assert.h>
 #include <stdint.h>
 #include <string.h>
@@ -48,14 +50,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* the hardware watchdog sees every tick that ran to its end */
 			assert(out.watchdog_kick != kick);
 			kick = out.watchdog_kick;
-			/* a held bit (the weld, the bridge, the fuse, the doses)
-			 * outlives every request */
+			/* a held bit (the weld, the bridge, the fuse, the doses, and
+			 * an over-current or heat-clamp that repeated) outlives every
+			 * request */
 			assert((held & fw.faults) == held);
-			held = fw.held & fw.faults & TP_FAULT_HELD_MASK;
+			held = fw.held & fw.faults;
 			assert(fw.limits.plate_max_cc <= cfg.hard_limits.plate_max_cc);
 			assert(fw.limits.plate_min_cc >= cfg.hard_limits.plate_min_cc);
 			assert(fw.limits.sink_max_cc <= cfg.hard_limits.sink_max_cc);
 			assert(fw.limits.current_max_ma <= cfg.hard_limits.current_max_ma);
+			assert(fw.heat_withheld >= 0.0 && fw.heat_withheld <= 1.0);
+			assert(fw.heat_withheld_s < cfg.heat_withheld_max_s || (fw.faults & TP_FAULT_HEAT_CLAMP));
 			uint8_t rep[TP_TELEMETRY_LEN];
 			struct tp_telemetry t;
 			if (fw_take_report(&fw, rep, sizeof rep))

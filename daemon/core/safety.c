@@ -99,6 +99,11 @@ static const struct {
 	{"supply-lost", "the pad's 12 V supply went while it was heating or cooling, and the pad will not resume "
 			"by itself: check the power supply and its cable (and the power relay), then clear the fault and "
 			"start again"},
+	{"heat-clamp", "the host kept asking for more heat than the firmware's plate limit let through (its bound "
+		       "of the true plate, over plate sensors A and B, at 1 C under the plate maximum in force), "
+		       "30 s of full drive withheld against a bound of 30: the host was not controlling the plate. "
+		       "Stop whatever program drives the pad, check the daemon's log, then clear; a second time "
+		       "within 30 min needs an unplug and replug"},
 };
 
 void safety_describe_firmware(uint32_t bits, char *buf, size_t len)

@@ -5,10 +5,11 @@
  * latch and zero it, the watchdog zeroes it when the host falls silent, a
  * polarity change always passes through a rest at zero, the plate is held
  * inside its limits on a bound of the TRUE plate (the sensor lags), the
- * exposure is integrated and bounded, a current that disagrees with the
- * drive opens the load switch, a current through the open switch says it
- * is welded, a supply lost under drive does not bring the drive back, and
- * every tick that ran to its end kicks the hardware watchdog.
+ * exposure is integrated and bounded, a host that rides the plate limit
+ * is cut, a current that disagrees with the drive opens the load switch,
+ * a current through the open switch says it is welded, a supply lost
+ * under drive does not bring the drive back, and every tick that ran to
+ * its end kicks the hardware watchdog.
  *
  * Everything happens at a tick: requests only record what they ask for, and
  * a tick takes it into account, so that a report is one moment's state.
@@ -123,6 +124,9 @@ void fw_config_reference(struct fw_config *cfg, const char *serial)
 	cfg->deep_cold_max_s = 30;
 	cfg->probe_period_ms = 250;
 	cfg->exposure_half_life_s = 1800;
+	cfg->heat_withheld_max_s = 30;
+	cfg->heat_withheld_half_life_s = 300;
+	cfg->heat_clamp_repeat_ms = 1800000;
 	cfg->clear_holdoff_ms = 2000;
 	cfg->clear_interval_ms = 1000;
 }
@@ -180,6 +184,9 @@ static void latch(struct fw *fw, uint32_t bit)
 	if (bit == TP_FAULT_OVERCURRENT && !(fw->faults & bit) && fw->overcurrent_was_cleared &&
 	    !elapsed(fw->now_ms, fw->overcurrent_cleared_ms, fw->cfg.overcurrent_repeat_ms))
 		fw->held |= bit; /* the same over-current soon after a clear: a power cycle */
+	if (bit == TP_FAULT_HEAT_CLAMP && !(fw->faults & bit) && fw->heat_clamp_was_cleared &&
+	    !elapsed(fw->now_ms, fw->heat_clamp_cleared_ms, fw->cfg.heat_clamp_repeat_ms))
+		fw->held |= bit; /* a host that rides the limit again after a clear: a power cycle */
 	fw->faults |= bit;
 	fw->held |= bit & TP_FAULT_HELD_MASK;
 }
@@ -556,6 +563,24 @@ static void integrate_exposure(struct fw *fw, uint32_t dt_ms)
 		latch(fw, TP_FAULT_COLD_EXPOSURE);
 }
 
+/* A host that keeps asking for more heat than the plate limit lets through
+ * is not controlling the plate: the limit is, and it holds the plate at
+ * its ceiling, where the dose runs fastest. The heat the limit withheld
+ * (its share of full drive, as the last tick decided, times the tick) is
+ * integrated, and forgotten with a half-life only while nothing is
+ * withheld, so that the short touches of a host's approaches do not add
+ * up while a host that rides the limit on and off does. */
+static void integrate_heat_clamp(struct fw *fw, uint32_t dt_ms)
+{
+	double dt_s = dt_ms / 1000.0, half_life_s = fw->cfg.heat_withheld_half_life_s;
+	if (fw->heat_withheld > 0.0)
+		fw->heat_withheld_s += fw->heat_withheld * dt_s;
+	else
+		fw->heat_withheld_s *= half_life_s > 0 ? exp2(-dt_s / half_life_s) : 0.0;
+	if (fw->heat_withheld_s >= fw->cfg.heat_withheld_max_s)
+		latch(fw, TP_FAULT_HEAT_CLAMP);
+}
+
 /* ---- faults cleared at a tick ---------------------------------------- */
 
 static void apply_clear(struct fw *fw)
@@ -577,6 +602,13 @@ static void apply_clear(struct fw *fw)
 	if (cleared & TP_FAULT_OVERCURRENT) {
 		fw->overcurrent_was_cleared = true;
 		fw->overcurrent_cleared_ms = fw->now_ms;
+	}
+	if (cleared & TP_FAULT_HEAT_CLAMP) {
+		/* the next session starts its count over; a host that rides
+		 * the limit again soon is held (latch) */
+		fw->heat_clamp_was_cleared = true;
+		fw->heat_clamp_cleared_ms = fw->now_ms;
+		fw->heat_withheld_s = 0.0;
 	}
 	if (cleared && !fw->faults) {
 		/* start over from IDLE: the host must heartbeat again */
@@ -616,6 +648,7 @@ static int16_t limit_drive(struct fw *fw, int16_t drive, const struct fw_inputs 
 		double ceiling = (fw->limits.plate_max_cc - FW_LIMIT_MARGIN_CC) / 100.0;
 		double room = fmax(0.0, fmin(1.0, (ceiling - fw->plate_hi_c) / FW_HEAT_BAND_C));
 		if (drive > room * TP_DRIVE_FULL) {
+			fw->heat_withheld = drive / (double)TP_DRIVE_FULL - room;
 			drive = clamp_drive(room * TP_DRIVE_FULL);
 			fw->flags |= TP_FLAG_LIMITING;
 		}
@@ -647,6 +680,7 @@ static int16_t limit_drive(struct fw *fw, int16_t drive, const struct fw_inputs 
 static void decide_drive(struct fw *fw, const struct fw_inputs *in)
 {
 	int16_t applied = 0;
+	fw->heat_withheld = 0.0;
 	if (fw->faults) {
 		fw->state = TP_STATE_FAULT;
 		fw->requested = 0;
@@ -776,6 +810,7 @@ void fw_tick(struct fw *fw, uint32_t now_ms, const struct fw_inputs *in, struct 
 		latch(fw, TP_FAULT_FUSE);
 	check_watchdog(fw);
 	integrate_exposure(fw, dt_ms);
+	integrate_heat_clamp(fw, dt_ms);
 	apply_clear(fw);
 	decide_drive(fw, in);
 	choose_probe(fw, in, out);

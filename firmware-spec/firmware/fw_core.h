@@ -72,6 +72,13 @@ struct fw_config {
 	int16_t deep_cold_below_cc; /* deep cold: the skin numb, a bound of its own */
 	uint16_t deep_cold_max_s;
 	uint16_t exposure_half_life_s;
+	/* a host that rides the plate limit: this many seconds of full drive
+	 * withheld by it (forgotten with the half-life below while nothing
+	 * is withheld) latch HEAT_CLAMP; again within the repeat time of a
+	 * clear, held */
+	uint16_t heat_withheld_max_s;
+	uint16_t heat_withheld_half_life_s;
+	uint32_t heat_clamp_repeat_ms;
 	/* the proofs: a tick in every this many ms steps the drive or opens
 	 * the load switch, and the next tick checks what the module did */
 	uint16_t probe_period_ms;
@@ -169,6 +176,11 @@ struct fw {
 	double plate_hi_c, plate_lo_c; /* bounds on the true plate */
 	double heat_amps_recent, cool_amps_recent; /* what bounds the plate's rate */
 	double dose_cem43_min, cold_s, deep_cold_s;
+	/* the share of full drive the plate limit took from the host's heat at
+	 * the last tick, and all it took, in seconds of full drive */
+	double heat_withheld, heat_withheld_s;
+	uint32_t heat_clamp_cleared_ms;
+	bool heat_clamp_was_cleared;
 	/* the proofs (PROTOCOL.md 6.15): what the last tick put out, and how
 	 * often in a row the module did not answer as physics says it must */
 	uint8_t probe; /* enum fw_probe */

@@ -19,6 +19,13 @@ $(B)/tests/core/test_supervisor_pad: $(B)/tests/core/test_supervisor_pad.o $(B)/
 
 TESTS += tests/core/test_supervisor_pad
 
+# The firmware's heat-clamp bound against the whole sweep of healthy
+# sessions (every profile and the hottest, longest sessions at every
+# noise); make check runs the worst cases of it.
+.PHONY: check-heat-clamp
+check-heat-clamp: $(B)/tests/core/test_supervisor_pad
+	TP_SWEEP=full $(B)/tests/core/test_supervisor_pad
+
 # the estimator against the simulated pad, with shipped pad descriptions
 $(B)/tests/core/test_estimator: $(B)/tests/core/test_estimator.o $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(call pkg_libs,cmocka) $(CORE_LDLIBS)

@@ -19,9 +19,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+
 #include "core.h"
+#include "exposure.h"
 #include "model_ini.h"
 #include "pad.h"
+#include "profile.h"
 
 struct loop {
 	struct pad pad;
@@ -376,6 +380,214 @@ static void a_lost_supply_does_not_resume(void **state)
 	assert_true(tr.module_drive == 0.0 && tr.supply_v > 11.0);
 }
 
+/* The widest host the daemon allows: its hard limits, narrowed to the
+ * firmware's bounds as GET_INFO announces them (daemon/pad). */
+static void loop_widest_host(struct loop *l)
+{
+	struct core_config cfg;
+	core_config_default(&cfg);
+	safety_limits_hard(&cfg.limits);
+	core_init(&l->core, &cfg);
+	const struct fw_config *fc = &l->pad.fw.cfg;
+	core_set_firmware_bounds(&l->core, &(struct safety_fw_bounds){.dose_cem43_min = fc->dose_max_cmin / 100.0,
+								      .cold_below_c = fc->cold_below_cc / 100.0,
+								      .cold_max_s = fc->cold_max_s});
+}
+
+/* A whole session on a healthy pad: no firmware fault (HEAT_CLAMP above
+ * all: a host that controls never rides the plate limit), no host trip;
+ * returns the most the firmware counted of a ride. */
+static double run_quiet(struct loop *l, const char *what)
+{
+	double ride_max = 0;
+	for (int n = 0; n < 3 * 3600 * 10 && l->core.state != CORE_IDLE && !l->core.safety.latched; n++) {
+		loop_step(l);
+		ride_max = fmax(ride_max, l->pad.fw.heat_withheld_s);
+	}
+	assert_quiet(l, what);
+	if (l->pad.fw.faults)
+		fail_msg("%s: firmware fault bits 0x%x at %.0f s (ride %.1f s)", what, l->pad.fw.faults, l->t,
+			 l->pad.fw.heat_withheld_s);
+	if (strcmp(l->core.outcome, "completed") != 0 && strcmp(l->core.outcome, "cap reached") != 0)
+		fail_msg("%s: %s after %.0f s; %s", what, l->core.outcome, l->t, l->events);
+	return ride_max;
+}
+
+static double run_quiet_session(struct loop *l, const struct plan *p, const char *what)
+{
+	loop_start(l, p);
+	return run_quiet(l, what);
+}
+
+/* The whole sweep of scenarios 8 and 9 (TP_SWEEP=full, `make
+ * check-heat-clamp`: some 50 h of model time, 40 s of CPU), or its worst
+ * cases only (make check: 11 h, 8 s). */
+static bool full_sweep(void)
+{
+	const char *v = getenv("TP_SWEEP");
+	return v && !strcmp(v, "full");
+}
+
+static size_t sweep_pads(void)
+{
+	const char *san = getenv("TP_SAN");
+	return san && !strcmp(san, "1") && !full_sweep() ? 2 : sizeof pads / sizeof pads[0];
+}
+
+/* 8. Every shipped profile, on every shipped pad with 0.1 C of noise (the
+ * full sweep: also with its own), under the widest host the daemon
+ * allows: the firmware's heat-clamp bound never fires (nor any other). */
+static void shipped_profiles_never_ride_the_limit(void **state)
+{
+	(void)state;
+	size_t npads = sweep_pads();
+	const double noise[] = {0.1, -1};
+	DIR *d = opendir("profiles");
+	assert_non_null(d);
+	double worst = 0;
+	char worst_what[160] = "";
+	int nprofiles = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		char name[64], path[300];
+		if (profile_name_from_filename(e->d_name, name, sizeof name) != 0)
+			continue;
+		snprintf(path, sizeof path, "profiles/%s", e->d_name);
+		FILE *f = fopen(path, "r");
+		assert_non_null(f);
+		static char text[8192];
+		size_t len = fread(text, 1, sizeof text - 1, f);
+		fclose(f);
+		text[len] = '\0';
+		nprofiles++;
+		for (size_t i = 0; i < npads; i++)
+			for (size_t k = 0; k < (full_sweep() ? 2u : 1u); k++) {
+				static struct loop l;
+				loop_init(&l, pads[i], noise[k], 32, 41 + k);
+				loop_widest_host(&l);
+				static struct profile prof;
+				struct profile_error perr;
+				if (profile_parse(text, path, name, &l.core.cfg.limits, 32, &prof, &perr) != 0)
+					fail_msg("%s", perr.text);
+				char what[160];
+				snprintf(what, sizeof what, "%s on %s, noise %s", name, pads[i],
+					 k ? "its own" : "0.1 C");
+				double ride = run_quiet_session(&l, &prof.plan, what);
+				if (ride > worst)
+					worst = ride, snprintf(worst_what, sizeof worst_what, "%s", what);
+			}
+	}
+	closedir(d);
+	assert_true(nprofiles >= 5);
+	struct fw_config fc;
+	fw_config_reference(&fc, "SUP-1");
+	print_message("shipped profiles: longest ride of the plate limit %.1f s (%s), bound %u s\n", worst, worst_what,
+		      (unsigned)fc.heat_withheld_max_s);
+}
+
+/* 9. The longest, hottest sessions the host's hard caps allow: the
+ * setpoint maximum, 42 C, as long as the dose cap admits (the full sweep:
+ * also 41 C so, and 40 C for the longest session, 2 h), on every pad with
+ * its own noise and 0.05 C: the heat-clamp bound stays quiet. (At 0.1 C
+ * the firmware's dose, on its upper bound of the true plate, passes its
+ * 5 CEM43 min in the 42 C session: that bound, not this one, is what
+ * noise reaches first.) */
+static void the_hottest_longest_sessions_never_ride_the_limit(void **state)
+{
+	(void)state;
+	size_t npads = sweep_pads();
+	const double targets[] = {42, 41, 40};
+	const double noise[] = {-1, 0.05};
+	double worst = 0;
+	char worst_what[160] = "";
+	for (size_t i = 0; i < npads; i++)
+		for (size_t j = 0; j < (full_sweep() ? 3u : 1u); j++)
+			for (size_t k = 0; k < sizeof noise / sizeof noise[0]; k++) {
+				static struct loop l;
+				loop_init(&l, pads[i], noise[k], 32, 51 + k);
+				loop_widest_host(&l);
+				/* the longest the host admits: from its session cap down, a
+				 * minute at a time, until its dose cap allows it */
+				loop_run(&l, 1.0);
+				double minutes = l.core.cfg.limits.session_max_s / 60.0;
+				char err[400];
+				struct plan p;
+				for (;; minutes -= 1) {
+					assert_true(minutes >= 5);
+					p = one_phase(PHASE_HEAT, targets[j], minutes);
+					if (core_start(&l.core, &p, l.t, err, sizeof err) == 0)
+						break;
+				}
+				char what[160];
+				snprintf(what, sizeof what, "%.0f C for %.0f min on %s, noise %s", targets[j], minutes,
+					 pads[i], k ? "0.05 C" : "its own");
+				double ride = run_quiet(&l, what);
+				print_message("%s: ride %.1f s, firmware dose %.2f, true peak %.2f C\n", what, ride,
+					      l.pad.fw.dose_cem43_min, l.peak_c);
+				if (ride > worst)
+					worst = ride, snprintf(worst_what, sizeof worst_what, "%s", what);
+			}
+	print_message("hottest, longest sessions: longest ride of the plate limit %.1f s (%s)\n", worst, worst_what);
+}
+
+/* 10. A host that heats forever: from a 40 C hold, full heat on every
+ * report (each one feeds the watchdog), past the control core, on every
+ * pad. The firmware cuts it (heat-clamp) with the true plate below 43.5 C
+ * and under 1 CEM43 minute from the fault on; the host, back in charge,
+ * names the fault in words, and a person's clear works once the drive is
+ * at zero. */
+static void a_host_that_heats_forever_is_cut(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof pads / sizeof pads[0]; i++) {
+		static struct loop l;
+		loop_init(&l, pads[i], -1, 32, 61);
+		struct plan hot = one_phase(PHASE_HEAT, 40, 60);
+		loop_start(&l, &hot);
+		loop_run(&l, 120);
+		assert_int_equal(l.pad.fw.faults, 0);
+		struct exposure e;
+		struct pad_truth t;
+		pad_truth(&l.pad, &t);
+		exposure_mark(&e, &t);
+		double t0 = l.t, cut_s = -1;
+		for (int n = 0; n < 600 * 10; n++) {
+			pad_advance(&l.pad, 100);
+			l.t += 0.1;
+			uint8_t buf[TP_FRAME_MAX_LEN];
+			pad_take_report(&l.pad, buf, sizeof buf);
+			send(&l, 1.0);
+			pad_truth(&l.pad, &t);
+			exposure_update(&e, &t, 0.1);
+			if (cut_s < 0 && t.module_drive == 0.0 && l.pad.fw.faults)
+				cut_s = l.t - t0;
+		}
+		print_message("%s: heat-clamp after %.1f s, true plate peak %.2f C, %.2f CEM43 min from the fault\n",
+			      pads[i], cut_s, e.plate_max_c, e.cem43_min);
+		/* (and the watchdog: the refused commands no longer feed it) */
+		assert_true(l.pad.fw.faults & TP_FAULT_HEAT_CLAMP);
+		assert_false(l.pad.fw.faults & TP_FAULT_HEAT_DOSE);
+		assert_true(cut_s > 0 && cut_s < 90);
+		assert_true(e.plate_max_c < 43.5);
+		assert_true(e.cem43_min < 1.0);
+		/* the host back in charge names it, and clears it for a person */
+		loop_run(&l, 1.0);
+		assert_true(l.core.safety.latched);
+		assert_string_equal(l.core.safety.code, "firmware-fault");
+		assert_non_null(strstr(l.core.safety.message, "heat-clamp"));
+		assert_non_null(strstr(l.core.safety.message, "not controlling the plate"));
+		char err[256];
+		assert_int_equal(core_clear_faults(&l.core, l.t, err, sizeof err), CORE_CLEAR_PENDING);
+		struct tp_clear_faults c = {.mask = 0xffffffffu};
+		uint8_t b[TP_CLEAR_FAULTS_LEN];
+		proto_encode_clear_faults(&c, b, sizeof b);
+		assert_true(pad_control_out(&l.pad, TP_REQ_CLEAR_FAULTS, b, sizeof b) >= 0);
+		for (int n = 0; n < 30; n++)
+			loop_step(&l);
+		assert_false(l.core.safety.latched);
+		assert_int_equal(l.pad.fw.faults, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +598,9 @@ int main(void)
 		cmocka_unit_test(a_welded_switch_is_found_on_every_pad),
 		cmocka_unit_test(a_noisy_current_sense_is_not_a_weld),
 		cmocka_unit_test(a_lost_supply_does_not_resume),
+		cmocka_unit_test(a_host_that_heats_forever_is_cut),
+		cmocka_unit_test(shipped_profiles_never_ride_the_limit),
+		cmocka_unit_test(the_hottest_longest_sessions_never_ride_the_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -483,6 +483,16 @@ static void plant_run(struct bench *b, struct plant *p, int16_t drive, double s)
 	}
 }
 
+/* A host that controls: the drive in proportion to the reading's error. */
+static void plant_hold(struct bench *b, struct plant *p, double target_c, double s)
+{
+	for (double t = 0; t < s; t += 0.1) {
+		set_output(b, (int16_t)lround(fmax(0.0, fmin(1.0, 0.5 * (target_c - p->sensor_c))) * 10000));
+		for (int k = 0; k < 10; k++)
+			plant_step(b, p);
+	}
+}
+
 /* Duty 1: full heat forever, on the true plate. */
 static void heat_forever_is_bounded(void **state)
 {
@@ -494,12 +504,68 @@ static void heat_forever_is_bounded(void **state)
 	print_message("# full heat 40 min: true plate max %.2f C, %.1f s above 43.5 C, %.2f CEM43 min\n", p.max_c,
 		      p.above_43_5_s, p.cem43_min);
 	assert_true(p.max_c < 43.5);
-	assert_true(p.cem43_min < 6.0);
-	assert_true(b.fw.faults & TP_FAULT_HEAT_DOSE);
+	/* the host rides the plate limit: cut long before the dose bound,
+	 * and the second ride after a clear is held until a power cycle */
+	assert_true(p.cem43_min < 1.0);
+	assert_true(b.fw.faults & TP_FAULT_HEAT_CLAMP);
+	assert_false(b.fw.faults & TP_FAULT_HEAT_DOSE);
 	assert_int_equal(b.drive, 0);
-	/* the dose latch holds until a power cycle */
 	struct tp_status st = get_status(&b);
-	assert_true(st.faults_held & TP_FAULT_HEAT_DOSE);
+	assert_true(st.faults_held & TP_FAULT_HEAT_CLAMP);
+}
+
+/* Duty 1: a host that asks for more heat than the plate limit lets through
+ * is not controlling; the limit is. HEAT_CLAMP latches after 30 s of full
+ * drive withheld, clears once the host asks for nothing more (after the
+ * hold-off), and a second ride within 30 min of the clear is held. A host
+ * that controls (to 42 C, the highest setpoint, and off, again and
+ * again; the toy plate heats at 3.9 C/s, as a light one does) is left
+ * alone. */
+static void a_host_riding_the_plate_limit_is_cut(void **state)
+{
+	(void)state;
+	struct bench b;
+	start(&b);
+	struct plant p = {.plate_c = 32, .sensor_c = 32, .lag_s = 1.5, .max_c = 32, .min_c = 32};
+	double withheld_max = 0;
+	for (int n = 0; n < 20; n++) {
+		plant_hold(&b, &p, 42.0, 30.0);
+		withheld_max = fmax(withheld_max, b.fw.heat_withheld_s);
+		plant_hold(&b, &p, 0.0, 90.0);
+	}
+	print_message("# approaches to the limit: %.1f s of full drive withheld at most\n", withheld_max);
+	assert_int_equal(b.fw.faults, 0);
+	assert_true(withheld_max < 15.0); /* half the bound */
+	/* a host that keeps asking for full heat: cut, the plate below 43.5 C */
+	p.cem43_min = 0;
+	uint32_t t0 = b.now;
+	while (!b.fw.faults && b.now - t0 < 600000) {
+		set_output(&b, 10000);
+		for (int k = 0; k < 10; k++)
+			plant_step(&b, &p);
+	}
+	print_message("# riding the limit: cut after %.1f s, true plate max %.2f C, %.2f CEM43 min\n",
+		      (b.now - t0) / 1000.0, p.max_c, p.cem43_min);
+	assert_int_equal(b.fw.faults, TP_FAULT_HEAT_CLAMP);
+	assert_true(b.now - t0 < 90000);
+	assert_true(p.max_c < 43.5);
+	assert_true(p.cem43_min < 1.0);
+	assert_int_equal(b.drive, 0);
+	assert_int_equal(get_status(&b).faults_held, 0);
+	/* the cause is gone once nothing more is asked: cleared after the hold-off */
+	plant_hold(&b, &p, 0.0, 2.5);
+	assert_int_equal(clear_faults(&b, TP_FAULT_HEAT_CLAMP), 0);
+	run(&b, 20);
+	assert_int_equal(b.fw.faults, 0);
+	/* a session that controls runs on; riding again soon is held */
+	for (int n = 0; n < 5; n++) {
+		plant_hold(&b, &p, 40.0, 60.0);
+		plant_hold(&b, &p, 0.0, 60.0);
+	}
+	assert_int_equal(b.fw.faults, 0);
+	plant_run(&b, &p, 10000, 120.0);
+	assert_true(b.fw.faults & TP_FAULT_HEAT_CLAMP);
+	assert_true(get_status(&b).faults_held & TP_FAULT_HEAT_CLAMP);
 }
 
 /* Duty 1: full cold forever, on the true plate. */
@@ -978,7 +1044,8 @@ int main(void)
 		cmocka_unit_test(sensor_faults),           cmocka_unit_test(overcurrent_supply_fuse),
 		cmocka_unit_test(reports_every_period),    cmocka_unit_test(info_and_unknown_requests),
 		cmocka_unit_test(ntc_round_trip),
-		cmocka_unit_test(heat_forever_is_bounded), cmocka_unit_test(cold_forever_is_bounded),
+		cmocka_unit_test(heat_forever_is_bounded), cmocka_unit_test(a_host_riding_the_plate_limit_is_cut),
+		cmocka_unit_test(cold_forever_is_bounded),
 		cmocka_unit_test(limits_narrow_from_those_in_force),
 		cmocka_unit_test(stuck_bridge_opens_the_switch), cmocka_unit_test(seebeck_current_is_not_a_stuck_bridge),
 		cmocka_unit_test(latches_a_host_cannot_defeat), cmocka_unit_test(every_invalid_conversion_is_a_fault),

@@ -236,6 +236,7 @@ static void names(void **state)
 	assert_string_equal(proto_fault_name(TP_FAULT_COLD_EXPOSURE), "cold-exposure");
 	assert_string_equal(proto_fault_name(TP_FAULT_LOAD_SWITCH_WELDED), "load-switch-welded");
 	assert_string_equal(proto_fault_name(TP_FAULT_SUPPLY_LOST), "supply-lost");
+	assert_string_equal(proto_fault_name(TP_FAULT_HEAT_CLAMP), "heat-clamp");
 	assert_int_equal(proto_faults_describe(0, buf, sizeof buf), 4);
 	assert_string_equal(buf, "none");
 	proto_faults_describe(TP_FAULT_WATCHDOG | TP_FAULT_SENSOR_A_OPEN, buf, sizeof buf);
