@@ -18,6 +18,7 @@
 #define FROZEN_OTHER_S 0.5 /* unchanged this long while the other sensor moved */
 #define REJECT_RESYNC 20 /* every plate reading set aside this many times: trust them again */
 #define GAP_S 5.0
+#define AMBIENT_FROM_SINK_C 10.0 /* a room this far from the sink would take a sink far hotter or colder */
 #define SUBSTEP_S 0.05
 #define RATE_REL_SD 0.15 /* the share of the plate's rate the model may miss */
 #define LN_RANGE 1.4 /* figures stay within e^1.4 (4x) of the prior either way */
@@ -29,8 +30,8 @@ static const struct {
 	double sd0, walk;
 } figure_noise[EST_N] = {
 	[EST_LN_PLATE_J] = {0.45, 0.0005},  [EST_LN_LAG] = {0.5, 0.0005},       [EST_LN_CONTACT] = {0.6, 0.004},
-	[EST_LN_PERFUSION] = {0.45, 0.002}, [EST_LN_TISSUE_J] = {0.3, 0.0005},  [EST_LN_SINK_J] = {0.3, 0.0005},
-	[EST_LN_SINK_G] = {0.3, 0.001},     [EST_LN_CONDUCTANCE] = {0.15, 0.0005}, [EST_LN_SEEBECK] = {0.15, 0.0002},
+	[EST_LN_PERFUSION] = {0.45, 0.002}, [EST_LN_TISSUE_J] = {0.3, 0.0005},  [EST_LN_SINK_J] = {0.45, 0.0005},
+	[EST_LN_SINK_G] = {0.45, 0.001},     [EST_LN_CONDUCTANCE] = {0.15, 0.0005}, [EST_LN_SEEBECK] = {0.15, 0.0002},
 	[EST_LN_RESISTANCE] = {0.15, 0.0002},
 };
 
@@ -84,8 +85,78 @@ static void transition(const struct estimator *e, double *x, double current_a, d
 	}
 }
 
+/* The range of pads the skin's bounds hold for, as factors of the
+ * reference pad's figures; the loosest contact is a strap loosened to 0.4
+ * on the loosest pad. */
+#define SKIN_CONTACT_MIN 0.15
+#define SKIN_CONTACT_MAX 2.5
+#define SKIN_PERFUSION_MIN 0.5
+#define SKIN_PERFUSION_MAX 2.0
+#define SKIN_TISSUE_J_MIN 0.8
+#define SKIN_TISSUE_J_MAX 1.25
+#define SKIN_CORE_C 0.5 /* the body's core this much either way of the prior's */
+#define SKIN_PLATE_SD 3.0 /* the true plate within this many of the estimate's deviations ... */
+#define SKIN_PLATE_OFFSET_C 0.25 /* ... and the plate sensors' common offset, which no filter sees */
+
+/* The fastest the tissue can warm (sign +1) or the slowest it can cool
+ * (sign -1) at tissue_c, plate_c and core_c for any pad of the range. */
+static double skin_rate_bound(double sign, double tissue_c, double plate_c, double core_c)
+{
+	struct thermal_params ref;
+	thermal_params_default(&ref);
+	double to_plate = plate_c - tissue_c, to_core = core_c - tissue_c;
+	double g_tp = ref.tissue_to_plate_w_per_k * (sign * to_plate > 0 ? SKIN_CONTACT_MAX : SKIN_CONTACT_MIN);
+	double g_tc = ref.tissue_to_core_w_per_k * (sign * to_core > 0 ? SKIN_PERFUSION_MAX : SKIN_PERFUSION_MIN);
+	double w = g_tp * to_plate + g_tc * to_core;
+	return w / (ref.tissue_j_per_k * (sign * w > 0 ? SKIN_TISSUE_J_MIN : SKIN_TISSUE_J_MAX));
+}
+
+static double skin_plate_margin(const struct estimator *e)
+{
+	return SKIN_PLATE_SD * sqrt(e->P[EST_PLATE][EST_PLATE]) + SKIN_PLATE_OFFSET_C;
+}
+
+/* In balance with a plate held at plate_c: the range's coldest and
+ * warmest tissue. */
+static void skin_bounds_steady(struct estimator *e, double plate_c)
+{
+	struct thermal_params ref;
+	thermal_params_default(&ref);
+	double m = skin_plate_margin(e);
+	double lo_plate = plate_c - m, hi_plate = plate_c + m;
+	double lo_core = e->prior.core_c - SKIN_CORE_C, hi_core = e->prior.core_c + SKIN_CORE_C;
+	double lo = 1e9, hi = -1e9;
+	static const double contact[] = {SKIN_CONTACT_MIN, SKIN_CONTACT_MAX};
+	static const double perfusion[] = {SKIN_PERFUSION_MIN, SKIN_PERFUSION_MAX};
+	for (int a = 0; a < 2; a++)
+		for (int b = 0; b < 2; b++) {
+			double g_tp = ref.tissue_to_plate_w_per_k * contact[a], g_tc = ref.tissue_to_core_w_per_k * perfusion[b];
+			lo = fmin(lo, (g_tp * lo_plate + g_tc * lo_core) / (g_tp + g_tc));
+			hi = fmax(hi, (g_tp * hi_plate + g_tc * hi_core) / (g_tp + g_tc));
+		}
+	e->skin_lo_c = lo;
+	e->skin_hi_c = hi;
+}
+
+/* The bounds follow the plate as estimated from one sample to the next. */
+static void skin_bounds_advance(struct estimator *e, double plate0_c, double plate1_c, double dt)
+{
+	int n = (int)ceil(dt / SUBSTEP_S - 1e-9);
+	if (n < 1)
+		n = 1;
+	double h = dt / n, m = skin_plate_margin(e);
+	double lo_core = e->prior.core_c - SKIN_CORE_C, hi_core = e->prior.core_c + SKIN_CORE_C;
+	for (int k = 0; k < n; k++) {
+		double plate = plate0_c + (plate1_c - plate0_c) * (k + 0.5) / n;
+		double lo = e->skin_lo_c, hi = e->skin_hi_c;
+		e->skin_lo_c += skin_rate_bound(-1.0, lo, plate - m, lo_core) * h;
+		e->skin_hi_c += skin_rate_bound(+1.0, hi, plate + m, hi_core) * h;
+	}
+}
+
 static void reset_temperatures(struct estimator *e, const struct estimator_input *in, double plate_c)
 {
+	skin_bounds_steady(e, plate_c);
 	struct thermal_params p;
 	params_of(e, e->x, &p);
 	double sink = in->sink_ok && isfinite(in->sink_c) ? in->sink_c : plate_c;
@@ -98,7 +169,7 @@ static void reset_temperatures(struct estimator *e, const struct estimator_input
 	e->x[EST_AMBIENT] = sink; /* a sink at rest sits at room temperature */
 	static const double sd0[EST_LN_PLATE_J] = {
 		[EST_PLATE] = 0.3, [EST_TISSUE] = 2.0, [EST_SINK] = 0.3, [EST_LAG_PLATE] = 0.3,
-		[EST_LAG_SINK] = 0.3, [EST_SPLIT] = 0.15, [EST_AMBIENT] = 3.0,
+		[EST_LAG_SINK] = 0.3, [EST_SPLIT] = 0.15, [EST_AMBIENT] = 1.0,
 	};
 	for (int i = 0; i < EST_LN_PLATE_J; i++) {
 		for (int j = 0; j < EST_N; j++)
@@ -233,6 +304,30 @@ static bool update_one(struct estimator *e, const double *H, double z, double pr
 		if (e->P[i][i] < 1e-12)
 			e->P[i][i] = 1e-12;
 	return true;
+}
+
+/* A live sink sensor set aside sample after sample is one the filter has
+ * drifted away from (the sink's figures and the room's temperature trade
+ * off against each other while the plate is held): the sink restarts from
+ * its reading, with the room and the sink's figures as open as at the
+ * start, so that the filter never rejects a healthy sensor for good. */
+static void resync_sink(struct estimator *e, double reading_c)
+{
+	static const int rows[] = {EST_SINK, EST_LAG_SINK, EST_AMBIENT, EST_LN_SINK_J, EST_LN_SINK_G};
+	static const double sd[] = {0.3, 0.3, 3.0, 0, 0};
+	e->x[EST_SINK] += reading_c - e->x[EST_LAG_SINK];
+	e->x[EST_LAG_SINK] = reading_c;
+	e->x[EST_AMBIENT] = clampd(e->x[EST_AMBIENT], reading_c - AMBIENT_FROM_SINK_C, reading_c + AMBIENT_FROM_SINK_C);
+	for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+		int i = rows[r];
+		for (int j = 0; j < EST_N; j++)
+			e->P[i][j] = e->P[j][i] = 0;
+		double s = i >= EST_LN_PLATE_J ? figure_noise[i].sd0 : sd[r];
+		e->P[i][i] = s * s;
+	}
+	e->P[EST_SINK][EST_LAG_SINK] = e->P[EST_LAG_SINK][EST_SINK] = 0.95 * 0.3 * 0.3;
+	e->reject_run[EST_SENSOR_SINK] = 0;
+	e->resyncs++;
 }
 
 /* A reading that has not changed while the model says it should have,
@@ -380,6 +475,7 @@ void estimator_update(struct estimator *e, const struct estimator_input *in)
 		return;
 	double current = isfinite(in->current_a) ? in->current_a : 0;
 	learn_supply(e, in);
+	double plate0 = e->x[EST_PLATE];
 	predict(e, current, dt);
 
 	double r_plate = e->noise_c * e->noise_c + 0.01 * 0.01 / 12;
@@ -397,6 +493,9 @@ void estimator_update(struct estimator *e, const struct estimator_input *in)
 		e->rejected[EST_SENSOR_SINK] = !used;
 		if (!used)
 			e->nrejected[EST_SENSOR_SINK]++;
+		e->reject_run[EST_SENSOR_SINK] = used || stuck ? 0 : e->reject_run[EST_SENSOR_SINK] + 1;
+		if (e->reject_run[EST_SENSOR_SINK] >= REJECT_RESYNC)
+			resync_sink(e, in->sink_c);
 	} else {
 		e->innovation_c[EST_SENSOR_SINK] = NAN;
 	}
@@ -417,6 +516,7 @@ void estimator_update(struct estimator *e, const struct estimator_input *in)
 	}
 	for (int i = EST_LN_PLATE_J; i < EST_N; i++)
 		e->x[i] = clampd(e->x[i], -LN_RANGE, LN_RANGE);
+	skin_bounds_advance(e, plate0, e->x[EST_PLATE], dt);
 }
 
 void estimator_params(const struct estimator *e, struct thermal_params *out)
@@ -437,4 +537,14 @@ double estimator_tissue_c(const struct estimator *e)
 double estimator_sd(const struct estimator *e, enum estimator_index i)
 {
 	return sqrt(e->P[i][i]);
+}
+
+void estimator_skin_bounds(const struct estimator *e, double *lo_c, double *hi_c)
+{
+	if (!e->started) {
+		*lo_c = *hi_c = NAN;
+		return;
+	}
+	*lo_c = fmin(e->skin_lo_c, e->x[EST_TISSUE]);
+	*hi_c = fmax(e->skin_hi_c, e->x[EST_TISSUE]);
 }

@@ -15,7 +15,9 @@
  * (which pins S and R), and the drive applied (which gives the supply).
  * Noise is filtered through the model, never differentiated; a reading
  * that the model finds impossible (more than 4 sigma off, or frozen while
- * the other sensor moves) is set aside and counted. Pure.
+ * the other sensor moves) is set aside and counted. A live sensor set
+ * aside twenty times in a row is one the filter has drifted from: the
+ * filter restarts that part of its state from the reading. Pure.
  */
 #ifndef THERMOPAD_ESTIMATOR_H
 #define THERMOPAD_ESTIMATOR_H
@@ -36,6 +38,17 @@ enum estimator_index {
 };
 
 enum estimator_sensor { EST_SENSOR_PLATE_A, EST_SENSOR_PLATE_B, EST_SENSOR_SINK, EST_SENSORS };
+
+/* The skin's bounds. What the plate's readings tell of the skin is its
+ * heat flow in series with the blood's, not how the two share the way:
+ * the filter's figures pick one split, and the bounds say where any other
+ * within the range this filter is made for could put the skin (the
+ * contact from a strap left loose to a tight one, the blood flow from low
+ * to high, the tissue's capacity and the body's core a little either
+ * way, the plate anywhere its estimate may be). They are the solutions of
+ * the tissue's equation with the worst of those at every instant: the
+ * tissue of any such pad stays between them (a scalar comparison: the
+ * lower one never rises faster than any pad's tissue could there). */
 
 struct estimator_input {
 	double t; /* s */
@@ -69,6 +82,7 @@ struct estimator {
 	int reject_run[EST_SENSORS];
 	int gated_run; /* samples in a row with every plate reading set aside */
 	unsigned long resyncs; /* restarts from the readings */
+	double skin_lo_c, skin_hi_c;
 };
 
 /* Start from a pad's figures (the reference's, or a saved calibration). */
@@ -89,5 +103,9 @@ void estimator_params(const struct estimator *e, struct thermal_params *out);
 double estimator_plate_c(const struct estimator *e);
 double estimator_tissue_c(const struct estimator *e);
 double estimator_sd(const struct estimator *e, enum estimator_index i);
+
+/* Where the skin is for any pad within the range above: the tissue
+ * estimate lies inside. NaN before the first reading. */
+void estimator_skin_bounds(const struct estimator *e, double *lo_c, double *hi_c);
 
 #endif

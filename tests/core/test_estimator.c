@@ -3,7 +3,8 @@
  * The model-based estimator against the simulated pad (firmware and
  * physics in the loop), judged on the model's truth: it converges from a
  * wrong start, sets a stuck sensor aside, carries on when a sensor goes
- * invalid, and learns a pad's figures from a session. Shipped pad
+ * invalid, comes back to a sensor it drifted from, keeps the skin within
+ * its stated bounds, and learns a pad's figures from a session. Shipped pad
  * descriptions and hand-written ones only (the bench's sweep stays out).
  * About a second in all.
  */
@@ -107,6 +108,34 @@ static double rig_run(struct rig *r, double drive, double seconds, double judge_
 	return worst;
 }
 
+/* Drive for a while; returns how far the model's tissue went outside the
+ * skin's stated bounds (0 when always inside, the estimate too); the
+ * bounds' width at the end in *width_c. */
+static double rig_run_skin(struct rig *r, double drive, double seconds, double *width_c)
+{
+	double worst = 0, until = r->t + seconds;
+	while (r->t < until - 1e-9) {
+		struct core_sample s;
+		if (!sample(&r->pad, &r->t, &s))
+			continue;
+		struct estimator_input in = {
+			.t = s.t, .plate_c = {s.plate_c[0], s.plate_c[1]}, .plate_ok = {s.plate_ok[0], s.plate_ok[1]},
+			.sink_c = s.sink_c, .sink_ok = s.sink_ok, .current_a = s.current_a, .voltage_v = s.voltage_v,
+			.voltage_ok = true, .drive_applied = s.drive_applied,
+		};
+		estimator_update(&r->est, &in);
+		send(&r->pad, &r->seq, drive);
+		struct pad_truth tr;
+		pad_truth(&r->pad, &tr);
+		double lo, hi, est = estimator_tissue_c(&r->est);
+		estimator_skin_bounds(&r->est, &lo, &hi);
+		assert_true(lo <= est && est <= hi);
+		worst = fmax(worst, fmax(lo - tr.tissue_c, tr.tissue_c - hi));
+		*width_c = hi - lo;
+	}
+	return worst;
+}
+
 static double tissue_error(const struct rig *r)
 {
 	struct pad_truth tr;
@@ -151,7 +180,10 @@ static void follows_a_light_pad_from_the_prior(void **state)
 	rig_init(&r, &p, 32.0);
 	rig_run(&r, 0.0, 1.0, 0);
 	double worst = rig_run(&r, 1.0, 5.0, 0);
-	assert_true(worst < 0.28); /* 0.21 C; 0.35 C when the plate's rate was taken as known */
+	/* 0.283 C (0.21 C while the room's temperature was let start 3 C off
+	 * the sink's, which let a long cold hold drift: the control bench's
+	 * sweep-13); 0.35 C when the plate's rate was taken as known */
+	assert_true(worst < 0.30);
 }
 
 static void sets_a_stuck_sensor_aside(void **state)
@@ -328,6 +360,55 @@ static void a_saved_calibration_starts_the_next_session(void **state)
 	assert_int_equal(thermal_parse("[model]\nwarmth = 3\n", &back.model, err, sizeof err), -1);
 }
 
+/* A sink estimate that has drifted away from its sensor, sure of itself
+ * (the filter once traded the sink's figures against the room's
+ * temperature in a long cold hold and then set the healthy sink sensor
+ * aside for the rest of the session): it comes back to the readings. */
+static void comes_back_to_a_sink_sensor_it_drifted_from(void **state)
+{
+	(void)state;
+	static struct rig r;
+	struct model_params p;
+	model_params_reference(&p);
+	rig_init(&r, &p, 32.0);
+	rig_run(&r, 0.3, 10.0, 0);
+	r.est.x[EST_SINK] += 6;
+	r.est.x[EST_LAG_SINK] += 6;
+	for (int j = 0; j < EST_N; j++)
+		r.est.P[EST_SINK][j] = r.est.P[j][EST_SINK] = r.est.P[EST_LAG_SINK][j] = r.est.P[j][EST_LAG_SINK] = 0;
+	r.est.P[EST_SINK][EST_SINK] = r.est.P[EST_LAG_SINK][EST_LAG_SINK] = 1e-4;
+	unsigned long resyncs = r.est.resyncs;
+	rig_run(&r, -0.5, 30.0, 0);
+	struct pad_truth tr;
+	pad_truth(&r.pad, &tr);
+	assert_true(r.est.resyncs > resyncs);
+	assert_true(fabs(r.est.x[EST_SINK] - tr.sink_c) < 0.5);
+	assert_false(r.est.rejected[EST_SENSOR_SINK]);
+}
+
+/* The skin's bounds hold the model's tissue through heat, cold and heat
+ * again on every shipped pad, the tissue estimate inside them, and say
+ * something where the plate is warm (the tissue is then between the plate
+ * and the core, a few degrees apart). */
+static void the_skin_stays_within_its_bounds(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"reference.ini", "heavy-plate.ini", "loose-contact.ini", "tight-contact.ini",
+					    "weak-fan.ini"};
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+		static struct rig r;
+		struct model_params p;
+		load_pad(names[k], &p);
+		rig_init(&r, &p, 32.0);
+		double width = 0, outside = rig_run_skin(&r, 0.3, 50.0, &width);
+		assert_true(width < 8.0); /* not the whole range of a pad: 3.2 C at most holding 40 C on the bench */
+		outside = fmax(outside, rig_run_skin(&r, -0.7, 60.0, &width));
+		outside = fmax(outside, rig_run_skin(&r, 0.3, 40.0, &width));
+		if (outside > 0)
+			fail_msg("%s: the tissue was %.2f C outside the skin's bounds", names[k], outside);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +419,8 @@ int main(void)
 		cmocka_unit_test(identifies_a_shipped_pad),
 		cmocka_unit_test(identifies_a_pad_unlike_the_reference),
 		cmocka_unit_test(a_saved_calibration_starts_the_next_session),
+		cmocka_unit_test(comes_back_to_a_sink_sensor_it_drifted_from),
+		cmocka_unit_test(the_skin_stays_within_its_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
