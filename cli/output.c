@@ -166,6 +166,10 @@ void output_status(const struct cli *c, json_t *reply)
 			printf("  plate %s / %s, heat sink %s, drive %s %%, %s A\n", output_temp(c, cli_num(tel, "plate_a_c"), 2),
 			       output_temp(c, cli_num(tel, "plate_b_c"), 2), output_temp(c, cli_num(tel, "sink_c"), 2),
 			       output_num(true, 0, cli_num(pad, "drive") * 100), output_num(false, 2, cli_num(tel, "current_a")));
+		double skin = cli_num(pad, "skin_c"), skin_lo = cli_num(pad, "skin_lo_c"), skin_hi = cli_num(pad, "skin_hi_c");
+		if (isfinite(skin) && isfinite(skin_lo) && isfinite(skin_hi))
+			printf("  skin about %s, within %s to %s for any pad (the pad's model)\n", output_temp(c, skin, 1),
+			       output_temp(c, skin_lo, 1), output_temp(c, skin_hi, 1));
 		printf("  heat dose %s CEM43 min\n", output_num(false, 2, cli_num(pad, "dose_cem43_min")));
 		json_t *dose = json_object_get(pad, "dose");
 		if (json_is_object(dose))

@@ -866,7 +866,7 @@ void core_status(const struct core *c, struct core_status *st)
 	st->estimate_c = c->estimate_c;
 	st->drive = c->drive;
 	st->skin_c = estimator_tissue_c(&c->est);
-	st->skin_sd_c = c->est.started ? estimator_sd(&c->est, EST_TISSUE) : NAN;
+	estimator_skin_bounds(&c->est, &st->skin_lo_c, &st->skin_hi_c);
 	st->dose_cem43_min = safety_dose(&c->safety);
 	st->cold_session_s = c->safety.cold_session_s;
 	struct dose_ledger l;

@@ -151,7 +151,8 @@ struct core_status {
 	 * approach (the pad's model) */
 	double approach_left_s, session_total_left_s;
 	double estimate_c, drive;
-	double skin_c, skin_sd_c; /* the estimated tissue under the pad */
+	double skin_c; /* the estimated tissue under the pad ... */
+	double skin_lo_c, skin_hi_c; /* ... and where it is for certain (estimator_skin_bounds) */
 	double dose_cem43_min, cold_session_s;
 	/* across sessions (the dose ledger): the recent pools and the last 24 h */
 	double dose_recent_cem43_min, cold_recent_s, dose_day_cem43_min, cold_day_s;

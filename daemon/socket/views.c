@@ -18,6 +18,11 @@ json_t *view_pad(const struct pad_slot *p, const char *log_path)
 			      "state", st.state_name, "profile", st.state == CORE_IDLE ? NULL : st.plan_name,
 			      "estimate_c", view_number(st.estimate_c), "drive", view_number(st.drive), "dose_cem43_min",
 			      view_number(st.dose_cem43_min));
+	/* the skin under the pad: the model's estimate, and the bounds it is
+	 * within for any pad of the range the model is made for */
+	json_object_set_new(o, "skin_c", view_number(st.skin_c));
+	json_object_set_new(o, "skin_lo_c", view_number(st.skin_lo_c));
+	json_object_set_new(o, "skin_hi_c", view_number(st.skin_hi_c));
 	json_object_set_new(o, "dose",
 			    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "recent_cem43_min",
 				      view_number(st.dose_recent_cem43_min), "day_cem43_min", view_number(st.dose_day_cem43_min),

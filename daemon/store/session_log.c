@@ -58,6 +58,7 @@ int session_log_format_row(char *buf, size_t len, double t, const struct core_st
 		double v;
 	} cols[] = {
 		{2, st->target_c}, {2, r->plate_c[0]}, {2, r->plate_c[1]}, {2, r->sink_c}, {4, st->drive}, {3, r->current_a},
+		{2, st->skin_c},   {2, st->skin_lo_c},  {2, st->skin_hi_c},
 	};
 	for (size_t i = 0; w >= 0 && (used += (size_t)w) < len && i < sizeof cols / sizeof cols[0]; i++)
 		w = field(buf + used, len - used, cols[i].decimals, cols[i].v);
@@ -139,7 +140,8 @@ static void open_log(struct session_log *l, const struct pad_slot *p)
 		return;
 	}
 	fprintf(s->f, "# thermopad session %s, pad %s, profile %s\n", p->session_id, p->serial, p->profile);
-	fprintf(s->f, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,faults,device_time_s\n");
+	fprintf(s->f, "time_s,phase,target_c,plate_a_c,plate_b_c,sink_c,drive,current_a,skin_c,skin_lo_c,skin_hi_c,faults,"
+		   "device_time_s\n");
 	fflush(s->f);
 	s->sync_slot = l->sync ? logsync_add(l->sync, fileno(s->f)) : -1;
 	write_meta(l, p, NULL, 0.0);

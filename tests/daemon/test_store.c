@@ -118,13 +118,14 @@ static int fields(const char *row)
 static void a_row_has_every_column(void **state)
 {
 	(void)state;
-	struct core_status st = {.state_name = "idle", .target_c = NAN, .drive = 0.0};
+	struct core_status st = {.state_name = "idle", .target_c = NAN, .drive = 0.0, .skin_c = 33.456, .skin_lo_c = NAN,
+				 .skin_hi_c = NAN};
 	struct pad_reading r = {.plate_c = {31.5, NAN}, .plate_ok = {true, false}, .sink_c = NAN, .current_a = 0.25,
 				.fw_faults = 0x10, .device_time_ms = 61234};
 	char row[300];
 	assert_int_equal(session_log_format_row(row, sizeof row, 12.34, &st, &r), 0);
-	assert_string_equal(row, "12.340,idle,,31.50,,,0.0000,0.250,0x10,61.234");
-	assert_int_equal(fields(row), 10); /* as many as the header names */
+	assert_string_equal(row, "12.340,idle,,31.50,,,0.0000,0.250,33.46,,,0x10,61.234");
+	assert_int_equal(fields(row), 13); /* as many as the header names */
 	assert_null(strstr(row, "nan"));
 	assert_null(strstr(row, "-327"));
 }
@@ -204,7 +205,7 @@ static void the_log_follows_the_session(void **state)
 		if (line[0] >= '0' && line[0] <= '9') {
 			rows++;
 			line[strcspn(line, "\n")] = '\0';
-			assert_int_equal(fields(line), 10); /* the header's columns */
+			assert_int_equal(fields(line), 13); /* the header's columns */
 		}
 		outcome |= !strcmp(line, "# outcome: completed\n");
 	}
