@@ -8,6 +8,7 @@
 #include "core.h"
 
 #include "approach.h"
+#include "tunecheck.h"
 
 #include "thermopad_proto.h"
 
@@ -392,6 +393,24 @@ static void tune_end(struct core *c)
 
 /* First hold the target with the present gains to learn the drive that
  * holds it (the relay's bias), then run the relay test around it. */
+/* The figures a tune has learned become the pad's starting point only if
+ * the model controller does no worse from them than from the figures it
+ * started with (tunecheck.h); otherwise they are forgotten, and said so. */
+static bool tune_no_worse(struct core *c, struct core_output *out)
+{
+	struct thermal_params learned;
+	estimator_params(&c->est, &learned);
+	struct tunecheck check;
+	char why[SAFETY_MESSAGE_MAX - 40];
+	bool ok = tunecheck_run(&learned, c->est.x[EST_AMBIENT], &c->cfg.model, &learned, &c->cfg.modelctl, &check);
+	tunecheck_describe(&check, why, sizeof why);
+	if (ok)
+		return true;
+	estimator_set_prior(&c->est, &c->cfg.model);
+	emit(out, CORE_WARNING, "tune-refused", "%s tune refused: %s", c->tune_heating ? "heating" : "cooling", why);
+	return false;
+}
+
 static void tune_sample(struct core *c, double t, struct core_output *out)
 {
 	if (c->tune.state == TUNE_IDLE) {
@@ -418,7 +437,9 @@ static void tune_sample(struct core *c, double t, struct core_output *out)
 		return;
 	}
 	c->drive = tune_step(&c->tune, t, c->estimate_c);
-	if (c->tune.state == TUNE_DONE) {
+	if (c->tune.state == TUNE_DONE && c->cfg.control == CORE_CONTROL_MODEL && !tune_no_worse(c, out)) {
+		tune_end(c);
+	} else if (c->tune.state == TUNE_DONE) {
 		struct pid_gains *g = c->tune_heating ? &c->cfg.pid.heat : &c->cfg.pid.cool;
 		*g = c->tune.result;
 		c->pid.cfg = c->cfg.pid;

@@ -250,6 +250,7 @@ static bool worth_saving(const struct pad_event *e)
 		return true;
 	return e->kind == PAD_CORE_EVENT &&
 	       (!strcmp(e->core->code, "session-end") || !strcmp(e->core->code, "tune-done") ||
+		!strcmp(e->core->code, "tune-refused") ||
 		!strcmp(e->core->code, "tune-aborted"));
 }
 

@@ -11,6 +11,7 @@
 
 #include "core.h"
 #include "pad.h"
+#include "tunecheck.h"
 
 static void send(struct pad *pad, double drive)
 {
@@ -124,6 +125,36 @@ static void relay_aborts_on_excursion_and_time(void **state)
 	}
 }
 
+/* The guard: a tune whose figures are far from the pad (a plate a third
+ * as heavy as it is, a sensor three times as slow) would overshoot on
+ * the model of the pad, and is refused in words; figures that are the
+ * pad's own pass. */
+static void a_tune_that_controls_worse_is_refused(void **state)
+{
+	(void)state;
+	struct thermal_params pad, wrong;
+	thermal_params_default(&pad);
+	wrong = pad;
+	wrong.plate_j_per_k /= 3;
+	wrong.sensor_lag_s *= 3;
+	struct modelctl_config mc;
+	modelctl_config_default(&mc);
+	struct tunecheck check;
+	assert_false(tunecheck_run(&pad, 22.0, &pad, &wrong, &mc, &check));
+	assert_true(check.worst >= 0);
+	const struct tunecheck_try *w = &check.tries[check.worst];
+	assert_true(w->overshoot_c[1] > w->overshoot_c[0] + TUNECHECK_OVERSHOOT_C ||
+		    w->reach_s[1] > w->reach_s[0] + TUNECHECK_REACH_S);
+	char why[512];
+	tunecheck_describe(&check, why, sizeof why);
+	assert_non_null(strstr(why, "would control worse than the untuned ones"));
+	assert_non_null(strstr(why, "overshoot"));
+	assert_non_null(strstr(why, "the tune is not used"));
+	assert_true(tunecheck_run(&pad, 22.0, &pad, &pad, &mc, &check));
+	tunecheck_describe(&check, why, sizeof why);
+	assert_non_null(strstr(why, "no worse"));
+}
+
 static void tune_refused_when_busy(void **state)
 {
 	(void)state;
@@ -142,6 +173,7 @@ int main(void)
 		cmocka_unit_test(tunes_heating_and_cooling),
 		cmocka_unit_test(relay_aborts_on_excursion_and_time),
 		cmocka_unit_test(tune_refused_when_busy),
+		cmocka_unit_test(a_tune_that_controls_worse_is_refused),
 	};
 	return cmocka_run_group_tests_name("tune", tests, NULL, NULL);
 }
