@@ -16,13 +16,18 @@
  *
  * Figures per run: time to within 0.3 C of the target against the
  * full-drive physical limit, overshoot, hold RMS, the skin estimate's
- * error, trips. The table gives, per scenario and controller, the worst
- * pad for each figure; a summary line per controller follows.
+ * error and how its stated bounds hold, trips. The table gives, per
+ * scenario and controller, the worst pad for each figure; then the tune
+ * pad by pad against no tune, and a summary line per controller. The
+ * baselines have no estimator: no skin figures.
  *
  *   bench_control [--seed N] [--sweep N] [--pad K] [--profile FILE] [FILE.ini...]
  *
  * --pad K runs only pad K of the list (shipped first, then the sweep) and
- * prints its description and every run: to look at a worst pad.
+ * prints its description and every run: to look at a worst pad. For a
+ * quicker look: --scenario S and --controller C run only those, --list
+ * prints a line per run, --trace S [--fine SECONDS] follows scenario S of
+ * the model controller in time.
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,6 +83,10 @@ struct result {
 	double rms_c; /* hold, on the true plate */
 	double rms_net_c; /* the same, less the plate sensors' mean offset: what no estimate can see */
 	double skin_err_c; /* worst |estimate - model| after SKIN_AFTER_S */
+	double skin_out_c; /* worst distance of the model's tissue outside the stated bounds */
+	double skin_inside; /* share of the samples with the model's tissue inside them */
+	double skin_width_c; /* the bounds' mean width */
+	int nskin;
 	double closest_c; /* where full drive is at the window's end, if the target is out of reach */
 	bool out_of_reach; /* the pad cannot hold the target at all: judged apart */
 	double final_c; /* the true plate at the end */
@@ -288,8 +297,9 @@ static void make_plan(const struct scenario *sc, struct plan *plan)
 /* `thermopad tune` on a fresh pad of this description, heating then
  * cooling, in model time; what it leaves behind (the gains and the
  * figures learned) is the calibration the daemon saves for the serial. */
-static int autotune(const struct model_params *mp, char *out, size_t len)
+static int autotune(const struct model_params *mp, char *out, size_t len, int *refused)
 {
+	*refused = 0;
 	static struct loop l;
 	static struct core core;
 	struct core_config cfg;
@@ -305,6 +315,8 @@ static int autotune(const struct model_params *mp, char *out, size_t len)
 				continue;
 			struct core_output o;
 			core_on_sample(&core, &s, &o);
+			for (int e = 0; e < o.nevents; e++)
+				*refused += !strcmp(o.events[e].code, "tune-refused");
 			if (!started) {
 				char err[256];
 				if (core_tune(&core, pass == 0, s.t, err, sizeof err) != 0)
@@ -372,11 +384,15 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 		struct core_sample s;
 		if (!loop_sample(&l, &tel, &s))
 			continue;
+		/* the core runs for the controllers that are the core's; the
+		 * baselines have no estimator, so no skin figures */
+		bool cored = kind <= CTRL_PID;
 		struct core_output out;
-		core_on_sample(&core, &s, &out); /* every controller: the skin estimate is judged for all */
+		if (cored)
+			core_on_sample(&core, &s, &out);
 		double target = to, drive = 0;
 		if (!started) {
-			if (core_start(&core, &plan, s.t, err, sizeof err) != 0 ||
+			if ((cored && core_start(&core, &plan, s.t, err, sizeof err) != 0) ||
 			    plan_expand(&plan, &brun, err, sizeof err) != 0) {
 				fprintf(stderr, "bench_control: %s\n", err);
 				exit(1);
@@ -384,16 +400,14 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 			double y = (s.plate_c[0] + s.plate_c[1]) / 2;
 			plan_begin(&brun, s.t, y);
 			started = true;
-			if (kind >= CTRL_TEXTBOOK)
-				core_pause(&core, s.t, err, sizeof err); /* estimator only */
 		}
-		if (kind <= CTRL_PID) {
+		if (cored) {
 			drive = out.drive;
-			struct core_status st;
-			core_status(&core, &st);
 			if (sc->kind == SC_PROFILE) {
 				if (core.state == CORE_IDLE)
 					break;
+				struct core_status st;
+				core_status(&core, &st);
 				target = st.target_c;
 			}
 			if (core.safety.latched && !r->tripped) {
@@ -420,19 +434,30 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 		loop_send(&l, drive);
 		struct pad_truth tr;
 		pad_truth(&l.pad, &tr);
-		if (s.t >= SKIN_AFTER_S) {
+		if (cored && s.t >= SKIN_AFTER_S) {
 			double se = fabs(estimator_tissue_c(&core.est) - tr.tissue_c);
 			if (se > r->skin_err_c)
 				r->skin_err_c = se;
 		}
+		if (cored) { /* the bounds the core states (core_status' skin_lo_c, skin_hi_c) */
+			double lo, hi;
+			estimator_skin_bounds(&core.est, &lo, &hi);
+			double beyond = fmax(lo - tr.tissue_c, tr.tissue_c - hi);
+			r->skin_out_c = fmax(r->skin_out_c, beyond);
+			r->skin_inside += beyond <= 0;
+			r->skin_width_c += hi - lo;
+			r->nskin++;
+		}
 		if (trace_scenario >= 0 && kind == CTRL_MODEL && (t < trace_fine_s ? fmod(t + 1e-6, 0.5) < DT_S * 0.5 : fmod(t + 1e-6, 10.0) < DT_S * 0.5)) {
 			struct thermal_params q;
 			estimator_params(&core.est, &q);
-			printf("t %6.1f plate %.3f est %.3f (sd %.3f) tissue %.3f est %.3f (sd %.2f) sink %.2f est %.2f amb %.2f "
-			       "drive %+.2f sp %.2f rs %d | Cp %.0f lag %.2f Gtp %.2f Gtc %.2f Ct %.0f Cs %.0f Gsa %.2f K %.3f S %.4f R %.2f V %.2f\n",
+			double blo, bhi;
+			estimator_skin_bounds(&core.est, &blo, &bhi);
+			printf("t %6.1f plate %.3f est %.3f (sd %.3f) tissue %.3f est %.3f (%.2f..%.2f) sink %.2f est %.2f amb %.2f "
+			       "set aside %lu %lu %lu drive %+.2f sp %.2f rs %d | Cp %.0f lag %.2f Gtp %.2f Gtc %.2f Ct %.0f Cs %.0f Gsa %.2f K %.3f S %.4f R %.2f V %.2f\n",
 			       t, tr.plate_c, core.est.x[EST_PLATE], estimator_sd(&core.est, EST_PLATE), tr.tissue_c,
-			       core.est.x[EST_TISSUE], estimator_sd(&core.est, EST_TISSUE), tr.sink_c, core.est.x[EST_SINK],
-			       core.est.x[EST_AMBIENT], drive, core.run.setpoint, core.reach_step, q.plate_j_per_k, q.sensor_lag_s, q.tissue_to_plate_w_per_k,
+			       core.est.x[EST_TISSUE], blo, bhi, tr.sink_c, core.est.x[EST_SINK],
+			       core.est.x[EST_AMBIENT], core.est.nrejected[0], core.est.nrejected[1], core.est.nrejected[2], drive, core.run.setpoint, core.reach_step, q.plate_j_per_k, q.sensor_lag_s, q.tissue_to_plate_w_per_k,
 			       q.tissue_to_core_w_per_k, q.tissue_j_per_k, q.sink_j_per_k, q.sink_to_ambient_w_per_k,
 			       q.conductance_w_per_k, q.seebeck_v_per_k, q.resistance_ohm, q.supply_v);
 		}
@@ -474,6 +499,8 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 			nsq++;
 		}
 	}
+	r->skin_inside = r->nskin ? r->skin_inside / r->nskin : NAN;
+	r->skin_width_c = r->nskin ? r->skin_width_c / r->nskin : NAN;
 	r->rms_c = nsq ? sqrt(sq / nsq) : NAN;
 	r->rms_net_c = nsq ? sqrt(sq_net / nsq) : NAN;
 }
@@ -562,6 +589,7 @@ int main(int argc, char **argv)
 	static struct result res[MAX_PADS][NSCEN][CTRL_N];
 	static char tuned[MAX_PADS][4096];
 	static bool tune_ok[MAX_PADS];
+	static int tune_refused[MAX_PADS]; /* passes whose figures the tune check refused */
 	for (int k = 0; k < npads; k++) {
 		if (only >= 0 && k != only)
 			continue;
@@ -570,7 +598,8 @@ int main(int argc, char **argv)
 			    &res[k][trace_scenario][0]);
 			return 0;
 		}
-		tune_ok[k] = (only_ctrl < 0 || only_ctrl == CTRL_MODEL_TUNED) && autotune(&pads[k].p, tuned[k], sizeof tuned[k]) == 0;
+		tune_ok[k] = (only_ctrl < 0 || only_ctrl == CTRL_MODEL_TUNED) &&
+			     autotune(&pads[k].p, tuned[k], sizeof tuned[k], &tune_refused[k]) == 0;
 		for (size_t s = 0; s < NSCEN; s++) {
 			if (only_scenario >= 0 && only_scenario != (int)s)
 				continue;
@@ -599,16 +628,17 @@ int main(int argc, char **argv)
 		       p->sensor_offset_c[2], p->supply_v, p->seebeck_v_per_k, p->resistance_ohm, p->conductance_w_per_k,
 		       p->sink_j_per_k, p->sink_to_ambient_w_per_k, p->ambient_c, tune_ok[only] ? "done" : "failed");
 		printf("| scenario | controller | reach s | limit s | overshoot C | net C | hold RMS C | net C | skin error C "
-		       "| end C | trip |\n");
-		printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+		       "| skin inside bounds %% | outside by C | bounds width C | end C | trip |\n");
+		printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
 		for (size_t s = 0; s < NSCEN; s++)
 			for (int c = 0; c < CTRL_N; c++) {
 				const struct result *r = &res[only][s][c];
 				if (only_ctrl >= 0 && c != only_ctrl)
 					continue;
-				printf("| %s | %s | %.1f | %.1f | %.3f | %.3f | %.3f | %.3f | %.2f | %.2f | %s |\n", scenarios[s].name,
-				       ctrl_names[c], r->reach_s, r->limit_s, r->overshoot_c, r->overshoot_net_c, r->rms_c, r->rms_net_c,
-				       r->skin_err_c, r->final_c, r->tripped ? r->trip : r->out_of_reach ? "none, out of reach" : "none");
+				printf("| %s | %s | %.1f | %.1f | %.3f | %.3f | %.3f | %.3f | %.2f | %.1f | %.2f | %.2f | %.2f | %s |\n",
+				       scenarios[s].name, ctrl_names[c], r->reach_s, r->limit_s, r->overshoot_c, r->overshoot_net_c,
+				       r->rms_c, r->rms_net_c, r->skin_err_c, 100 * r->skin_inside, r->skin_out_c, r->skin_width_c,
+				       r->final_c, r->tripped ? r->trip : r->out_of_reach ? "none, out of reach" : "none");
 			}
 		return 0;
 	}
@@ -622,13 +652,15 @@ int main(int argc, char **argv)
 	       "offset of the two plate sensors (up to 0.2 C in the sweep), which no estimate can see: a common offset "
 	       "moves the truth and both readings alike; for a hold, which starts with the true plate at the target, "
 	       "the net overshoot counts from the first time the plate is within %.2f C of it net. Skin: |estimated - model "
-	       "tissue| from %.0f s on.\n\n",
+	       "tissue| from %.0f s on; the skin's bounds (skin_lo_c..skin_hi_c, estimator_skin_bounds), stated to hold "
+	       "the skin of any pad of the range: the share of samples with the model's tissue outside them, how far "
+	       "outside at worst, and their mean width.\n\n",
 	       nshipped, npads - nshipped, (unsigned long long)seed, (unsigned long long)seed, nsweep, REACH_BAND_C,
 	       HOLD_SETTLED_C, SKIN_AFTER_S);
 	printf("| scenario | controller | reach s over allowed | overshoot C | net C | hold RMS C | net C | skin error C "
-	       "| trips |\n");
-	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-	enum { Q_REACH, Q_OVER, Q_OVER_NET, Q_RMS, Q_NET, Q_SKIN, NQ };
+	       "| skin outside bounds %% | by C | bounds width C | trips |\n");
+	printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+	enum { Q_REACH, Q_OVER, Q_OVER_NET, Q_RMS, Q_NET, Q_SKIN, Q_SKIN_MISS, Q_SKIN_OUT, Q_SKIN_WIDTH, NQ };
 	struct worst total[CTRL_N][NQ];
 	int trips_total[CTRL_N] = {0};
 	for (int c = 0; c < CTRL_N; c++)
@@ -656,26 +688,36 @@ int main(int argc, char **argv)
 					note(&w[Q_RMS], r->rms_c, k);
 					note(&w[Q_NET], r->rms_net_c, k);
 				}
-				note(&w[Q_SKIN], r->skin_err_c, k);
+				if (r->nskin) {
+					note(&w[Q_SKIN], r->skin_err_c, k);
+					note(&w[Q_SKIN_MISS], 100.0 * (1.0 - r->skin_inside), k);
+					note(&w[Q_SKIN_OUT], r->skin_out_c, k);
+					note(&w[Q_SKIN_WIDTH], r->skin_width_c, k);
+				}
 				trips += r->tripped;
 				if (list_runs)
-					printf("run %s | %s | %s | reach %.1f limit %.1f | over %.3f | rms %.3f net %.3f | skin %.2f | %s\n",
+					printf("run %s | %s | %s | reach %.1f limit %.1f | over %.3f net %.3f | rms %.3f net %.3f | skin %.2f "
+					       "inside %.1f %% out %.2f width %.2f | %s\n",
 					       pads[k].name, scenarios[s].name, ctrl_names[c], r->reach_s, r->limit_s, r->overshoot_c,
-					       r->rms_c, r->rms_net_c, r->skin_err_c, r->tripped ? r->trip : "-");
+					       r->overshoot_net_c, r->rms_c, r->rms_net_c, r->skin_err_c, 100 * r->skin_inside,
+					       r->skin_out_c, r->skin_width_c,
+					       r->tripped ? r->trip : r->out_of_reach ? "out of reach" : "-");
 			}
 			char cell[NQ][48];
 			for (int q = 0; q < NQ; q++) {
 				if (w[q].pad < 0)
 					snprintf(cell[q], sizeof cell[q], "-");
 				else
-					snprintf(cell[q], sizeof cell[q], q == Q_REACH ? "%+.1f (%s)" : "%.3f (%s)", w[q].value,
-						 pads[w[q].pad].name);
+					snprintf(cell[q], sizeof cell[q],
+						 q == Q_REACH ? "%+.1f (%s)" : q >= Q_SKIN_MISS ? "%.2f (%s)" : "%.3f (%s)",
+						 w[q].value, pads[w[q].pad].name);
 				if (w[q].pad >= 0)
 					note(&total[c][q], w[q].value, w[q].pad);
 			}
 			trips_total[c] += trips;
-			printf("| %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", scenarios[s].name, ctrl_names[c],
-			       cell[Q_REACH], cell[Q_OVER], cell[Q_OVER_NET], cell[Q_RMS], cell[Q_NET], cell[Q_SKIN], trips);
+			printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |\n", scenarios[s].name, ctrl_names[c],
+			       cell[Q_REACH], cell[Q_OVER], cell[Q_OVER_NET], cell[Q_RMS], cell[Q_NET], cell[Q_SKIN],
+			       cell[Q_SKIN_MISS], cell[Q_SKIN_OUT], cell[Q_SKIN_WIDTH], trips);
 		}
 	}
 	printf("\nTargets out of the module's reach (full drive, cooling derated above the heat sink's limit as the core "
@@ -697,6 +739,40 @@ int main(int argc, char **argv)
 		}
 	if (!unreachable)
 		printf("none.\n");
+	if (only_ctrl < 0) {
+		/* the tune pad by pad: worse than untuned anywhere, by more than
+		 * the tune check allows, on the model's truth */
+		int tuned_pads = 0, refusals = 0, worse = 0;
+		char worse_list[512] = "";
+		for (int k = 0; k < npads; k++) {
+			if (!tune_ok[k])
+				continue;
+			tuned_pads++;
+			refusals += tune_refused[k];
+			bool w = false;
+			for (size_t s = 0; s < NSCEN; s++) {
+				if (only_scenario >= 0 && (int)s != only_scenario)
+					continue;
+				const struct result *u = &res[k][s][CTRL_MODEL], *t = &res[k][s][CTRL_MODEL_TUNED];
+				if (u->out_of_reach)
+					continue;
+				if (t->overshoot_net_c > u->overshoot_net_c + 0.02 || t->tripped > u->tripped ||
+				    (scenarios[s].kind == SC_STEP && t->reach_s > u->reach_s + 1.0) ||
+				    (!isnan(t->rms_net_c) && t->rms_net_c > u->rms_net_c + 0.01))
+					w = true;
+			}
+			size_t used = strlen(worse_list);
+			if (w && used + strlen(pads[k].name) + 2 < sizeof worse_list) {
+				worse_list[used] = ' ';
+				memcpy(worse_list + used + 1, pads[k].name, strlen(pads[k].name) + 1);
+			}
+			worse += w;
+		}
+		printf("\nThe tune, pad by pad: %d pads tuned (the others' tunes aborted), %d passes refused by the tune "
+		       "check (tunecheck.h); model+tune worse than model (net overshoot more than 0.02 C, reach more than "
+		       "1 s later, net hold RMS more than 0.01 C, or a trip, in any scenario) on %d pads%s%s\n",
+		       tuned_pads, refusals, worse, worse ? ":" : "", worse_list);
+	}
 	printf("\nSummary, the worst over every pad and scenario (goals: reach within the time allowed, overshoot <= 0.2 C, "
 	       "hold RMS <= 0.05 C, skin error <= 0.5 C, no trip):\n\n");
 	for (int c = 0; c < CTRL_N; c++) {
@@ -706,13 +782,20 @@ int main(int argc, char **argv)
 			   total[c][Q_SKIN].value <= 0.5 && trips_total[c] == 0;
 		if (total[c][Q_REACH].pad < 0)
 			total[c][Q_REACH] = (struct worst){0, 0}; /* no step scenario ran */
+		char skin[160] = "no skin estimate";
+		if (total[c][Q_SKIN].pad >= 0)
+			snprintf(skin, sizeof skin, "skin %.2f C (%s), outside its bounds %.2f %% of samples (%s)",
+				 total[c][Q_SKIN].value, pads[total[c][Q_SKIN].pad].name, total[c][Q_SKIN_MISS].value,
+				 pads[total[c][Q_SKIN_MISS].pad].name);
+		else
+			met = false;
 		printf("- %-13s reach %+.1f s (%s), overshoot %.3f C (%s), net %.3f C (%s), hold RMS %.3f C (%s), "
-		       "net %.3f C (%s), skin %.2f C (%s), trips %d: %s\n",
+		       "net %.3f C (%s), %s, trips %d: %s\n",
 		       ctrl_names[c], total[c][Q_REACH].value, pads[total[c][Q_REACH].pad].name, total[c][Q_OVER].value,
 		       pads[total[c][Q_OVER].pad].name, total[c][Q_OVER_NET].value, pads[total[c][Q_OVER_NET].pad].name,
-		       total[c][Q_RMS].value, pads[total[c][Q_RMS].pad].name,
-		       total[c][Q_NET].value, pads[total[c][Q_NET].pad].name, total[c][Q_SKIN].value,
-		       pads[total[c][Q_SKIN].pad].name, trips_total[c], met ? "goals met (net of the sensors' offset)" : "goals NOT met");
+		       total[c][Q_RMS].value, pads[total[c][Q_RMS].pad].name, total[c][Q_NET].value,
+		       pads[total[c][Q_NET].pad].name, skin, trips_total[c],
+		       met ? "goals met (net of the sensors' offset)" : "goals NOT met");
 	}
 	return 0;
 }
