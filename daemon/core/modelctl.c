@@ -11,7 +11,7 @@ void modelctl_config_default(struct modelctl_config *c)
 	*c = (struct modelctl_config){
 		.approach_s = 1.0,
 		.approach_margin_c = 0.25,
-		.settle_s = 4.0,
+		.settle_s = 8.0,
 		.integral_s = 20.0,
 		.integral_max_w = 15.0,
 		.slew_per_s = 4.0,

@@ -24,7 +24,7 @@
 struct modelctl_config {
 	double approach_s; /* time constant of the approach, and of the hold */
 	double approach_margin_c; /* full speed to within this of the target, ... */
-	double settle_s; /* ... then closing at this time constant */
+	double settle_s; /* ... then closing at this time constant (slow: the estimate may still trail a plate that has just slowed) */
 	double integral_s; /* integral time of the hold */
 	double integral_max_w;
 	double slew_per_s; /* largest change of drive per second */
