@@ -60,6 +60,56 @@ const struct safety_check_info safety_checks[] = {
 };
 const size_t safety_ncheck = sizeof safety_checks / sizeof safety_checks[0];
 
+const struct safety_near_info safety_near_info[SAFETY_NEAR_N] = {
+	[SAFETY_NEAR_PLATE_OVER] = {"plate-over", "the hottest plate reading below plate_max_c", "C"},
+	[SAFETY_NEAR_PLATE_UNDER] = {"plate-under", "the coldest plate reading above plate_min_c", "C"},
+	[SAFETY_NEAR_DISAGREE] = {"sensor-disagree", "plate A and B apart, against disagree_c", "C"},
+	[SAFETY_NEAR_FROZEN_ONE] = {"sensor-frozen", "fast, one: the other sensor's motion while one read the same "
+						   "hundredth for 1 s or more", "C"},
+	[SAFETY_NEAR_FROZEN_BOTH] = {"sensor-frozen", "fast, both: both the same while the plate had to move", "s"},
+	[SAFETY_NEAR_FROZEN_SLOW] = {"sensor-frozen", "slow: the other sensor's motion at the end of a window with one "
+						    "still", "C"},
+	[SAFETY_NEAR_NOISY] = {"sensor-noisy", "the mean step of A - B between samples", "C"},
+	[SAFETY_NEAR_SINK_OVER] = {"sink-over", "the heat sink below sink_max_c", "C"},
+	[SAFETY_NEAR_NO_PROGRESS] = {"runaway-no-progress", "time without progress toward the setpoint", "s"},
+	[SAFETY_NEAR_HOLD] = {"runaway-hold", "time outside the hold band while holding", "s"},
+	[SAFETY_NEAR_WRONG_WAY] = {"runaway-wrong-way", "slow: the plate's motion against strong drive per window",
+				   "C"},
+	[SAFETY_NEAR_WRONG_WAY_FAST] = {"runaway-wrong-way", "fast: the plate's motion against strong drive in 1.5 s",
+					"C"},
+	[SAFETY_NEAR_DRIVE_OFF] = {"drive-while-off", "current beyond the Seebeck current with the drive off", "A"},
+	[SAFETY_NEAR_DRIFT_OFF] = {"drift-while-off", "drift away from the rest band with the drive off", "C/s"},
+	[SAFETY_NEAR_STALE] = {"stale-telemetry", "the longest wait for a sample in a session", "s"},
+};
+
+/* A check that fires at value >= limit (near), or at value <= limit
+ * (near_below). */
+static void near(struct safety *s, enum safety_near k, double value, double limit)
+{
+	struct safety_nearest *n = &s->nearest[k];
+	if (isfinite(value) && limit - value < n->margin) {
+		n->margin = limit - value;
+		n->value = value;
+		n->limit = limit;
+	}
+}
+
+static void near_below(struct safety *s, enum safety_near k, double value, double limit)
+{
+	struct safety_nearest *n = &s->nearest[k];
+	if (isfinite(value) && value - limit < n->margin) {
+		n->margin = value - limit;
+		n->value = value;
+		n->limit = limit;
+	}
+}
+
+void safety_near_reset(struct safety *s)
+{
+	for (int k = 0; k < SAFETY_NEAR_N; k++)
+		s->nearest[k] = (struct safety_nearest){.margin = INFINITY, .value = NAN, .limit = NAN};
+}
+
 const struct safety_check_info *safety_check_find(const char *code)
 {
 	for (size_t i = 0; i < safety_ncheck; i++)
@@ -230,6 +280,7 @@ void safety_init(struct safety *s, const struct safety_limits *lim)
 	/* the reference module; a pad's own figures may replace them */
 	s->module_seebeck_v_per_k = 0.053;
 	s->module_resistance_ohm = 2.1;
+	safety_near_reset(s);
 }
 
 void safety_session_start(struct safety *s, double t)
@@ -331,6 +382,8 @@ static void check_cutoff(struct safety *s, const struct safety_input *in)
 	for (int i = 0; i < 2; i++) {
 		if (!in->plate_ok[i])
 			continue;
+		near(s, SAFETY_NEAR_PLATE_OVER, in->plate_c[i], s->lim.plate_max_c);
+		near_below(s, SAFETY_NEAR_PLATE_UNDER, in->plate_c[i], s->lim.plate_min_c);
 		if (in->plate_c[i] > s->lim.plate_max_c)
 			safety_latch(s, "plate-over", "plate-over: sensor %s reads %.2f C, above the limit %.2f C, while %s",
 				     sensor_name[i], in->plate_c[i], s->lim.plate_max_c, in->doing);
@@ -388,6 +441,9 @@ static void check_frozen(struct safety *s, const struct safety_input *in)
 	}
 	if (in->t - s->frozen_since < s->lim.frozen_s)
 		return;
+	for (int i = 0; i < 2; i++)
+		if (still[i] && !still[!i])
+			near(s, SAFETY_NEAR_FROZEN_SLOW, moved[!i], FROZEN_OTHER_MOVED_C);
 	int which = -1;
 	if (still[0] && !still[1] && moved[1] >= FROZEN_OTHER_MOVED_C)
 		which = 0;
@@ -407,6 +463,140 @@ static void check_frozen(struct safety *s, const struct safety_input *in)
 			     in->doing);
 	s->frozen_from_change = false;
 	frozen_restart(s, in);
+}
+
+/* The fast frozen check. A live converter's reading changes by at least
+ * its resolution whenever the plate under it moves that much, whatever its
+ * noise (a clean 16-bit front end may have almost none): a reading that
+ * stays the very same hundredth while the plate moves is a stuck
+ * converter, a broken wire or a sensor off the plate. Noise is no part of
+ * the argument; motion is. Two witnesses that the plate moved:
+ *  - the other plate sensor, smoothed over half a second, moved 0.3 C (15
+ *    sigma of the smoothing of 0.1 C noise) while this one read the same
+ *    hundredth for a second or more: one plate, two sensors, and a
+ *    difference in their lags only delays the slower one, never holds it
+ *    still while the other moves (a 1 s and a 4 s lag on a 1 C/s ramp:
+ *    0.3 C against 0.09 C);
+ *  - both readings the same for 2 s after the plate was moving at 0.05 C/s
+ *    or more the way the drive pushes, with the drive kept on it (30 % at
+ *    least, and half of what it was): a plate's heat capacity keeps it
+ *    moving (its slowest decay is tens of seconds, a light plate's some
+ *    5 s), so the plate moved 0.08 C or more in those 2 s: eight
+ *    hundredths that a live sensor must show. The firmware's Seebeck proof
+ *    sees the same when heating, but cooling with a hot sink it needs the
+ *    plate 3-4 C past the readings.
+ * Within 3 s of the freeze on every shipped pad (the slowest, a tight
+ * strap while cooling, moves 0.14 C/s). */
+#define SAME_C 0.005 /* half a hundredth: the same reading */
+#define SAME_SMOOTH_S 0.5
+#define SAME_ONE_S 1.0
+#define SAME_OTHER_MOVED_C 0.3
+#define SAME_BOTH_S 2.0
+#define SAME_RATE_WINDOW_S 2.0
+#define SAME_RATE_C_PER_S 0.05
+
+static void same_reset(struct safety *s, const struct safety_input *in)
+{
+	s->same_have = in->plate_ok[0] && in->plate_ok[1] && isfinite(in->plate_c[0]) && isfinite(in->plate_c[1]);
+	s->same_n = s->same_head = 0;
+	s->same_both = 0;
+	s->same_t = in->t;
+	for (int i = 0; i < 2; i++) {
+		s->same_last[i] = s->same_smooth[i] = in->plate_c[i];
+		s->same_since[i] = in->t;
+	}
+	for (int i = 0; i < 2; i++)
+		s->same_other_from[i] = s->same_smooth[!i];
+}
+
+/* The smoothed mean's rate over the window that ended at t. */
+static double same_rate_before(const struct safety *s, double t)
+{
+	double y1 = NAN, t1 = NAN;
+	for (int k = 0; k < s->same_n; k++) {
+		int i = (s->same_head + SAFETY_SAME_HISTORY - 1 - k) % SAFETY_SAME_HISTORY;
+		if (s->same_hist_t[i] > t)
+			continue;
+		if (isnan(y1)) {
+			y1 = s->same_hist_y[i];
+			t1 = s->same_hist_t[i];
+		} else if (t1 - s->same_hist_t[i] >= SAME_RATE_WINDOW_S - 1e-9) {
+			return (y1 - s->same_hist_y[i]) / (t1 - s->same_hist_t[i]);
+		}
+	}
+	return 0.0; /* not enough history: no motion known */
+}
+
+static void check_same(struct safety *s, const struct safety_input *in)
+{
+	bool both = in->plate_ok[0] && in->plate_ok[1] && isfinite(in->plate_c[0]) && isfinite(in->plate_c[1]);
+	if (!both || !s->same_have || in->t <= s->same_t) {
+		same_reset(s, in);
+		return;
+	}
+	double a = fmin(1.0, (in->t - s->same_t) / SAME_SMOOTH_S);
+	s->same_t = in->t;
+	bool fresh[2];
+	for (int i = 0; i < 2; i++) {
+		s->same_smooth[i] += (in->plate_c[i] - s->same_smooth[i]) * a;
+		fresh[i] = fabs(in->plate_c[i] - s->same_last[i]) >= SAME_C;
+		s->same_last[i] = in->plate_c[i];
+	}
+	for (int i = 0; i < 2; i++)
+		if (fresh[i]) {
+			s->same_since[i] = in->t;
+			s->same_other_from[i] = s->same_smooth[!i];
+		}
+	s->same_hist_t[s->same_head] = in->t;
+	s->same_hist_y[s->same_head] = (s->same_smooth[0] + s->same_smooth[1]) / 2;
+	s->same_head = (s->same_head + 1) % SAFETY_SAME_HISTORY;
+	if (s->same_n < SAFETY_SAME_HISTORY)
+		s->same_n++;
+
+	/* one still while the other moved */
+	for (int i = 0; i < 2; i++) {
+		double still_s = in->t - s->same_since[i];
+		double other_moved = fabs(s->same_smooth[!i] - s->same_other_from[i]);
+		if (still_s >= SAME_ONE_S)
+			near(s, SAFETY_NEAR_FROZEN_ONE, other_moved, SAME_OTHER_MOVED_C);
+		if (still_s >= SAME_ONE_S && other_moved >= SAME_OTHER_MOVED_C)
+			safety_latch(s, "sensor-frozen",
+				     "sensor-frozen: sensor %s has read exactly %.2f C for %.1f s while plate %s moved "
+				     "%.2f C (limit %.2f C), under a drive of %+.0f %%, while %s",
+				     sensor_name[i], in->plate_c[i], still_s, i ? "A" : "B", other_moved,
+				     SAME_OTHER_MOVED_C, in->drive * 100, in->doing);
+	}
+
+	/* both still while the plate must be moving: judged once per run of
+	 * both (on the motion before it), then watched while the push lasts */
+	if (fresh[0] || fresh[1] || in->resting) {
+		s->same_both = 0;
+		return;
+	}
+	double since = fmax(s->same_since[0], s->same_since[1]);
+	if (s->same_both == 0) {
+		double rate = same_rate_before(s, since);
+		double dir = in->drive > 0 ? 1.0 : -1.0;
+		bool moving = rate * dir >= SAME_RATE_C_PER_S && fabs(in->drive) >= s->lim.frozen_drive;
+		s->same_both = moving ? 1 : -1;
+		s->same_both_rate = rate;
+		s->same_both_drive = in->drive;
+	}
+	if (s->same_both < 0)
+		return;
+	double dir = s->same_both_drive > 0 ? 1.0 : -1.0;
+	if (in->drive * dir < fmax(s->lim.frozen_drive, 0.5 * fabs(s->same_both_drive))) {
+		s->same_both = -1; /* the push eased: the plate may stop */
+		return;
+	}
+	near(s, SAFETY_NEAR_FROZEN_BOTH, in->t - since, SAME_BOTH_S);
+	if (in->t - since >= SAME_BOTH_S)
+		safety_latch(s, "sensor-frozen",
+			     "sensor-frozen: plate A and B have read exactly %.2f and %.2f C for %.1f s (limit %.1f s) "
+			     "although the plate was moving %.2f C/s under a drive of %+.0f %% that kept pushing it "
+			     "(%+.0f %% now): a live sensor shows that motion, while %s",
+			     in->plate_c[0], in->plate_c[1], in->t - since, SAME_BOTH_S, s->same_both_rate,
+			     s->same_both_drive * 100, in->drive * 100, in->doing);
 }
 
 /* A failing sensor that turns noisy: its sample-to-sample steps, against
@@ -452,6 +642,7 @@ static void check_noisy(struct safety *s, const struct safety_input *in)
 	}
 	if (++s->noisy_n < NOISY_MIN_SAMPLES)
 		return;
+	near(s, SAFETY_NEAR_NOISY, s->noisy_ms, NOISY_STEP_C);
 	if (s->noisy_ms > NOISY_STEP_C) {
 		int which = own[0] >= own[1] ? 0 : 1;
 		safety_latch(s, "sensor-noisy",
@@ -474,6 +665,8 @@ static void check_sensors(struct safety *s, const struct safety_input *in)
 				     "(open, shorted or out of range; last %s), while %s",
 				     sensor_name[i], s->bad[i], ok[i] ? "out of range" : "open or shorted", in->doing);
 	}
+	if (ok[0] && ok[1])
+		near(s, SAFETY_NEAR_DISAGREE, fabs(v[0] - v[1]), s->lim.disagree_c);
 	if (ok[0] && ok[1] && fabs(v[0] - v[1]) > s->lim.disagree_c) {
 		if (++s->disagree >= s->lim.bad_samples)
 			safety_latch(s, "sensor-disagree",
@@ -484,6 +677,7 @@ static void check_sensors(struct safety *s, const struct safety_input *in)
 		s->disagree = 0;
 	}
 	check_frozen(s, in);
+	check_same(s, in);
 	check_noisy(s, in);
 }
 
@@ -491,6 +685,7 @@ static void check_sink(struct safety *s, const struct safety_input *in)
 {
 	if (!in->sink_ok)
 		return;
+	near(s, SAFETY_NEAR_SINK_OVER, in->sink_c, s->lim.sink_max_c);
 	if (in->sink_c > s->lim.sink_max_c)
 		safety_latch(s, "sink-over", "sink-over: heat sink reads %.2f C, above the limit %.2f C, while %s",
 			     in->sink_c, s->lim.sink_max_c, in->doing);
@@ -545,6 +740,10 @@ static void check_drift(struct safety *s, const struct safety_input *in, bool of
 	if (in->t - s->drift_t < DRIFT_WINDOW_S)
 		return;
 	double rate = (s->slow_y - s->drift_y) / (in->t - s->drift_t);
+	if (s->slow_y > DRIFT_REST_HIGH_C)
+		near(s, SAFETY_NEAR_DRIFT_OFF, rate, DRIFT_RATE_C_PER_S);
+	else if (s->slow_y < DRIFT_REST_LOW_C)
+		near(s, SAFETY_NEAR_DRIFT_OFF, -rate, DRIFT_RATE_C_PER_S);
 	bool away = (s->slow_y > DRIFT_REST_HIGH_C && rate >= DRIFT_RATE_C_PER_S) ||
 		    (s->slow_y < DRIFT_REST_LOW_C && rate <= -DRIFT_RATE_C_PER_S);
 	if (away)
@@ -572,6 +771,8 @@ static void check_off(struct safety *s, const struct safety_input *in)
 	double limit = OFF_MARGIN_A + OFF_SPREAD * fabs(seebeck);
 	if (limit > s->lim.off_current_a)
 		limit = s->lim.off_current_a;
+	if (off && !first_zero)
+		near(s, SAFETY_NEAR_DRIVE_OFF, excess, limit);
 	if (first_zero) {
 		/* neither counts nor restarts */
 	} else if (off && excess > limit) {
@@ -658,6 +859,7 @@ static void check_wrong_way_fast(struct safety *s, const struct safety_input *in
 		if (in->t - s->fast_hist_t[i] < FAST_WRONG_WINDOW_S)
 			continue;
 		double moved = (s->fast_y - s->fast_hist_y[i]) * dir;
+		near(s, SAFETY_NEAR_WRONG_WAY_FAST, -moved, FAST_WRONG_C);
 		if (moved <= -FAST_WRONG_C)
 			safety_latch(s, "runaway-wrong-way",
 				     "runaway-wrong-way: under %s drive of %+.0f %% the plate sensors went %s by %.2f C in "
@@ -709,7 +911,9 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 			s->progress_t = in->t;
 			s->progress_err = err;
 		} else if (s->progress_err - err >= s->lim.progress_c) {
-			s->progress_t = in->t; /* progress made: the next is due */
+			/* progress made, after this long: the next is due */
+			near(s, SAFETY_NEAR_NO_PROGRESS, in->t - s->progress_t, s->lim.progress_s);
+			s->progress_t = in->t;
 			s->progress_err = err;
 			s->progress_first = false;
 		} else if (in->t - s->progress_t >= s->lim.progress_s) {
@@ -721,6 +925,7 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 				s->progress_t = in->t;
 				s->progress_err = err;
 			} else {
+				near(s, SAFETY_NEAR_NO_PROGRESS, in->t - s->progress_t, s->lim.progress_s);
 				safety_latch(s, "runaway-no-progress",
 					     "runaway-no-progress: the plate (%.2f C by the sensors' estimate) came less "
 					     "than %.1f C closer to %.2f C in %.0f s under a drive of %+.0f %%, while %s",
@@ -740,6 +945,7 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 		double ref = isnan(s->reach_c) ? sp : s->reach_c;
 		double herr = fabs(ref - in->estimate_c);
 		if (in->holding && herr > s->lim.hold_band_c) {
+			near(s, SAFETY_NEAR_HOLD, in->t - s->hold_out_since, s->lim.hold_s);
 			if (in->t - s->hold_out_since >= s->lim.hold_s)
 				safety_latch(s, "runaway-hold",
 					     "runaway-hold: the plate (%.2f C) has been more than %.1f C from %.2f C for "
@@ -774,6 +980,7 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 		s->wrong_temp = s->slow_y;
 	} else if (in->t - s->wrong_t >= s->lim.wrong_way_s) {
 		double moved = (s->slow_y - s->wrong_temp) * dir;
+		near(s, SAFETY_NEAR_WRONG_WAY, -moved, s->lim.wrong_way_c);
 		if (moved <= -s->lim.wrong_way_c)
 			safety_latch(s, "runaway-wrong-way",
 				     "runaway-wrong-way: under %s drive of %+.0f %% the plate went %s by %.2f C in %.1f s "
@@ -867,6 +1074,7 @@ bool safety_check(struct safety *s, const struct safety_input *in)
 		s->fast_n = s->fast_head = 0;
 		s->frozen_armed = false;
 		s->noisy_have = false;
+		s->same_have = false;
 		s->last_applied = in->drive_applied;
 	}
 	if (in->fw_faults) {
@@ -893,6 +1101,8 @@ int safety_check_time(struct safety *s, double t, const char *doing)
 	if (!s->have_sample)
 		return 0;
 	double quiet = t - s->last_arrival_t;
+	if (s->session_running)
+		near(s, SAFETY_NEAR_STALE, quiet, s->lim.stale_fault_s);
 	if (quiet >= s->lim.stale_fault_s && s->session_running)
 		safety_latch(s, "stale-telemetry",
 			     "stale-telemetry: no sample from the pad for %.2f s (limit %.2f s), while %s", quiet,
@@ -1001,6 +1211,7 @@ int safety_clear(struct safety *s, const struct safety_clear_context *ctx, char 
 	memset(s->bad, 0, sizeof s->bad);
 	s->disagree = 0;
 	s->noisy_have = false;
+	s->same_have = false;
 	s->noisy_ms = 0;
 	safety_windows_restart(s, ctx->last ? ctx->last->t : 0.0);
 	return 0;

@@ -104,7 +104,28 @@ struct safety_input {
 	const char *doing; /* "heating toward 40.00 C in phase 1 (heat)" */
 };
 
-enum { SAFETY_WARN_MAX = 4, SAFETY_MESSAGE_MAX = 512, SAFETY_FAST_HISTORY = 64 };
+/* How close each check came to firing on the samples it judged: the
+ * smallest margin (limit less value, in the check's own unit; at or below
+ * zero it fires) with the value and the limit then. The evidence that a
+ * healthy pad stays quiet with room to spare (the endurance bench);
+ * nothing acts on it. */
+enum safety_near {
+	SAFETY_NEAR_PLATE_OVER, SAFETY_NEAR_PLATE_UNDER, SAFETY_NEAR_DISAGREE, SAFETY_NEAR_FROZEN_ONE,
+	SAFETY_NEAR_FROZEN_BOTH, SAFETY_NEAR_FROZEN_SLOW, SAFETY_NEAR_NOISY, SAFETY_NEAR_SINK_OVER,
+	SAFETY_NEAR_NO_PROGRESS, SAFETY_NEAR_HOLD, SAFETY_NEAR_WRONG_WAY, SAFETY_NEAR_WRONG_WAY_FAST,
+	SAFETY_NEAR_DRIVE_OFF, SAFETY_NEAR_DRIFT_OFF, SAFETY_NEAR_STALE,
+	SAFETY_NEAR_N
+};
+struct safety_near_info {
+	const char *check; /* its code in safety_checks[] */
+	const char *what, *unit;
+};
+extern const struct safety_near_info safety_near_info[SAFETY_NEAR_N];
+struct safety_nearest {
+	double margin, value, limit; /* margin INFINITY: never judged */
+};
+
+enum { SAFETY_WARN_MAX = 4, SAFETY_MESSAGE_MAX = 512, SAFETY_FAST_HISTORY = 64, SAFETY_SAME_HISTORY = 32 };
 
 struct safety {
 	struct safety_limits lim;
@@ -133,6 +154,14 @@ struct safety {
 	double hold_out_since;
 	bool frozen_armed, frozen_from_change;
 	double frozen_target;
+	/* the fast frozen check: each plate reading's run of identical
+	 * values, the sensors smoothed, their mean's recent history */
+	bool same_have;
+	double same_last[2], same_since[2], same_smooth[2], same_other_from[2];
+	double same_t, same_both_rate, same_both_drive;
+	int same_both; /* this run of both: 0 not judged yet, 1 watched, -1 not */
+	int same_n, same_head;
+	double same_hist_t[SAFETY_SAME_HISTORY], same_hist_y[SAFETY_SAME_HISTORY];
 	bool noisy_have;
 	int noisy_n;
 	double noisy_last_diff, noisy_ms, noisy_own[2], noisy_last[2];
@@ -154,6 +183,7 @@ struct safety {
 	double heat_carried, cold_carried, heat_day_room, cold_day_room;
 	double session_start;
 	bool session_running;
+	struct safety_nearest nearest[SAFETY_NEAR_N]; /* since safety_init or safety_near_reset */
 };
 
 void safety_init(struct safety *s, const struct safety_limits *lim);
@@ -197,6 +227,9 @@ int safety_clear(struct safety *s, const struct safety_clear_context *ctx, char 
 
 /* Fault bits by their protocol names, each with what it means. */
 void safety_describe_firmware(uint32_t bits, char *buf, size_t len);
+
+/* Forgets how close the checks came (the margins start again). */
+void safety_near_reset(struct safety *s);
 
 /* The skin's thermal dose so far, CEM43 minutes. */
 double safety_dose(const struct safety *s);

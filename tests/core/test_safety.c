@@ -174,6 +174,111 @@ static void sensor_noisy_not_frozen(void **state)
 	assert_false(r.core.safety.latched);
 }
 
+/* One sample of two plate readings, quantised to the hundredth as a pad
+ * reports them. */
+static void sample2(struct rig *r, double a, double b)
+{
+	r->t += 0.1, r->s.t = r->t;
+	r->s.plate_c[0] = round(a * 100) / 100;
+	r->s.plate_c[1] = round(b * 100) / 100;
+	r->s.plate_ok[0] = r->s.plate_ok[1] = r->s.sink_ok = true;
+	r->s.sink_c = 25;
+	core_on_sample(&r->core, &r->s, &r->out);
+}
+
+/* The tight strap while cooling: the plate falls 0.14 C/s and plate A
+ * stops at one reading. The other sensor's motion proves it frozen in
+ * seconds (the 20 s window took 11-12 s through the disagreement). */
+static void a_frozen_sensor_is_caught_in_seconds(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 28);
+	double plate = 28;
+	for (int i = 0; i < 100; i++, plate -= 0.014)
+		sample2(&r, plate, plate);
+	assert_false(r.core.safety.latched);
+	double stuck = r.s.plate_c[0], t0 = r.t;
+	for (int i = 0; i < 100 && !r.core.safety.latched; i++, plate -= 0.014)
+		sample2(&r, stuck, plate);
+	if (r.t - t0 > 4.0)
+		fail_msg("caught after %.1f s (latched: '%s')", r.t - t0, r.core.safety.code);
+	const char *words[] = {"sensor-frozen", "sensor plate A", "read exactly", "while plate B moved", "cooling toward",
+			       NULL};
+	assert_fault(&r, "sensor-frozen", words);
+}
+
+/* Both plate sensors stop where they read while the module pulls the
+ * plate down: the plate was moving 0.14 C/s, the drive keeps pushing, and
+ * no live sensor reads the same hundredth for 2 s of that. */
+static void both_frozen_while_the_plate_moves(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 28);
+	double plate = 28;
+	for (int i = 0; i < 100; i++, plate -= 0.014)
+		sample2(&r, plate, plate);
+	assert_true(r.out.drive < -0.3);
+	double a = r.s.plate_c[0], b = r.s.plate_c[1], t0 = r.t;
+	for (int i = 0; i < 100 && !r.core.safety.latched; i++)
+		sample2(&r, a, b);
+	if (r.t - t0 > 3.0)
+		fail_msg("caught after %.1f s (latched: '%s')", r.t - t0, r.core.safety.code);
+	const char *words[] = {"sensor-frozen", "plate A and B", "read exactly", "C/s", "cooling toward", NULL};
+	assert_fault(&r, "sensor-frozen", words);
+}
+
+/* What a clean (noise-free) pair of live sensors does: the same hundredth
+ * for seconds on a plate that has come to rest under full drive (a target
+ * out of reach), and on a ramp behind lags of 1 s and 4 s, where the slow
+ * one moves later but moves. Neither is frozen. */
+static void clean_live_sensors_are_not_frozen(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 8.5, 28);
+	/* the plate slows to a stop at 14 C (its time constant 20 s) */
+	double plate = 28;
+	for (int i = 0; i < 1200; i++) {
+		plate += (14.0 - plate) * (0.1 / 20.0);
+		sample2(&r, plate, plate + 0.2);
+		if (r.core.safety.latched && !strcmp(r.core.safety.code, "sensor-frozen"))
+			fail_msg("at %.1f s: %s", r.t, r.core.safety.message);
+	}
+	rig_start(&r, PHASE_HEAT, 40, 30);
+	double truth = 30, fast = 30, slow = 30;
+	for (int i = 0; i < 100; i++) {
+		truth += 0.1; /* 1 C/s */
+		fast += (truth - fast) * (0.1 / 1.0);
+		slow += (truth - slow) * (0.1 / 4.0);
+		sample2(&r, fast, slow);
+		if (r.core.safety.latched && !strcmp(r.core.safety.code, "sensor-frozen"))
+			fail_msg("at %.1f s: %s", r.t, r.core.safety.message);
+	}
+}
+
+/* One clean sensor beside one with 0.1 C of noise, on a still plate: the
+ * noisy one's smoothed wander is no motion. */
+static void noise_on_the_other_is_not_motion(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_HEAT, 40, 39.5);
+	uint64_t x = 12345;
+	for (int i = 0; i < 6000; i++) {
+		/* the sum of 12 uniforms, less 6: a unit normal, near enough */
+		double g = -6;
+		for (int k = 0; k < 12; k++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			g += (double)(x >> 11) / 9007199254740992.0;
+		}
+		sample2(&r, 39.5, 39.5 + 0.1 * g);
+		if (r.core.safety.latched && !strcmp(r.core.safety.code, "sensor-frozen"))
+			fail_msg("at %.1f s: %s", r.t, r.core.safety.message);
+	}
+}
+
 static void stale_telemetry(void **state)
 {
 	(void)state;
@@ -535,6 +640,8 @@ int main(void)
 		cmocka_unit_test(sensor_invalid),    cmocka_unit_test(sensor_disagree),
 		cmocka_unit_test(sensor_frozen),     cmocka_unit_test(sensor_frozen_one_of_two),
 		cmocka_unit_test(sensor_noisy_not_frozen),
+		cmocka_unit_test(a_frozen_sensor_is_caught_in_seconds), cmocka_unit_test(both_frozen_while_the_plate_moves),
+		cmocka_unit_test(clean_live_sensors_are_not_frozen), cmocka_unit_test(noise_on_the_other_is_not_motion),
 		cmocka_unit_test(stale_telemetry),
 		cmocka_unit_test(stale_telemetry_while_idle),
 		cmocka_unit_test(runaway_no_progress), cmocka_unit_test(runaway_hold),

@@ -367,18 +367,22 @@ static void a_gap_is_not_condition_time(void **state)
 	rig_sample(&r, 32, 25);
 	if (r.core.safety.latched)
 		fail_msg("latched: %s", r.core.safety.message);
-	/* a frozen sensor's window does not span the gap either */
+	/* a frozen sensor's window does not span the gap either: plate A
+	 * still while B moves 0.25 C, short of the 0.3 C that proves A
+	 * frozen; B's next 0.1 C comes after the gap */
 	rig_start(&r, PHASE_HEAT, 40, 30);
 	double plate = 30;
 	for (int i = 0; i < 150; i++) {
-		plate += 0.01;
+		plate += 0.25 / 150;
 		r.t += 0.1, r.s.t = r.t;
 		r.s.plate_c[0] = 30.0;
 		r.s.plate_c[1] = plate;
 		core_on_sample(&r.core, &r.s, &r.out);
 	}
-	r.t += 6.0;
-	rig_sample(&r, plate, 25);
+	assert_false(r.core.safety.latched);
+	r.t += 6.0, r.s.t = r.t + 0.1;
+	r.s.plate_c[1] = plate + 0.1;
+	core_on_sample(&r.core, &r.s, &r.out);
 	const struct core_event *e = rig_event(&r, "telemetry-gap");
 	assert_non_null(e);
 	assert_non_null(strstr(e->message, "6.10 s of the pad's time between samples"));
