@@ -258,6 +258,38 @@ static void clean_live_sensors_are_not_frozen(void **state)
 	}
 }
 
+/* The end of an approach on a clean pad: the plate arrives at 40 C and
+ * turns round, and a noise-free pair reads the same hundredth for seconds
+ * while the drive that holds the plate there stays on (found by the
+ * endurance run: a tight strap, noise 0, +64 % at the hold). That drive
+ * balances the plate's losses and moves nothing: no frozen sensor, at the
+ * hold nor with the setpoint less than 1 C ahead. */
+static void a_plate_turning_round_is_not_frozen(void **state)
+{
+	(void)state;
+	for (int holding = 0; holding < 2; holding++) {
+		struct safety_limits lim;
+		safety_limits_default(&lim);
+		struct safety s;
+		safety_init(&s, &lim);
+		struct safety_input in = {.plate_ok = {true, true}, .sink_c = 30, .sink_ok = true, .target_c = 40,
+					  .setpoint_c = 40, .drive = 0.64, .drive_applied = 0.64, .doing = "heating"};
+		double plate = 39.5;
+		for (int i = 0; i < 200; i++) {
+			in.t = 10 + 0.1 * i;
+			if (i < 100)
+				plate += 0.006; /* 0.06 C/s, then it stands */
+			in.holding = holding && i >= 100;
+			in.plate_c[0] = round(plate * 100) / 100;
+			in.plate_c[1] = round((plate - 0.07) * 100) / 100;
+			in.estimate_c = plate;
+			safety_check(&s, &in);
+			if (s.latched)
+				fail_msg("%s, at %.1f s: %s", holding ? "holding" : "approaching", in.t, s.message);
+		}
+	}
+}
+
 /* One clean sensor beside one with 0.1 C of noise, on a still plate: the
  * noisy one's smoothed wander is no motion. */
 static void noise_on_the_other_is_not_motion(void **state)
@@ -642,6 +674,7 @@ int main(void)
 		cmocka_unit_test(sensor_noisy_not_frozen),
 		cmocka_unit_test(a_frozen_sensor_is_caught_in_seconds), cmocka_unit_test(both_frozen_while_the_plate_moves),
 		cmocka_unit_test(clean_live_sensors_are_not_frozen), cmocka_unit_test(noise_on_the_other_is_not_motion),
+		cmocka_unit_test(a_plate_turning_round_is_not_frozen),
 		cmocka_unit_test(stale_telemetry),
 		cmocka_unit_test(stale_telemetry_while_idle),
 		cmocka_unit_test(runaway_no_progress), cmocka_unit_test(runaway_hold),
