@@ -397,7 +397,76 @@ static void tick(struct host *h, uint32_t *ms, struct outcome *o, bool watching)
 	note_trip(h, o, &t);
 }
 
+/* The pad made and plugged in, the daemon's defaults in force (or the
+ * widest limits, limits:hard), at model time zero. */
+static int host_setup(struct host *h, const struct model_params *params, uint64_t seed, char *err, size_t errlen)
+{
+	config_defaults(&h->cfg);
+	if (h->inj.hard_limits)
+		safety_limits_hard(&h->cfg.limits);
+	struct fw_config fwc;
+	fw_config_reference(&fwc, "TP-SAFETY-01");
+	pad_init(&h->pad, params, &fwc, seed, 32.0);
+	struct pad_table_config tc = {.limits = h->cfg.limits, .watchdog_ms = h->cfg.watchdog_ms, .time_scale = 1.0};
+	pad_table_init(&h->table, &tc, &link_ops);
+	char why[256];
+	if (plug_in(h, 0, why, sizeof why) != 0) { /* its firmware's bounds narrow the caps, as GET_INFO's do */
+		snprintf(err, errlen, "the daemon's pad module refused the pad: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static void run(const struct scenario *sc, struct host *h, struct outcome *o);
+
+/* ---- the host alone, for runs longer than a row */
+
+struct scenario_host {
+	struct host h;
+	uint32_t ms;
+};
+
+struct scenario_host *scenario_host_new(const struct model_params *params, uint64_t seed, char *err, size_t errlen)
+{
+	struct scenario_host *sh = calloc(1, sizeof *sh);
+	if (!sh) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (host_setup(&sh->h, params, seed, err, errlen) != 0) {
+		free(sh);
+		return NULL;
+	}
+	return sh;
+}
+
+void scenario_host_free(struct scenario_host *sh)
+{
+	free(sh);
+}
+
+void scenario_host_tick(struct scenario_host *sh)
+{
+	pad_advance(&sh->h.pad, PAD_TICK_MS);
+	sh->ms += PAD_TICK_MS;
+	if (sh->ms % 100 == 0)
+		host_step(&sh->h, sh->ms / 1000.0);
+}
+
+double scenario_host_now(const struct scenario_host *sh)
+{
+	return sh->ms / 1000.0;
+}
+
+struct pad *scenario_host_pad(struct scenario_host *sh)
+{
+	return &sh->h.pad;
+}
+
+struct pad_slot *scenario_host_slot(struct scenario_host *sh)
+{
+	return sh->h.slot;
+}
 
 void scenario_run(const struct scenario *sc, struct outcome *o)
 {
@@ -441,18 +510,10 @@ static void run(const struct scenario *sc, struct host *h, struct outcome *o)
 		o->runnable = false;
 		return;
 	}
-	config_defaults(&h->cfg);
-	if (h->inj.hard_limits)
-		safety_limits_hard(&h->cfg.limits);
-	struct fw_config fwc;
-	fw_config_reference(&fwc, "TP-SAFETY-01");
-	pad_init(&h->pad, sc->pad, &fwc, sc->seed, 32.0);
-	struct pad_table_config tc = {.limits = h->cfg.limits, .watchdog_ms = h->cfg.watchdog_ms, .time_scale = 1.0};
-	pad_table_init(&h->table, &tc, &link_ops);
 	char err[256];
-	if (plug_in(h, 0, err, sizeof err) != 0) { /* its firmware's bounds narrow the caps, as GET_INFO's do */
+	if (host_setup(h, sc->pad, sc->seed, err, sizeof err) != 0) {
 		o->runnable = false;
-		snprintf(o->why, sizeof o->why, "the daemon's pad module refused the pad: %s", err);
+		snprintf(o->why, sizeof o->why, "%s", err);
 		return;
 	}
 

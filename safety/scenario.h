@@ -49,4 +49,18 @@ struct outcome {
 
 void scenario_run(const struct scenario *sc, struct outcome *out);
 
+/* The same host on its own, for runs longer than a row (the endurance
+ * run): a pad made from its description and seed, plugged into the
+ * daemon's pad module with the daemon's defaults, at model time zero.
+ * Each tick is the firmware's (10 ms), the host's report period every
+ * tenth. The caller starts sessions on the slot and reads the pad's truth. */
+struct scenario_host;
+struct pad_slot;
+struct scenario_host *scenario_host_new(const struct model_params *pad, uint64_t seed, char *err, size_t errlen);
+void scenario_host_free(struct scenario_host *h);
+void scenario_host_tick(struct scenario_host *h);
+double scenario_host_now(const struct scenario_host *h);
+struct pad *scenario_host_pad(struct scenario_host *h);
+struct pad_slot *scenario_host_slot(struct scenario_host *h);
+
 #endif
