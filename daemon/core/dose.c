@@ -157,8 +157,11 @@ int dose_ledger_admit(const struct dose_ledger *l, double t, const struct dose_r
 		 r->cold_day_s, "min", "in the last 24 h", 60},
 	};
 	int worst = -1;
+	/* a session adds nothing of a kind it has no phase of: what the
+	 * ledger holds of that kind (even a hair over its cap, where a cap
+	 * ended the last session) is no reason to refuse it */
 	for (int i = 0; i < 4; i++)
-		if (c[i].wait > 0 && (worst < 0 || c[i].wait > c[worst].wait))
+		if (c[i].add > 0 && c[i].wait > 0 && (worst < 0 || c[i].wait > c[worst].wait))
 			worst = i;
 	*wait_s = worst < 0 ? 0 : c[worst].wait;
 	if (worst < 0)

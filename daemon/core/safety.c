@@ -298,10 +298,13 @@ void safety_session_start(struct safety *s, double t)
 void safety_session_carry(struct safety *s, double heat_cem43_min, double cold_s, double heat_day_room,
 			  double cold_day_room)
 {
-	s->cem43_min = s->heat_carried = heat_cem43_min;
-	s->cold_session_s = s->cold_carried = cold_s;
-	s->heat_day_room = heat_day_room;
-	s->cold_day_room = cold_day_room;
+	/* carried at most up to the caps, and no room below none: a ledger a
+	 * hair over a cap (where a cap ended the last session) ends only a
+	 * session that adds to it, never one that adds none of that kind */
+	s->cem43_min = s->heat_carried = fmin(heat_cem43_min, s->lim.dose_cem43_min);
+	s->cold_session_s = s->cold_carried = fmin(cold_s, s->lim.cold_session_max_s);
+	s->heat_day_room = fmax(heat_day_room, 0);
+	s->cold_day_room = fmax(cold_day_room, 0);
 }
 
 void safety_session_end(struct safety *s)
@@ -1025,7 +1028,8 @@ static void check_dose(struct safety *s, const struct safety_input *in, double d
 		s->cold_phase_s += dt;
 		s->cold_session_s += dt;
 	}
-	if (s->cem43_min > s->lim.dose_cem43_min)
+	double heat_added = s->cem43_min - s->heat_carried;
+	if (s->cem43_min > s->lim.dose_cem43_min && heat_added > SAFETY_HEAT_ADDED_MIN_CEM43_MIN)
 		cap(s, "dose-heat",
 		    "dose-heat: thermal dose %.1f CEM43 min (%.1f of it from recent sessions) reached the cap %.1f "
 		    "(plate %.2f C), while %s",
@@ -1041,7 +1045,7 @@ static void check_dose(struct safety *s, const struct safety_input *in, double d
 		    "dose-cold-session: %.0f s below %.1f C (%.0f s of it from recent sessions) reached the cap %.0f s, "
 		    "while %s",
 		    s->cold_session_s, s->lim.cold_c, s->cold_carried, s->lim.cold_session_max_s, in->doing);
-	if (s->cem43_min - s->heat_carried > s->heat_day_room)
+	if (heat_added > fmax(s->heat_day_room, SAFETY_HEAT_ADDED_MIN_CEM43_MIN))
 		cap(s, "dose-heat-day",
 		    "dose-heat-day: this session's %.1f CEM43 min reached what the last 24 h left of the daily "
 		    "ceiling (%.1f), while %s",

@@ -80,6 +80,10 @@ const struct safety_check_info *safety_check_find(const char *code);
  * clock starts; the phase's exposure cap is its allowed length plus this,
  * so a phase validation accepts never trips the cap by itself. */
 #define SAFETY_COLD_APPROACH_S 120.0
+/* A session with no heat phase still adds a trace of heat dose (an idle
+ * plate at 32-37 C): below this much added, a carried heat dose at its cap
+ * is not this session's to end (about 2.5 min at 40 C) */
+#define SAFETY_HEAT_ADDED_MIN_CEM43_MIN 0.01
 
 /* What one sample tells the supervisor. */
 struct safety_input {

@@ -168,6 +168,44 @@ static void an_untrusted_ledger_counts_as_the_worst(void **state)
 	assert_int_equal(dose_ledger_admit(&l, 1001.0 + 24 * 3600.0, &rules, &lim, 0.1, 60, &wait, why, sizeof why), 0);
 }
 
+/* 6. A cap reached on one kind of exposure holds that kind only: with the
+ * day's cold a hair over its ceiling (where a cold cap ended the last
+ * session), a heat session starts and runs without a cold cap, and a cold
+ * one is refused; the heat caps likewise leave a cold session alone. (It
+ * used to refuse every session for the rest of the day.) */
+static void a_cap_of_one_kind_leaves_the_other_alone(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_OFF, 0, 32);
+	char why[512];
+	core_stop(&r.core, r.t, why, sizeof why);
+	struct dose_rules rules;
+	dose_rules_from_limits(&rules, &r.core.cfg.limits);
+	dose_ledger_init(&r.core.ledger);
+	dose_ledger_add(&r.core.ledger, r.t + r.core.epoch_offset_s, 0, rules.cold_day_s + 1);
+	struct plan cold = rig_plan(PHASE_COLD, 12, 5);
+	assert_int_equal(core_start(&r.core, &cold, r.t, why, sizeof why), -1);
+	assert_non_null(strstr(why, "cold exposure"));
+	struct plan heat = rig_plan(PHASE_HEAT, 40, 3);
+	if (core_start(&r.core, &heat, r.t, why, sizeof why) != 0)
+		fail_msg("a heat session refused for cold: %s", why);
+	for (int i = 0; i < 600; i++) /* a minute at 40 C */
+		rig_sample(&r, 40 + (i % 2) * 0.01, 25);
+	assert_false(r.core.safety.cap_reached);
+	core_stop(&r.core, r.t, why, sizeof why);
+	run_until_idle(&r, 32, 600);
+	/* and the other way round: heat over its cap, a cold session runs */
+	dose_ledger_init(&r.core.ledger);
+	dose_ledger_add(&r.core.ledger, r.t + r.core.epoch_offset_s, rules.heat_day_cem43_min + 0.01, 0);
+	assert_int_equal(core_start(&r.core, &heat, r.t, why, sizeof why), -1);
+	if (core_start(&r.core, &cold, r.t, why, sizeof why) != 0)
+		fail_msg("a cold session refused for heat: %s", why);
+	for (int i = 0; i < 600; i++) /* a minute on its way down from 32 C */
+		rig_sample(&r, 32 - i * 0.02, 25);
+	assert_false(r.core.safety.cap_reached);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +214,7 @@ int main(void)
 		cmocka_unit_test(the_ledger_survives_a_restart),
 		cmocka_unit_test(the_plate_counts_between_sessions),
 		cmocka_unit_test(an_untrusted_ledger_counts_as_the_worst),
+		cmocka_unit_test(a_cap_of_one_kind_leaves_the_other_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,7 +168,7 @@ tp stop'
 csv=$(ls "$work"/state/sessions/*.csv 2>/dev/null | head -1)
 millis() { # every sample: both times with three decimals, device times all distinct
 	grep -q '^time_s,.*,device_time_s$' "$1" &&
-		awk -F, '/^[0-9]/ { n++; if ($1 !~ /\.[0-9][0-9][0-9]$/ || $10 !~ /\.[0-9][0-9][0-9]$/ || $10 == last) bad++; last = $10 }
+		awk -F, '/^[0-9]/ { n++; if ($1 !~ /\.[0-9][0-9][0-9]$/ || $NF !~ /\.[0-9][0-9][0-9]$/ || $NF == last) bad++; last = $NF }
 			END { exit !(n > 20 && !bad) }' "$1"
 }
 check "the session CSV prints time and device time to the millisecond, each sample its own" "millis '$csv'"

@@ -65,7 +65,7 @@ tp status'
 check "unplug mid-phase: fault 'disconnected', drive zero" \
 	"grep -q '\"code\":\"disconnected\"' '$work/unplugged.json' && grep -q '\"drive\":0' '$work/unplugged.json'"
 check "replug: the session waits, paused, until a person resumes" \
-	"grep -q 'resume rc 5' '$work/out' && grep -q 'clear rc 0' '$work/out' && grep -q 'resume2 rc 0' '$work/out' && tail -8 '$work/out' | grep -q 'TP-SIM-0001: running'"
+	"grep -q 'resume rc 5' '$work/out' && grep -q 'clear rc 0' '$work/out' && grep -q 'resume2 rc 0' '$work/out' && grep '^pad TP-SIM-0001: ' '$work/out' | tail -n 1 | grep -q ': running'"
 
 scenario $S '
 tp start heat

@@ -31,7 +31,7 @@ check "a watchdog fault after a stall: named by its protocol name" \
 	"grep -q 'watchdog (no command reached it' '$work/out' && grep -q 'stopped waiting for a silent one' '$work/out'"
 check "and cleared once the host is back; the session resumes" \
 	"grep -q 'clear rc 0' '$work/out' && ! grep -q 'still latched' '$work/out' && grep -q 'resume rc 0' '$work/out' \
-	 && tail -8 '$work/out' | grep -q 'TP-SIM-0001: running'"
+	 && grep '^pad TP-SIM-0001: ' '$work/out' | tail -n 1 | grep -q ': running'"
 
 # 2. A sensor that went open: refused while the firmware latches it again,
 # naming the bit; cleared once it is back.
@@ -111,7 +111,7 @@ tp status'
 check "an MCU reset mid-session: seen, named, limits and watchdog sent again" \
 	"grep -q 'FAULT pad-reset: pad TP-SIM-0001 restarted' '$work/out' && grep -q 'limits and watchdog are sent again' '$work/daemon.log'"
 check "and cleared; the session resumes" \
-	"grep -q 'clear rc 0' '$work/out' && grep -q 'resume rc 0' '$work/out' && tail -8 '$work/out' | grep -q 'TP-SIM-0001: running'"
+	"grep -q 'clear rc 0' '$work/out' && grep -q 'resume rc 0' '$work/out' && grep '^pad TP-SIM-0001: ' '$work/out' | tail -n 1 | grep -q ': running'"
 
 # 5. Doses across sessions, across a restart: a cold session at the
 # (narrowed) cold cap, then a new daemon on the same state directory
