@@ -84,6 +84,9 @@ void dose_ledger_worst(struct dose_ledger *l, double t, const struct safety_limi
 	l->day[l->n++] = (struct dose_entry){t, r.heat_day_cem43_min, r.cold_day_s};
 }
 
+/* a cold phase this close above cold_c counts as cold exposure */
+#define DOSE_COLD_NEAR_C 0.5
+
 void dose_plan_estimate(const struct plan_run *run, const struct safety_limits *lim, double *heat_cem43_min,
 			double *cold_s)
 {
@@ -93,7 +96,11 @@ void dose_plan_estimate(const struct plan_run *run, const struct safety_limits *
 		if (ph->kind == PHASE_HEAT) {
 			double r = ph->target_c >= 43.0 ? 0.5 : 0.25;
 			*heat_cem43_min += ph->duration_s / 60.0 * pow(r, 43.0 - ph->target_c);
-		} else if (ph->kind == PHASE_COLD && ph->target_c < lim->cold_c) {
+		} else if (ph->kind == PHASE_COLD && ph->target_c < lim->cold_c + DOSE_COLD_NEAR_C) {
+			/* a hold at the threshold itself spends about half its
+			 * time below it (the sensors' noise and the hold band):
+			 * counted whole, so that a full day refuses it at the
+			 * start rather than ending it at once */
 			*cold_s += ph->duration_s;
 		}
 	}

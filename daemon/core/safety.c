@@ -957,7 +957,16 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 		 * is out of reach) */
 		double ref = isnan(s->reach_c) ? sp : s->reach_c;
 		double herr = fabs(ref - in->estimate_c);
-		if (in->holding && herr > s->lim.hold_band_c) {
+		if (in->holding && herr > s->lim.hold_band_c && in->cooling_limited && in->estimate_c > ref) {
+			/* warmer than a cold hold because cooling is held back on
+			 * purpose for the hot sink (a weak fan in a warm room): the
+			 * safe side, guarded by the sink's own limits, as on the
+			 * way down; a warning, not a fault */
+			warn(s, "cooling-limited",
+			     "cooling held back by the hot heat sink: %.2f C may not be reachable (plate %.2f C)", target,
+			     in->estimate_c);
+			s->hold_out_since = in->t;
+		} else if (in->holding && herr > s->lim.hold_band_c) {
 			near(s, SAFETY_NEAR_HOLD, in->t - s->hold_out_since, s->lim.hold_s);
 			if (in->t - s->hold_out_since >= s->lim.hold_s)
 				safety_latch(s, "runaway-hold",

@@ -665,6 +665,37 @@ static void envelope_narrowing(void **state)
 	assert_int_equal(safety_limits_validate(&l, err, sizeof err), -1);
 }
 
+/* A cold hold that cooling held back for the hot sink lets warm (a weak
+ * fan in a warm room) is the safe side, guarded by the sink's limits: a
+ * warning, never runaway-hold (the 24 h endurance run tripped on it);
+ * the same drift with the sink cool is still a fault. */
+static void a_cold_hold_warmed_by_a_hot_sink_warns(void **state)
+{
+	(void)state;
+	for (int hot_sink = 1; hot_sink >= 0; hot_sink--) {
+		struct rig r;
+		rig_start(&r, PHASE_COLD, 15, 15);
+		for (int i = 0; i < 20; i++)
+			rig_sample(&r, 15 + (i % 2) * 0.01, 25); /* in band: holding */
+		assert_int_equal(r.core.run.state, PLAN_HOLD);
+		double sink = hot_sink ? 54 : 25;
+		for (int i = 0; i < 400; i++) /* drifting warm, slowly */
+			rig_sample(&r, 15 + i * 0.00625 + (i % 2) * 0.01, sink);
+		for (int i = 0; i < 700 && !r.core.safety.latched; i++)
+			rig_sample(&r, 17.5 + (i % 2) * 0.01, sink); /* 2.5 C warm, and it stays there */
+		if (hot_sink) {
+			assert_false(r.core.safety.latched);
+			bool warned = false;
+			for (int i = 0; i < r.core.safety.nwarn; i++)
+				warned |= strcmp(r.core.safety.warn_code[i], "cooling-limited") == 0;
+			assert_true(warned);
+		} else {
+			const char *words[] = {"runaway-hold", "15.00", "2.0 C", NULL};
+			assert_fault(&r, "runaway-hold", words);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +709,7 @@ int main(void)
 		cmocka_unit_test(stale_telemetry),
 		cmocka_unit_test(stale_telemetry_while_idle),
 		cmocka_unit_test(runaway_no_progress), cmocka_unit_test(runaway_hold),
+		cmocka_unit_test(a_cold_hold_warmed_by_a_hot_sink_warns),
 		cmocka_unit_test(runaway_wrong_way), cmocka_unit_test(drive_while_off),
 		cmocka_unit_test(drive_while_off_counts_from_the_firmware_zero),
 		cmocka_unit_test(drive_while_off_when_the_firmware_ignores_the_zero),
