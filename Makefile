@@ -30,17 +30,29 @@ ifeq ($(INNER),)
 # there, then re-enter so that every pkg-config query below runs with them
 # installed. Plain `make` only names what is missing (a package build has
 # its Build-Depends and must not run apt).
-.PHONY: all $(ENTRY_GOALS) $(OTHER_GOALS) deps
+# Any other goal (build-tests, check-system, a test program, ...) goes to
+# the inner make as it has it: always (judged here, with make's built-in
+# rules, a stale test program was called up to date), and all such goals,
+# with `all` if it is asked beside them, in one inner make (two would race
+# on the libraries they share).
+PASSED_GOALS := $(filter-out deps $(ENTRY_GOALS) $(OTHER_GOALS),$(MAKECMDGOALS))
+.PHONY: all $(ENTRY_GOALS) $(OTHER_GOALS) deps $(PASSED_GOALS) passed-goals
+ifeq ($(PASSED_GOALS),)
 all:
 	@scripts/deps.sh --check
 	@$(MAKE) --no-print-directory INNER=1 $@
+else
+$(PASSED_GOALS): passed-goals ; @:
+passed-goals:
+	@scripts/deps.sh --check
+	@$(MAKE) --no-print-directory INNER=1 $(PASSED_GOALS)
+endif
 $(ENTRY_GOALS): deps
 	@$(MAKE) --no-print-directory INNER=1 $@
 $(OTHER_GOALS):
 	@$(MAKE) --no-print-directory INNER=1 $@
 deps:
 	@scripts/deps.sh
-# any other goal (build-tests, check-system, ...) as the inner make has it
 Makefile: ;
 .DEFAULT:
 	@$(MAKE) --no-print-directory INNER=1 $@

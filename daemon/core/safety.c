@@ -69,7 +69,7 @@ const struct safety_near_info safety_near_info[SAFETY_NEAR_N] = {
 	[SAFETY_NEAR_FROZEN_BOTH] = {"sensor-frozen", "fast, both: both the same while the plate had to move", "s"},
 	[SAFETY_NEAR_FROZEN_SLOW] = {"sensor-frozen", "slow: the other sensor's motion at the end of a window with one "
 						    "still", "C"},
-	[SAFETY_NEAR_NOISY] = {"sensor-noisy", "the mean step of A - B between samples", "C"},
+	[SAFETY_NEAR_NOISY] = {"sensor-noisy", "a sensor's mean stray from the line through its last readings", "C"},
 	[SAFETY_NEAR_SINK_OVER] = {"sink-over", "the heat sink below sink_max_c", "C"},
 	[SAFETY_NEAR_NO_PROGRESS] = {"runaway-no-progress", "time without progress toward the setpoint", "s"},
 	[SAFETY_NEAR_HOLD] = {"runaway-hold", "time outside the hold band while holding", "s"},
@@ -612,57 +612,100 @@ static void check_same(struct safety *s, const struct safety_input *in)
 			     s->same_both_drive * 100, in->drive * 100, in->doing);
 }
 
-/* A failing sensor that turns noisy: its sample-to-sample steps, against
- * what a plate can physically do in that time, and against the other
- * sensor on the same plate. A plate's heat capacity bounds its rate
- * (about 1.4 C/s heating, 0.8 C/s cooling on the reference pad, some 4 C/s
- * on a light plate), and the two sensors see the same plate through the
- * same lag: their difference moves slowly. So the check watches the step
- * of A - B: healthy noise of sigma 0.1 C on each gives steps of 0.2 C rms
- * (2 sigma), 0.16 C on average; a sensor with sigma 0.5 C gives 0.58 C on
- * average. An exponentially weighted mean of the step's size over about
- * 5 s of samples, against a bound of 0.3 C, separates the two with a wide
- * margin either side. Each step counts at most 1.2 C: one jump (a sensor
- * shifted by an offset) is the disagreement check's, not noise. */
-#define NOISY_STEP_C 0.3
-#define NOISY_STEP_CLIP_C 1.2
+/* A failing sensor that turns noisy, judged sensor by sensor on its
+ * innovation against the simplest model of a plate: that it moves
+ * smoothly. Each reading is predicted by the straight line through the
+ * two before it. A plate's heat capacity and the sensor's own lag (1 s or
+ * more) bound how fast that line can bend: a light plate swinging from
+ * +4 to -3 C/s bends it by some 0.07 C at 10 samples a second. What is
+ * left is the sensor's noise: for white noise of sigma, the second
+ * difference of three readings has sigma * sqrt(6), 1.95 sigma in mean
+ * size. A healthy sensor at the worst noise of the pads' range, sigma
+ * 0.1 C, strays 0.2 C in theory and 0.27-0.29 C at most on every shipped
+ * pad in the simulator; the failing sensor of sigma 0.5 C strays 1 C.
+ * An exponentially weighted mean over about 5 s of samples, against a
+ * bound of 0.5 C, keeps a margin of 1.7x below and 2x above, and names
+ * the sensor, since each is judged alone. A frame lost in between
+ * lengthens the line's reach: the stray is scaled back to what the same
+ * noise gives at equal spacing. Each sample counts at most 1.2 C: one
+ * jump (a sensor shifted by an offset) is the disagreement check's, not
+ * noise. */
+#define NOISY_MEAN_C 0.5
+#define NOISY_CLIP_C 1.2
 #define NOISY_WEIGHT 0.02
 #define NOISY_MIN_SAMPLES 50
+#define NOISY_SPACING_MAX 4.0 /* past 4 sample spacings apart, the line starts again */
+
+static void noisy_restart(struct safety *s, int i)
+{
+	s->noisy_n[i] = 0;
+	s->noisy_mean_c[i] = 0;
+}
+
+/* The noisiest sensor over the bound once judged long enough, or -1. */
+static int noisy_over(const struct safety *s)
+{
+	int worst = -1;
+	for (int i = 0; i < 3; i++)
+		if (s->noisy_n[i] >= NOISY_MIN_SAMPLES + 2 && s->noisy_mean_c[i] > NOISY_MEAN_C &&
+		    (worst < 0 || s->noisy_mean_c[i] > s->noisy_mean_c[worst]))
+			worst = i;
+	return worst;
+}
+
+static void noisy_add(struct safety *s, int i, double t, double y)
+{
+	int n = s->noisy_n[i];
+	double dt1 = n >= 1 ? t - s->noisy_t[i][1] : 0;
+	if (n >= 1 && !(dt1 > 0))
+		return; /* the same moment again: nothing new to judge */
+	if (n >= 2) {
+		double dt0 = s->noisy_t[i][1] - s->noisy_t[i][0];
+		if (!(dt1 <= NOISY_SPACING_MAX * dt0)) {
+			noisy_restart(s, i); /* too far apart to draw a line through */
+			n = 0;
+		} else {
+			double r = dt1 / dt0;
+			double predicted = s->noisy_y[i][1] + (s->noisy_y[i][1] - s->noisy_y[i][0]) * r;
+			/* three readings' noise through that line, against equal spacing */
+			double scale = sqrt((1.0 + (1.0 + r) * (1.0 + r) + r * r) / 6.0);
+			double stray = fmin(fabs(y - predicted) / scale, NOISY_CLIP_C);
+			s->noisy_mean_c[i] += NOISY_WEIGHT * (stray - s->noisy_mean_c[i]);
+		}
+	}
+	s->noisy_t[i][0] = s->noisy_t[i][1];
+	s->noisy_y[i][0] = s->noisy_y[i][1];
+	s->noisy_t[i][1] = t;
+	s->noisy_y[i][1] = y;
+	if (n < NOISY_MIN_SAMPLES + 2)
+		s->noisy_n[i] = n + 1;
+}
 
 static void check_noisy(struct safety *s, const struct safety_input *in)
 {
-	bool both = in->plate_ok[0] && in->plate_ok[1];
-	double d = both ? in->plate_c[0] - in->plate_c[1] : NAN;
-	if (!both || !s->noisy_have) {
-		s->noisy_have = both;
-		s->noisy_last_diff = d;
-		s->noisy_ms = 0;
-		s->noisy_n = 0;
-		for (int i = 0; i < 2; i++)
-			s->noisy_last[i] = in->plate_c[i];
-		return;
+	const bool ok[3] = {in->plate_ok[0], in->plate_ok[1], in->sink_ok};
+	const double v[3] = {in->plate_c[0], in->plate_c[1], in->sink_c};
+	if (!s->noisy_have) {
+		s->noisy_have = true;
+		for (int i = 0; i < 3; i++)
+			noisy_restart(s, i);
 	}
-	double step = fmin(fabs(d - s->noisy_last_diff), NOISY_STEP_CLIP_C);
-	s->noisy_last_diff = d;
-	s->noisy_ms += NOISY_WEIGHT * (step - s->noisy_ms);
-	/* which sensor: the one whose own steps are larger */
-	double own[2];
-	for (int i = 0; i < 2; i++) {
-		double st = fmin(fabs(in->plate_c[i] - s->noisy_last[i]), NOISY_STEP_CLIP_C);
-		s->noisy_own[i] += NOISY_WEIGHT * (st - s->noisy_own[i]);
-		s->noisy_last[i] = in->plate_c[i];
-		own[i] = s->noisy_own[i];
+	for (int i = 0; i < 3; i++) {
+		if (ok[i] && isfinite(v[i]))
+			noisy_add(s, i, in->t, v[i]);
+		else
+			noisy_restart(s, i);
 	}
-	if (++s->noisy_n < NOISY_MIN_SAMPLES)
-		return;
-	near(s, SAFETY_NEAR_NOISY, s->noisy_ms, NOISY_STEP_C);
-	if (s->noisy_ms > NOISY_STEP_C) {
-		int which = own[0] >= own[1] ? 0 : 1;
+	for (int i = 0; i < 3; i++)
+		if (s->noisy_n[i] >= NOISY_MIN_SAMPLES + 2)
+			near(s, SAFETY_NEAR_NOISY, s->noisy_mean_c[i], NOISY_MEAN_C);
+	int worst = noisy_over(s);
+	if (worst >= 0)
 		safety_latch(s, "sensor-noisy",
-			     "sensor-noisy: sensor %s is noisy: its readings jump %.2f C on average from one sample "
-			     "to the next against the other plate sensor (limit %.2f C; now %.2f C), while %s",
-			     sensor_name[which], s->noisy_ms, NOISY_STEP_C, in->plate_c[which], in->doing);
-	}
+			     "sensor-noisy: sensor %s is noisy: its readings stray %.2f C on average from the line "
+			     "through the two before them (limit %.2f C; a plate moves smoothly, and a healthy "
+			     "sensor strays twice its noise, some 0.2 C at most); last %.2f C, while %s",
+			     sensor_name[worst], s->noisy_mean_c[worst], NOISY_MEAN_C, v[worst], in->doing);
 }
 
 static void check_sensors(struct safety *s, const struct safety_input *in)
@@ -1195,9 +1238,10 @@ static bool still_present(const struct safety *s, const struct safety_clear_cont
 		return true;
 	}
 	if (!strcmp(code, "sensor-noisy")) {
-		if (s->noisy_ms > NOISY_STEP_C) {
-			snprintf(why, len, "the plate sensors still jump %.2f C between samples on average (limit %.2f C)",
-				 s->noisy_ms, NOISY_STEP_C);
+		int i = noisy_over(s);
+		if (i >= 0) {
+			snprintf(why, len, "sensor %s still strays %.2f C on average from the line through its last "
+				 "readings (limit %.2f C)", sensor_name[i], s->noisy_mean_c[i], NOISY_MEAN_C);
 			return true;
 		}
 	}
@@ -1235,7 +1279,6 @@ int safety_clear(struct safety *s, const struct safety_clear_context *ctx, char 
 	s->disagree = 0;
 	s->noisy_have = false;
 	s->same_have = false;
-	s->noisy_ms = 0;
 	safety_windows_restart(s, ctx->last ? ctx->last->t : 0.0);
 	return 0;
 }

@@ -166,9 +166,11 @@ struct safety {
 	int same_both; /* this run of both: 0 not judged yet, 1 watched, -1 not */
 	int same_n, same_head;
 	double same_hist_t[SAFETY_SAME_HISTORY], same_hist_y[SAFETY_SAME_HISTORY];
+	/* the noisy check, per sensor (plate A, B, sink): its last two
+	 * readings and their times, and its mean stray from their line */
 	bool noisy_have;
-	int noisy_n;
-	double noisy_last_diff, noisy_ms, noisy_own[2], noisy_last[2];
+	int noisy_n[3];
+	double noisy_t[3][2], noisy_y[3][2], noisy_mean_c[3];
 	bool progress_first;
 	double reach_c; /* the closest the plate came to an unreachable target; NaN */
 	double module_seebeck_v_per_k, module_resistance_ohm;

@@ -311,6 +311,88 @@ static void noise_on_the_other_is_not_motion(void **state)
 	}
 }
 
+/* A unit normal from a seeded generator: the sum of 12 uniforms, less 6. */
+static double gauss(uint64_t *x)
+{
+	double g = -6;
+	for (int k = 0; k < 12; k++) {
+		*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+		g += (double)(*x >> 11) / 9007199254740992.0;
+	}
+	return g;
+}
+
+/* A plate swinging as fast as a light plate can, under full drive each
+ * way: +4 C/s for 0.9 s, then -3 C/s for 1.2 s, seen through a 1 s sensor
+ * lag, with healthy noise on all three sensors and a frame lost now and
+ * then; 50 s, short of the no-progress window. */
+static void noisy_run(struct safety *s, int noisy_sensor, double sigma_noisy, double sigma_healthy, uint64_t seed)
+{
+	struct safety_limits lim;
+	safety_limits_default(&lim);
+	safety_init(s, &lim);
+	struct safety_input in = {.plate_ok = {true, true}, .sink_ok = true, .target_c = 40, .setpoint_c = 40,
+				  .drive = 0.3, .drive_applied = 0.3, .doing = "heating toward 40.00 C"};
+	uint64_t x = seed;
+	double plate = 34, lagged = 34, t = 10;
+	for (int i = 0; i < 480 && !s->latched; i++) {
+		t += (i % 37 == 36) ? 0.2 : 0.1; /* a lost frame */
+		bool up = i % 21 < 9;
+		double rate = up ? 4.0 : -3.0;
+		plate += rate * 0.1;
+		in.drive = in.drive_applied = up ? 1.0 : -1.0;
+		lagged += (plate - lagged) * (1 - exp(-0.1 / 1.0));
+		in.t = t;
+		for (int k = 0; k < 3; k++) {
+			double sigma = k == noisy_sensor ? sigma_noisy : sigma_healthy;
+			double truth = k == 2 ? 30.0 + 0.01 * i : lagged;
+			double v = truth + sigma * gauss(&x);
+			if (k < 2)
+				in.plate_c[k] = round(v * 100) / 100;
+			else
+				in.sink_c = round(v * 100) / 100;
+		}
+		in.estimate_c = plate;
+		safety_check(s, &in);
+	}
+}
+
+/* A sensor that turns noisy (sigma 0.5 C) is caught and named, whichever
+ * of the three it is, even while the plate swings as fast as it can. */
+static void a_noisy_sensor_is_named(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"plate A", "plate B", "heat sink"};
+	for (int k = 0; k < 3; k++) {
+		struct safety s;
+		noisy_run(&s, k, 0.5, 0.1, 7 + (uint64_t)k);
+		if (!s.latched)
+			fail_msg("%s noisy: not caught", names[k]);
+		assert_string_equal(s.code, "sensor-noisy");
+		if (!strstr(s.message, names[k]) || !strstr(s.message, "0.50"))
+			fail_msg("%s noisy: %s", names[k], s.message);
+	}
+}
+
+/* The quiet side: the same swinging plate with healthy noise of 0 to
+ * 0.1 C on every sensor: no trip, and the mean stray stays under 0.3 C
+ * against the 0.5 C bound. */
+static void smooth_fast_motion_is_not_noise(void **state)
+{
+	(void)state;
+	static const double sigmas[] = {0.0, 0.003, 0.03, 0.1};
+	for (size_t k = 0; k < sizeof sigmas / sizeof sigmas[0]; k++) {
+		struct safety s;
+		noisy_run(&s, -1, 0, sigmas[k], 99 + k);
+		if (s.latched)
+			fail_msg("noise %.3f C: %s", sigmas[k], s.message);
+		const struct safety_nearest *n = &s.nearest[SAFETY_NEAR_NOISY];
+		if (n->value > 0.3)
+			fail_msg("noise %.3f C: mean stray %.3f C, too near the bound %.2f C", sigmas[k], n->value,
+				 n->limit);
+	}
+}
+
 static void stale_telemetry(void **state)
 {
 	(void)state;
@@ -706,6 +788,7 @@ int main(void)
 		cmocka_unit_test(a_frozen_sensor_is_caught_in_seconds), cmocka_unit_test(both_frozen_while_the_plate_moves),
 		cmocka_unit_test(clean_live_sensors_are_not_frozen), cmocka_unit_test(noise_on_the_other_is_not_motion),
 		cmocka_unit_test(a_plate_turning_round_is_not_frozen),
+		cmocka_unit_test(a_noisy_sensor_is_named), cmocka_unit_test(smooth_fast_motion_is_not_noise),
 		cmocka_unit_test(stale_telemetry),
 		cmocka_unit_test(stale_telemetry_while_idle),
 		cmocka_unit_test(runaway_no_progress), cmocka_unit_test(runaway_hold),
