@@ -386,33 +386,66 @@ int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen
  * ends with it. */
 static void tune_end(struct core *c)
 {
+	c->tune_judging = false;
 	c->state = CORE_IDLE;
 	c->drive = 0;
 	ledger_settle(c);
 }
 
-/* First hold the target with the present gains to learn the drive that
- * holds it (the relay's bias), then run the relay test around it. */
 /* The figures a tune has learned become the pad's starting point only if
  * the model controller does no worse from them than from the figures it
- * started with (tunecheck.h); otherwise they are forgotten, and said so. */
-static bool tune_no_worse(struct core *c, struct core_output *out)
+ * started with (tunecheck.h); otherwise they are forgotten, and said so.
+ * It keeps only the figures it has measured better than a session's
+ * online identification does (tunecheck_measured). The check runs a
+ * bounded slice per sample, the drive resting at zero meanwhile: the
+ * tune's figures apply only once it has passed. */
+static void tune_judge_begin(struct core *c)
 {
 	struct thermal_params learned;
 	estimator_params(&c->est, &learned);
-	struct tunecheck check;
-	char why[SAFETY_MESSAGE_MAX - 40];
-	bool ok = tunecheck_run(&learned, c->est.x[EST_AMBIENT], &c->cfg.model, &learned, &c->cfg.modelctl, &check);
-	tunecheck_describe(&check, why, sizeof why);
-	if (ok)
-		return true;
-	estimator_set_prior(&c->est, &c->cfg.model);
-	emit(out, CORE_WARNING, "tune-refused", "%s tune refused: %s", c->tune_heating ? "heating" : "cooling", why);
-	return false;
+	tunecheck_measured(&c->est, &c->cfg.model, &c->tune_figures);
+	tunecheck_begin(&c->tunecheck, &learned, c->est.x[EST_AMBIENT], c->est.noise_c, &c->cfg.model,
+			&c->tune_figures, &c->cfg.modelctl);
+	c->tune_judging = true;
 }
 
+static void tune_accept(struct core *c, struct core_output *out)
+{
+	struct pid_gains *g = c->tune_heating ? &c->cfg.pid.heat : &c->cfg.pid.cool;
+	*g = c->tune.result;
+	c->pid.cfg = c->cfg.pid;
+	emit(out, CORE_INFO, "tune-done", "%s gains: kp %.3f, ki %.4f, kd %.3f, ff %.4f", c->tune_heating ? "heating" : "cooling",
+	     g->kp, g->ki, g->kd, g->ff_per_c);
+	tune_end(c);
+}
+
+static void tune_judge_step(struct core *c, struct core_output *out)
+{
+	c->drive = 0.0;
+	enum tunecheck_state st = tunecheck_advance(&c->tunecheck, CORE_TUNECHECK_SLICE_SAMPLES);
+	if (st == TUNECHECK_BUSY)
+		return;
+	c->tune_judging = false;
+	if (st == TUNECHECK_PASSED) {
+		estimator_set_prior(&c->est, &c->tune_figures);
+		tune_accept(c, out);
+		return;
+	}
+	char why[SAFETY_MESSAGE_MAX - 40];
+	tunecheck_describe(&c->tunecheck, why, sizeof why);
+	estimator_set_prior(&c->est, &c->cfg.model);
+	emit(out, CORE_WARNING, "tune-refused", "%s tune refused: %s", c->tune_heating ? "heating" : "cooling", why);
+	tune_end(c);
+}
+
+/* First hold the target with the present gains to learn the drive that
+ * holds it (the relay's bias), then run the relay test around it. */
 static void tune_sample(struct core *c, double t, struct core_output *out)
 {
+	if (c->tune_judging) {
+		tune_judge_step(c, out);
+		return;
+	}
 	if (c->tune.state == TUNE_IDLE) {
 		c->drive = control_step(c, t, c->tune_target, 1.0);
 		if (fabs(c->estimate_c - c->tune_target) < 0.3) {
@@ -437,15 +470,11 @@ static void tune_sample(struct core *c, double t, struct core_output *out)
 		return;
 	}
 	c->drive = tune_step(&c->tune, t, c->estimate_c);
-	if (c->tune.state == TUNE_DONE && c->cfg.control == CORE_CONTROL_MODEL && !tune_no_worse(c, out)) {
-		tune_end(c);
+	if (c->tune.state == TUNE_DONE && c->cfg.control == CORE_CONTROL_MODEL) {
+		c->drive = 0.0;
+		tune_judge_begin(c);
 	} else if (c->tune.state == TUNE_DONE) {
-		struct pid_gains *g = c->tune_heating ? &c->cfg.pid.heat : &c->cfg.pid.cool;
-		*g = c->tune.result;
-		c->pid.cfg = c->cfg.pid;
-		emit(out, CORE_INFO, "tune-done", "%s gains: kp %.3f, ki %.4f, kd %.3f, ff %.4f", c->tune_heating ? "heating" : "cooling",
-		     g->kp, g->ki, g->kd, g->ff_per_c);
-		tune_end(c);
+		tune_accept(c, out);
 	} else if (c->tune.state == TUNE_ABORTED) {
 		emit(out, CORE_WARNING, "tune-aborted", "tune aborted: %s", c->tune.reason);
 		tune_end(c);

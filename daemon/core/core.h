@@ -25,6 +25,7 @@
 #include "plan.h"
 #include "safety.h"
 #include "tune.h"
+#include "tunecheck.h"
 
 /* Which controller drives the pad: the model's (the default), or the PID
  * on the lag inversion that came before it, kept for comparison. */
@@ -131,7 +132,15 @@ struct core {
 	bool tune_heating;
 	double tune_target, tune_started, tune_hold_since, tune_drive_sum;
 	int tune_drive_n;
+	/* the tune's figures on trial (tunecheck.h), a slice per sample */
+	bool tune_judging;
+	struct thermal_params tune_figures;
+	struct tunecheck tunecheck;
 };
+
+/* Simulated samples of the tune check per control sample: its cost in
+ * one tick is bounded (the whole check takes a few seconds of ticks). */
+#define CORE_TUNECHECK_SLICE_SAMPLES 50
 
 struct core_status {
 	enum core_state state;
@@ -185,7 +194,11 @@ void core_clear_abandon(struct core *c, const char *why, struct core_output *out
 
 /* Autotune of the heating (heating = true, around 38 C) or cooling gains
  * (around 20 C); the result replaces those gains and is reported in a
- * "tune-done" event (the daemon saves it per pad, calibration.h). */
+ * "tune-done" event (the daemon saves it per pad, calibration.h). Under
+ * model control the relay's end is followed by the tune check
+ * (tunecheck.h), a slice per sample at zero drive: "tune-done" when it
+ * passes, with the figures the tune measured; "tune-refused" in words
+ * when not, and the tune's figures are forgotten. */
 int core_tune(struct core *c, bool heating, double now, char *err, size_t errlen);
 
 /* A fault from outside the core: the pad is gone, the emergency stop. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "core.h"
@@ -22,10 +23,28 @@ static void send(struct pad *pad, double drive)
 	pad_control_out(pad, TP_REQ_SET_OUTPUT, b, sizeof b);
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* What a tune's end cost the control loop: the samples from the relay's
+ * end to the verdict, the drive on them, the most CPU one sample took. */
+struct tune_end_cost {
+	int judged_samples;
+	double max_judged_drive;
+	double max_judged_cpu_s; /* the most CPU one sample took while the check ran */
+	double max_sample_cpu_s; /* ... and any sample of the tune */
+};
+
 /* Runs a tune to its end; returns the events' codes joined. */
-static void run_tune(struct core *core, struct pad *pad, bool heating, double *t, char *codes, size_t len)
+static void run_tune_costed(struct core *core, struct pad *pad, bool heating, double *t, char *codes, size_t len,
+			    struct tune_end_cost *cost)
 {
 	bool started = false;
+	memset(cost, 0, sizeof *cost);
 	codes[0] = '\0';
 	double peak = -1e9, low = 1e9;
 	for (int i = 0; i < 20000; i++) {
@@ -40,7 +59,16 @@ static void run_tune(struct core *core, struct pad *pad, bool heating, double *t
 					.plate_ok = {true, true}, .sink_c = tel.sink_cc / 100.0, .sink_ok = true,
 					.current_a = tel.current_ma / 1000.0, .fw_faults = tel.faults};
 		struct core_output o;
+		bool relay_over = started && core->state == CORE_TUNING && core->tune.state == TUNE_DONE;
+		double c0 = cpu_s();
 		core_on_sample(core, &s, &o);
+		double used_s = cpu_s() - c0;
+		cost->max_sample_cpu_s = fmax(cost->max_sample_cpu_s, used_s);
+		if (relay_over || (core->state == CORE_TUNING && core->tune.state == TUNE_DONE)) {
+			cost->max_judged_cpu_s = fmax(cost->max_judged_cpu_s, used_s);
+			cost->judged_samples++;
+			cost->max_judged_drive = fmax(cost->max_judged_drive, fabs(o.drive));
+		}
 		for (int k = 0; k < o.nevents; k++)
 			snprintf(codes + strlen(codes), len - strlen(codes), "%s ", o.events[k].code);
 		if (!started) {
@@ -62,6 +90,12 @@ static void run_tune(struct core *core, struct pad *pad, bool heating, double *t
 	}
 	/* the relay stays close to its target: safe for skin */
 	assert_true(peak < core->tune_target + 1.5 && low > core->tune_target - 1.5);
+}
+
+static void run_tune(struct core *core, struct pad *pad, bool heating, double *t, char *codes, size_t len)
+{
+	struct tune_end_cost cost;
+	run_tune_costed(core, pad, heating, t, codes, len, &cost);
 }
 
 static void tunes_heating_and_cooling(void **state)
@@ -139,8 +173,9 @@ static void a_tune_that_controls_worse_is_refused(void **state)
 	wrong.sensor_lag_s *= 3;
 	struct modelctl_config mc;
 	modelctl_config_default(&mc);
-	struct tunecheck check;
-	assert_false(tunecheck_run(&pad, 22.0, &pad, &wrong, &mc, &check));
+	static struct tunecheck check;
+	assert_false(tunecheck_run(&check, &pad, 22.0, 0.0, &pad, &wrong, &mc));
+	assert_int_equal(check.state, TUNECHECK_REFUSED);
 	assert_true(check.worst >= 0);
 	const struct tunecheck_try *w = &check.tries[check.worst];
 	assert_true(w->overshoot_c[1] > w->overshoot_c[0] + TUNECHECK_OVERSHOOT_C ||
@@ -150,9 +185,120 @@ static void a_tune_that_controls_worse_is_refused(void **state)
 	assert_non_null(strstr(why, "would control worse than the untuned ones"));
 	assert_non_null(strstr(why, "overshoot"));
 	assert_non_null(strstr(why, "the tune is not used"));
-	assert_true(tunecheck_run(&pad, 22.0, &pad, &pad, &mc, &check));
+	assert_true(tunecheck_run(&check, &pad, 22.0, 0.03, &pad, &pad, &mc));
 	tunecheck_describe(&check, why, sizeof why);
 	assert_non_null(strstr(why, "no worse"));
+}
+
+/* A light plate with a slow sensor (the issue's own example of a pad the
+ * reference figures fit badly), whose tune has learned it well: on the
+ * pad exactly as learned its figures reach a heating target no later,
+ * but with the plate sensors reading a little high, which no estimate
+ * can see, the untuned figures reach it sooner and the tuned ones would
+ * crawl in. A guard that judges only on the learned model lets it
+ * through; this one refuses it, and names the plant. */
+static void a_tune_worse_with_the_sensors_offset_is_refused(void **state)
+{
+	(void)state;
+	struct thermal_params untuned, pad;
+	thermal_params_default(&untuned);
+	pad = untuned;
+	pad.plate_j_per_k = 52;
+	pad.sensor_lag_s = 2.9;
+	pad.tissue_to_plate_w_per_k = 0.7;
+	pad.supply_v = 10.5;
+	struct modelctl_config mc;
+	modelctl_config_default(&mc);
+	static struct tunecheck check;
+	assert_false(tunecheck_run(&check, &pad, 20.0, 0.07, &untuned, &pad, &mc));
+	char why[600];
+	tunecheck_describe(&check, why, sizeof why);
+	assert_non_null(strstr(why, "sensors reading"));
+}
+
+/* A heavy plate with a slow sensor and quiet sensors: the reference
+ * figures overshoot it, its own figures do not, and the guard lets the
+ * tune through. (With noisy sensors its holds judge the slow sensor's
+ * own figures a little less calm than the reference's, and it refuses.) */
+static void a_good_tune_is_accepted(void **state)
+{
+	(void)state;
+	struct thermal_params untuned, pad;
+	thermal_params_default(&untuned);
+	pad = untuned;
+	pad.plate_j_per_k = 160;
+	pad.sensor_lag_s = 3.0;
+	struct modelctl_config mc;
+	modelctl_config_default(&mc);
+	static struct tunecheck check;
+	assert_true(tunecheck_run(&check, &pad, 22.0, 0.01, &untuned, &pad, &mc));
+	assert_int_equal(check.worst, -1);
+}
+
+/* The guard's work is spread: each call does at most the samples it is
+ * given, the verdict takes many calls, and sliced or whole it is the same. */
+static void the_check_is_done_in_bounded_slices(void **state)
+{
+	(void)state;
+	struct thermal_params untuned, pad;
+	thermal_params_default(&untuned);
+	pad = untuned;
+	pad.plate_j_per_k = 160;
+	pad.sensor_lag_s = 3.0;
+	struct modelctl_config mc;
+	modelctl_config_default(&mc);
+	static struct tunecheck sliced, whole;
+	tunecheck_begin(&sliced, &pad, 22.0, 0.01, &untuned, &pad, &mc);
+	int calls = 0;
+	double worst_s = 0, total_s = 0;
+	while (tunecheck_advance(&sliced, CORE_TUNECHECK_SLICE_SAMPLES) == TUNECHECK_BUSY) {
+		calls++;
+		double c0 = cpu_s();
+		if (tunecheck_advance(&sliced, CORE_TUNECHECK_SLICE_SAMPLES) != TUNECHECK_BUSY)
+			break;
+		double dt = cpu_s() - c0;
+		worst_s = fmax(worst_s, dt);
+		total_s += dt;
+		calls++;
+	}
+	assert_true(calls > 100); /* thousands of samples, 50 at a time */
+	assert_true(tunecheck_run(&whole, &pad, 22.0, 0.01, &untuned, &pad, &mc));
+	assert_int_equal(sliced.state, whole.state);
+	for (int k = 0; k < whole.ntries; k++) {
+		assert_true(sliced.tries[k].overshoot_c[1] == whole.tries[k].overshoot_c[1]);
+		assert_true(sliced.tries[k].reach_s[0] == whole.tries[k].reach_s[0]);
+	}
+	print_message("tune check: %d slices of %d samples, the worst %.2f ms of CPU, about %.0f ms in all\n", calls,
+		      CORE_TUNECHECK_SLICE_SAMPLES, worst_s * 1e3, 2 * total_s * 1e3);
+}
+
+/* Through the core: the relay's end does not apply the tune at once; the
+ * check runs over the following samples with the drive at zero, and the
+ * verdict comes after. */
+static void the_core_judges_a_tune_over_many_samples_at_zero_drive(void **state)
+{
+	(void)state;
+	struct model_params mp;
+	model_params_reference(&mp);
+	struct fw_config fc;
+	fw_config_reference(&fc, "TUNE-2");
+	static struct pad pad;
+	pad_init(&pad, &mp, &fc, 7, 32.0);
+	static struct core core;
+	struct core_config cfg;
+	core_config_default(&cfg);
+	core_init(&core, &cfg);
+	double t = 0;
+	char codes[512];
+	struct tune_end_cost cost;
+	run_tune_costed(&core, &pad, true, &t, codes, sizeof codes, &cost);
+	assert_true(strstr(codes, "tune-done") || strstr(codes, "tune-refused"));
+	assert_true(cost.judged_samples > 10);
+	assert_true(cost.max_judged_drive == 0.0);
+	assert_false(core.tune_judging);
+	print_message("tune through the core: the verdict %d samples after the relay's end; the most CPU one sample "
+		      "took %.2f ms while the check ran, %.2f ms over the whole tune\n", cost.judged_samples,
+		      cost.max_judged_cpu_s * 1e3, cost.max_sample_cpu_s * 1e3);
 }
 
 static void tune_refused_when_busy(void **state)
@@ -174,6 +320,10 @@ int main(void)
 		cmocka_unit_test(relay_aborts_on_excursion_and_time),
 		cmocka_unit_test(tune_refused_when_busy),
 		cmocka_unit_test(a_tune_that_controls_worse_is_refused),
+		cmocka_unit_test(a_tune_worse_with_the_sensors_offset_is_refused),
+		cmocka_unit_test(a_good_tune_is_accepted),
+		cmocka_unit_test(the_check_is_done_in_bounded_slices),
+		cmocka_unit_test(the_core_judges_a_tune_over_many_samples_at_zero_drive),
 	};
 	return cmocka_run_group_tests_name("tune", tests, NULL, NULL);
 }
