@@ -3,9 +3,9 @@ $(B)/bench/bench_control: $(call objs,bench/control/bench_control.c) $(B)/libcor
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LDLIBS)
 
 # The shipped pad descriptions and 50 drawn from seed 15; every controller,
-# every scenario, in one process (about 2.6 minutes of one core: 157 s of
-# CPU on the two-core machine, where it was 4.5 min before the baselines
-# stopped running the core's estimator beside them).
+# every scenario, in one process (about 3 minutes of one core: 184 s of
+# CPU on the two-core machine, about 25 s of it the tune checks; it was 4.5 min
+# before the baselines stopped running the core's estimator beside them).
 CONTROL_SEED ?= 15
 CONTROL_SWEEP ?= 50
 .PHONY: bench-control
