@@ -5,7 +5,7 @@
  * time, judged on the TRUE plate and tissue temperatures: what the skin
  * gets. Pads: the shipped descriptions given on the command line, and a
  * sweep drawn from a seed across the ranges of a pad anyone may buy
- * (sweep_draw below); none of the sweep's pads is a test fixture. Every
+ * (sweep_draw, sweep.c); none of the sweep's pads is a test fixture. Every
  * controller runs every scenario on every pad in the same process:
  *
  *   model        the model-based controller (estimator.h, modelctl.h), untuned
@@ -38,9 +38,10 @@
 #include "model_ini.h"
 #include "pad.h"
 #include "profile.h"
+#include "sweep.h"
 
 #define MAX_PADS 128
-#define DT_S 0.1
+#define DT_S SWEEP_DT_S
 #define REACH_BAND_C 0.3
 
 enum ctrl_kind { CTRL_MODEL, CTRL_MODEL_TUNED, CTRL_PID, CTRL_TEXTBOOK, CTRL_ONOFF, CTRL_N };
@@ -94,104 +95,6 @@ struct result {
 	bool tripped;
 	char trip[40];
 };
-
-/* ---- the sweep ---- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static double uniform(uint64_t *s, double lo, double hi)
-{
-	return lo + (hi - lo) * ((double)(rng_next(s) >> 11) / 9007199254740992.0);
-}
-
-/* a factor drawn evenly on a log scale */
-static double factor(uint64_t *s, double lo, double hi)
-{
-	return exp(uniform(s, log(lo), log(hi)));
-}
-
-/* The ranges of issue 15: any pad a person may buy, strapped as they
- * strap it, in the room they use it in. */
-static void sweep_draw(uint64_t *s, struct model_params *p)
-{
-	model_params_reference(p);
-	p->plate_j_per_k *= factor(s, 0.5, 2.0);
-	p->tissue_to_plate_w_per_k *= factor(s, 0.4, 2.5);
-	p->tissue_to_core_w_per_k *= factor(s, 0.5, 2.0);
-	p->sensor_lag_s = uniform(s, 1.0, 3.5);
-	p->sensor_noise_c = uniform(s, 0.0, 0.1);
-	for (int i = 0; i < 3; i++)
-		p->sensor_offset_c[i] = uniform(s, -0.2, 0.2);
-	p->supply_v = uniform(s, 10.1, 13.0); /* the firmware faults below 10 V */
-	p->seebeck_v_per_k *= uniform(s, 0.75, 1.25);
-	p->resistance_ohm *= uniform(s, 0.75, 1.25);
-	p->conductance_w_per_k *= uniform(s, 0.75, 1.25);
-	double sink = uniform(s, 0.5, 1.5);
-	p->sink_to_ambient_w_per_k *= sink;
-	p->sink_j_per_k *= uniform(s, 0.5, 1.5);
-	p->ambient_c = uniform(s, 15.0, 32.0);
-}
-
-/* ---- the pad in the loop ---- */
-
-struct loop {
-	struct pad pad;
-	uint16_t seq;
-	double t;
-};
-
-static void loop_init(struct loop *l, const struct model_params *p, double plate_c, uint64_t seed)
-{
-	struct fw_config cfg;
-	fw_config_reference(&cfg, "BENCH");
-	/* the firmware knows its own module, as a pad's maker calibrates it:
-	 * its check of the current against the drive (the stuck-bridge cut)
-	 * is made with this pad's S and R, not the reference pad's */
-	cfg.module_seebeck_uv_per_k = (uint32_t)lround(p->seebeck_v_per_k * 1e6);
-	cfg.module_resistance_mohm = (uint16_t)lround(p->resistance_ohm * 1000);
-	pad_init(&l->pad, p, &cfg, seed, plate_c);
-	l->seq = 0;
-	l->t = 0;
-}
-
-static void loop_send(struct loop *l, double drive)
-{
-	struct tp_set_output o = {.seq = ++l->seq, .drive = (int16_t)lround(drive * TP_DRIVE_FULL)};
-	uint8_t buf[TP_SET_OUTPUT_LEN];
-	if (proto_encode_set_output(&o, buf, sizeof buf))
-		pad_control_out(&l->pad, TP_REQ_SET_OUTPUT, buf, sizeof buf);
-}
-
-/* Advance one telemetry period; false when no report came. */
-static bool loop_sample(struct loop *l, struct tp_telemetry *tel, struct core_sample *s)
-{
-	uint8_t buf[TP_FRAME_MAX_LEN];
-	pad_advance(&l->pad, (uint32_t)lround(DT_S * 1000));
-	l->t += DT_S;
-	size_t n = pad_take_report(&l->pad, buf, sizeof buf);
-	if (!n || proto_decode_telemetry(buf, n, tel) != PROTO_OK)
-		return false;
-	*s = (struct core_sample){
-		.t = l->t,
-		.plate_c = {tel->plate_a_cc / 100.0, tel->plate_b_cc / 100.0},
-		.plate_ok = {tel->plate_a_cc != TP_TEMP_INVALID, tel->plate_b_cc != TP_TEMP_INVALID},
-		.sink_c = tel->sink_cc / 100.0,
-		.sink_ok = tel->sink_cc != TP_TEMP_INVALID,
-		.current_a = tel->current_ma / 1000.0,
-		.voltage_v = tel->voltage_mv / 1000.0,
-		.voltage_ok = true,
-		.drive_applied = tel->drive_applied / (double)TP_DRIVE_FULL,
-		.fw_faults = tel->faults,
-		.fw_state = tel->state,
-	};
-	return true;
-}
 
 /* Full drive as the safety envelope allows it: cooling is derated
  * between the heat sink's limit and its maximum (a hot sink is how a
@@ -300,18 +203,18 @@ static void make_plan(const struct scenario *sc, struct plan *plan)
 static int autotune(const struct model_params *mp, char *out, size_t len, int *refused)
 {
 	*refused = 0;
-	static struct loop l;
+	static struct sweep_loop l;
 	static struct core core;
 	struct core_config cfg;
 	core_config_default(&cfg);
 	core_init(&core, &cfg);
-	loop_init(&l, mp, 32.0, 777);
+	sweep_loop_init(&l, mp, 32.0, 777);
 	for (int pass = 0; pass < 2; pass++) {
 		bool started = false;
 		for (int k = 0; k < 18000; k++) {
 			struct tp_telemetry tel;
 			struct core_sample s;
-			if (!loop_sample(&l, &tel, &s))
+			if (!sweep_loop_sample(&l, &tel, &s))
 				continue;
 			struct core_output o;
 			core_on_sample(&core, &s, &o);
@@ -323,10 +226,10 @@ static int autotune(const struct model_params *mp, char *out, size_t len, int *r
 					return -1;
 				started = true;
 			} else if (core.state == CORE_IDLE) {
-				loop_send(&l, 0);
+				sweep_loop_send(&l, 0);
 				break;
 			}
-			loop_send(&l, o.drive);
+			sweep_loop_send(&l, o.drive);
 		}
 		if (core.safety.latched)
 			return -1;
@@ -341,7 +244,7 @@ static int autotune(const struct model_params *mp, char *out, size_t len, int *r
 static void run(const struct pad_desc *pd, const char *tuned, const struct scenario *sc,
 		enum ctrl_kind kind, uint64_t seed, struct result *r)
 {
-	static struct loop l;
+	static struct sweep_loop l;
 	static struct core core;
 	struct baseline b = {0};
 	memset(r, 0, sizeof *r);
@@ -354,7 +257,7 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 	if (sc->kind == SC_STEP && isfinite(r->limit_s))
 		window = fmax(window, 1.3 * r->limit_s + 90);
 	double offset = (pd->p.sensor_offset_c[0] + pd->p.sensor_offset_c[1]) / 2;
-	loop_init(&l, &pd->p, sc->from_c, seed);
+	sweep_loop_init(&l, &pd->p, sc->from_c, seed);
 
 	struct core_config cfg;
 	core_config_default(&cfg);
@@ -382,7 +285,7 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 		}
 		struct tp_telemetry tel;
 		struct core_sample s;
-		if (!loop_sample(&l, &tel, &s))
+		if (!sweep_loop_sample(&l, &tel, &s))
 			continue;
 		/* the core runs for the controllers that are the core's; the
 		 * baselines have no estimator, so no skin figures */
@@ -431,7 +334,7 @@ static void run(const struct pad_desc *pd, const char *tuned, const struct scena
 				snprintf(r->trip, sizeof r->trip, "firmware 0x%x", tel.faults);
 			}
 		}
-		loop_send(&l, drive);
+		sweep_loop_send(&l, drive);
 		struct pad_truth tr;
 		pad_truth(&l.pad, &tr);
 		if (cored && s.t >= SKIN_AFTER_S) {

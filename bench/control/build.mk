@@ -1,4 +1,4 @@
-$(B)/bench/bench_control: $(call objs,bench/control/bench_control.c) $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
+$(B)/bench/bench_control: $(call objs,bench/control/bench_control.c bench/control/sweep.c) $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LDLIBS)
 
@@ -18,3 +18,25 @@ bench-control: $(B)/bench/bench_control
 
 TEST_BINS += $(B)/bench/bench_control
 BENCH_TARGETS += bench-control
+
+# How well any estimator can know the skin: the controller's drive replayed
+# on the pure model for the pad and for a twin within the sweep's ranges
+# whose readings the sensors' noise cannot tell from the pad's
+# (bench/control/skin_limit.c; docs/bench/skin.md). The same 55 pads as the
+# control bench, the twin searched on 4 of them per scenario: about 2 min
+# of CPU.
+$(B)/bench/skin_limit: $(call objs,bench/control/skin_limit.c bench/control/sweep.c) $(B)/libcore.a $(B)/libmodel_ini.a $(PAD_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LDLIBS)
+
+SKIN_SEARCH ?= 2
+.PHONY: bench-skin
+bench-skin: $(B)/bench/skin_limit
+	@{ echo "# Skin bench"; echo; \
+	   echo "Measured by \`make bench-skin\` (bench/control/skin_limit.c): how close any estimator can come to the"; \
+	   echo "model's tissue temperature from the pad's readings, beside how close ours comes."; echo; \
+	   $(B)/bench/skin_limit --seed $(CONTROL_SEED) --sweep $(CONTROL_SWEEP) --search $(SKIN_SEARCH) sim/pads/*.ini; } \
+	   | tee docs/bench/skin.md
+
+TEST_BINS += $(B)/bench/skin_limit
+BENCH_TARGETS += bench-skin
