@@ -71,7 +71,10 @@ const struct safety_near_info safety_near_info[SAFETY_NEAR_N] = {
 						    "still", "C"},
 	[SAFETY_NEAR_NOISY] = {"sensor-noisy", "a sensor's mean stray from the line through its last readings", "C"},
 	[SAFETY_NEAR_SINK_OVER] = {"sink-over", "the heat sink below sink_max_c", "C"},
-	[SAFETY_NEAR_NO_PROGRESS] = {"runaway-no-progress", "time without progress toward the setpoint", "s"},
+	[SAFETY_NEAR_NO_PROGRESS] = {"runaway-no-progress", "time without progress toward the setpoint (where the "
+							    "window's end is a fault)", "s"},
+	[SAFETY_NEAR_NO_PROGRESS_AWAY] = {"runaway-no-progress", "at full drive, once answered: the plate's motion "
+								 "away from the target over a window", "C"},
 	[SAFETY_NEAR_HOLD] = {"runaway-hold", "time outside the hold band while holding", "s"},
 	[SAFETY_NEAR_WRONG_WAY] = {"runaway-wrong-way", "slow: the plate's motion against strong drive per window",
 				   "C"},
@@ -926,6 +929,21 @@ static void check_wrong_way_fast(struct safety *s, const struct safety_input *in
 	}
 }
 
+/* Progress toward a target, in windows of progress_s: the plate must come
+ * progress_c closer to the ramped setpoint in each, or, under full drive
+ * once it has answered the drive, be at rest no farther from the target
+ * than at the last progress (its reach: out-of-reach). An approach at full
+ * drive slows as the plate nears what the module can hold (on a tight
+ * strap, contrast's 12 C took up to 58 s for a whole degree), and a ramp
+ * past the reach leaves the plate at rest while the setpoint goes on;
+ * neither is a hazard, and the time such a window runs is no margin to a
+ * fault: there the check fires on motion away from the target, and that
+ * is the margin kept. A plate answers the drive once it has come
+ * progress_c closer to the target since the target changed, on the way or
+ * within the band (a ramp it follows). What the window is for fires as
+ * before: no answer to the drive after a target change, motion away from
+ * the target under full drive, a drive short of full that does not move
+ * the plate. */
 static void check_runaway(struct safety *s, const struct safety_input *in)
 {
 	double target = in->target_c;
@@ -939,16 +957,24 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 	} else {
 		double sp = isnan(in->setpoint_c) ? target : in->setpoint_c;
 		double err = fabs(sp - in->estimate_c);
+		double dist = fabs(target - in->estimate_c); /* to the phase's own target */
 		/* after a target change: real progress is due within a time */
 		if (!(target == s->last_target)) {
 			s->last_target = target;
 			s->progress_t = in->t;
 			s->progress_err = err;
+			s->progress_dist = s->start_dist = dist;
 			s->progress_first = true;
 			s->reach_c = NAN;
 		}
+		bool answered = !s->progress_first; /* before this sample */
+		if (s->start_dist - dist >= s->lim.progress_c)
+			s->progress_first = false; /* it answered the drive */
 		double toward = target > in->estimate_c ? 1.0 : -1.0;
 		bool saturated = in->drive * toward >= 0.95;
+		bool sink_fine = in->sink_ok && in->sink_c <= s->lim.sink_limit_c;
+		/* where the window's end is the reach, not a fault */
+		bool at_reach = !s->progress_first && saturated && sink_fine;
 		if (in->cooling_limited && target < in->estimate_c && !in->holding) {
 			/* no progress because cooling is held back on purpose:
 			 * a warning and no fault (the sink's own limits guard
@@ -962,26 +988,36 @@ static void check_runaway(struct safety *s, const struct safety_input *in)
 					s->reach_c = in->estimate_c;
 				s->progress_t = in->t;
 				s->progress_err = err;
+				s->progress_dist = dist;
 			}
 		} else if (in->holding || err <= s->lim.hold_band_c) {
 			s->progress_t = in->t;
 			s->progress_err = err;
+			s->progress_dist = dist;
 		} else if (s->progress_err - err >= s->lim.progress_c) {
-			/* progress made, after this long: the next is due */
-			near(s, SAFETY_NEAR_NO_PROGRESS, in->t - s->progress_t, s->lim.progress_s);
+			/* progress made, after this long: the next is due (a
+			 * margin where the window's end would have been a fault) */
+			if (!(answered && saturated && sink_fine))
+				near(s, SAFETY_NEAR_NO_PROGRESS, in->t - s->progress_t, s->lim.progress_s);
 			s->progress_t = in->t;
 			s->progress_err = err;
+			s->progress_dist = dist;
 			s->progress_first = false;
 		} else if (in->t - s->progress_t >= s->lim.progress_s) {
-			bool sink_fine = in->sink_ok && in->sink_c <= s->lim.sink_limit_c;
-			if (!s->progress_first && saturated && sink_fine && err <= s->progress_err + s->lim.progress_c / 2) {
-				/* full drive, the plate steady or creeping closer,
-				 * the sink fine: the module's reach, not a hazard */
+			if (at_reach)
+				near(s, SAFETY_NEAR_NO_PROGRESS_AWAY, dist - s->progress_dist, s->lim.progress_c / 2);
+			if (at_reach && dist <= s->progress_dist + s->lim.progress_c / 2) {
+				/* full drive, the plate at rest no farther from the
+				 * target than at the last progress (a setpoint that
+				 * ramps on past it is no motion of the plate), the
+				 * sink fine: the module's reach, not a hazard */
 				s->reach_c = in->estimate_c;
 				s->progress_t = in->t;
 				s->progress_err = err;
+				s->progress_dist = dist;
 			} else {
-				near(s, SAFETY_NEAR_NO_PROGRESS, in->t - s->progress_t, s->lim.progress_s);
+				if (!at_reach)
+					near(s, SAFETY_NEAR_NO_PROGRESS, in->t - s->progress_t, s->lim.progress_s);
 				safety_latch(s, "runaway-no-progress",
 					     "runaway-no-progress: the plate (%.2f C by the sensors' estimate) came less "
 					     "than %.1f C closer to %.2f C in %.0f s under a drive of %+.0f %%, while %s",

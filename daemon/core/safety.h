@@ -116,7 +116,7 @@ struct safety_input {
 enum safety_near {
 	SAFETY_NEAR_PLATE_OVER, SAFETY_NEAR_PLATE_UNDER, SAFETY_NEAR_DISAGREE, SAFETY_NEAR_FROZEN_ONE,
 	SAFETY_NEAR_FROZEN_BOTH, SAFETY_NEAR_FROZEN_SLOW, SAFETY_NEAR_NOISY, SAFETY_NEAR_SINK_OVER,
-	SAFETY_NEAR_NO_PROGRESS, SAFETY_NEAR_HOLD, SAFETY_NEAR_WRONG_WAY, SAFETY_NEAR_WRONG_WAY_FAST,
+	SAFETY_NEAR_NO_PROGRESS, SAFETY_NEAR_NO_PROGRESS_AWAY, SAFETY_NEAR_HOLD, SAFETY_NEAR_WRONG_WAY, SAFETY_NEAR_WRONG_WAY_FAST,
 	SAFETY_NEAR_DRIVE_OFF, SAFETY_NEAR_DRIFT_OFF, SAFETY_NEAR_STALE,
 	SAFETY_NEAR_N
 };
@@ -155,6 +155,9 @@ struct safety {
 	double last_applied;
 	double last_target;
 	double progress_t, progress_err;
+	/* the estimate's distance to the phase's target at the target change
+	 * and at the last progress */
+	double start_dist, progress_dist;
 	double hold_out_since;
 	bool frozen_armed, frozen_from_change;
 	double frozen_target;

@@ -778,6 +778,129 @@ static void a_cold_hold_warmed_by_a_hot_sink_warns(void **state)
 	}
 }
 
+/* The supervisor alone, fed one sample of a cold approach toward 12 C: the
+ * plate at plate, each sensor with the shipped pads' noise (uniform within
+ * 0.05 C: 0.03 C rms), the ramped setpoint at sp, the drive as given. */
+static double approach_noise(uint64_t *x)
+{
+	*x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+	return ((double)(*x >> 11) / 9007199254740992.0 - 0.5) * 0.1;
+}
+
+static void approach_sample(struct safety *s, double t, double plate, double sp, double drive)
+{
+	static uint64_t x = 88172645463325252ull;
+	struct safety_input in = {.t = t, .plate_ok = {true, true}, .sink_c = 30, .sink_ok = true, .target_c = 12,
+				  .setpoint_c = sp, .cold_phase = true, .drive = drive, .drive_applied = drive,
+				  .doing = "cooling toward 12.00 C"};
+	in.plate_c[0] = round((plate + approach_noise(&x)) * 100) / 100;
+	in.plate_c[1] = round((plate + approach_noise(&x)) * 100) / 100;
+	in.estimate_c = plate;
+	safety_check(s, &in);
+}
+
+static bool warned(const struct safety *s, const char *code)
+{
+	for (int i = 0; i < s->nwarn; i++)
+		if (strcmp(s->warn_code[i], code) == 0)
+			return true;
+	return false;
+}
+
+/* A ramp down at 1 C/min toward 12 C on a pad that can pull the plate no
+ * lower than 15 C: the plate follows the setpoint, then comes to rest at
+ * its reach under full drive while the setpoint goes on to 12 C. The
+ * plate answered the drive all the way down: out of reach, a warning,
+ * never runaway-no-progress (which latched 60 s after the setpoint passed
+ * 2 C beyond the plate: the band kept the plate's response from counting). */
+static void a_ramp_past_the_pads_reach_is_out_of_reach(void **state)
+{
+	(void)state;
+	struct safety_limits lim;
+	safety_limits_default(&lim);
+	struct safety s;
+	safety_init(&s, &lim);
+	double plate = 20.3;
+	for (int i = 0; i < 9000; i++) { /* 15 min */
+		double t = 10 + 0.1 * i, sp = fmax(12.0, 20.0 - (t - 10) / 60.0);
+		double want = fmax(sp + 0.3, 15.0);
+		plate += (want - plate) * (0.1 / 5.0);
+		approach_sample(&s, t, plate, sp, plate - sp > 1.0 ? -1.0 : -0.6);
+		if (s.latched)
+			fail_msg("at %.1f s (setpoint %.2f C, plate %.2f C): %s", t, sp, plate, s.message);
+	}
+	assert_true(warned(&s, "out-of-reach"));
+	assert_true(fabs(s.reach_c - 15.0) < 0.1);
+}
+
+/* The end of a full-drive approach on a tight strap (the endurance run:
+ * contrast's 12 C on tight-contact, drive -100 %): the plate slows as it
+ * nears what the module can hold (14.35 C, a time constant of 55 s), and
+ * its last whole degree outside the band takes 51 s. Under full drive,
+ * once the plate has answered, the window's end is its reach, not a
+ * fault: that time is no margin (it was counted as one, 57.6 of 60 s);
+ * the margin there is the motion away from the target, and this plate
+ * moves only toward it. */
+static void a_slow_end_of_approach_keeps_its_margin(void **state)
+{
+	(void)state;
+	struct safety_limits lim;
+	safety_limits_default(&lim);
+	struct safety s;
+	safety_init(&s, &lim);
+	double plate = 30;
+	for (int i = 0; i < 6000; i++) { /* 10 min */
+		double t = 10 + 0.1 * i;
+		plate += (14.35 - plate) * (0.1 / 55.0);
+		approach_sample(&s, t, plate, 12, -1.0);
+		if (s.latched)
+			fail_msg("at %.1f s (plate %.2f C): %s", t, plate, s.message);
+	}
+	const struct safety_nearest *n = &s.nearest[SAFETY_NEAR_NO_PROGRESS];
+	if (!(n->value <= 30.0))
+		fail_msg("%.1f s without progress, of %.0f s", n->value, n->limit);
+	const struct safety_nearest *away = &s.nearest[SAFETY_NEAR_NO_PROGRESS_AWAY];
+	if (!(away->margin >= 0.4))
+		fail_msg("%.2f C away from the target, of %.2f C", away->value, away->limit);
+	assert_true(warned(&s, "out-of-reach"));
+}
+
+/* The hazards the window is for are caught as fast as before: on the same
+ * ramp, a plate that never answers the drive (a dead module: it stays
+ * where it was), and one that follows for a while and then drifts back
+ * toward the skin with the drive still full (a drive stuck at zero
+ * mid-ramp). Each latches runaway-no-progress within 60 s of falling
+ * 2 C behind the setpoint (plus a sample). */
+static void a_plate_that_stops_answering_the_drive_still_latches(void **state)
+{
+	(void)state;
+	for (int follows = 0; follows < 2; follows++) {
+		struct safety_limits lim;
+		safety_limits_default(&lim);
+		struct safety s;
+		safety_init(&s, &lim);
+		double plate = 20.3, behind_t = NAN;
+		int i;
+		for (i = 0; i < 9000 && !s.latched; i++) {
+			double t = 10 + 0.1 * i, sp = fmax(12.0, 20.0 - (t - 10) / 60.0);
+			if (follows && t < 10 + 180)
+				plate += (sp + 0.3 - plate) * (0.1 / 5.0);
+			else if (follows)
+				plate += (32.0 - plate) * (0.1 / 300.0); /* warming toward the skin */
+			if (isnan(behind_t) && plate - sp > lim.hold_band_c)
+				behind_t = t;
+			approach_sample(&s, t, plate, sp, -1.0);
+		}
+		if (!s.latched)
+			fail_msg("%s: never latched", follows ? "stopped following" : "never followed");
+		assert_string_equal(s.code, "runaway-no-progress");
+		double t = 10 + 0.1 * (i - 1);
+		if (t - behind_t > lim.progress_s + 0.15)
+			fail_msg("%s: latched %.1f s after falling behind", follows ? "stopped following" : "never followed",
+				 t - behind_t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -792,6 +915,9 @@ int main(void)
 		cmocka_unit_test(stale_telemetry),
 		cmocka_unit_test(stale_telemetry_while_idle),
 		cmocka_unit_test(runaway_no_progress), cmocka_unit_test(runaway_hold),
+		cmocka_unit_test(a_ramp_past_the_pads_reach_is_out_of_reach),
+		cmocka_unit_test(a_slow_end_of_approach_keeps_its_margin),
+		cmocka_unit_test(a_plate_that_stops_answering_the_drive_still_latches),
 		cmocka_unit_test(a_cold_hold_warmed_by_a_hot_sink_warns),
 		cmocka_unit_test(runaway_wrong_way), cmocka_unit_test(drive_while_off),
 		cmocka_unit_test(drive_while_off_counts_from_the_firmware_zero),
