@@ -495,6 +495,28 @@ static void runaway_wrong_way(void **state)
 	assert_fault(&r, "runaway-wrong-way", words);
 }
 
+/* The module wired backwards: cooling asked for, full cooling applied,
+ * and the plate heats at the reference pad's 1.4 C/s. The fast window
+ * (0.5 C in 1.5 s) must cut it within 2.5 s, while the true plate is
+ * still short of 42.5 C from a start at 38 C; the slow window (1.0 C in
+ * 10 s) alone would take 10 s. */
+static void a_reversed_module_is_cut_by_the_fast_window(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_COLD, 12, 30);
+	r.s.drive_applied = -1.0;
+	double plate = 30, t0 = r.t;
+	for (int i = 0; i < 100 && !r.core.safety.latched; i++) {
+		plate += 0.14;
+		rig_sample(&r, plate, 25);
+	}
+	const char *words[] = {"runaway-wrong-way", "cooling drive", "went up", "(limit 0.5 C)", NULL};
+	assert_fault(&r, "runaway-wrong-way", words);
+	if (r.t - t0 > 2.5)
+		fail_msg("cut after %.1f s (%.2f C): the fast window should cut within 2.5 s", r.t - t0, plate);
+}
+
 static void drive_while_off(void **state)
 {
 	(void)state;
@@ -504,6 +526,87 @@ static void drive_while_off(void **state)
 	for (int i = 0; i < 20 && !r.core.safety.latched; i++)
 		rig_sample(&r, 32, 25);
 	const char *words[] = {"drive-while-off", "4.00 A", "temperature difference alone drives -0.18 A", "unplug", NULL};
+	assert_fault(&r, "drive-while-off", words);
+}
+
+/* A bridge stuck at 10 %, either polarity, on an idle pad: 0.57 A on the
+ * reference module, well under the 1.5 A off-current limit, but beyond
+ * the Seebeck current the temperature difference drives. Caught within
+ * 5 s (the off-current limit alone never caught it). */
+static void a_bridge_stuck_at_a_tenth_is_caught_while_idle(void **state)
+{
+	(void)state;
+	const double seebeck_a = -0.053 * (32 - 25) / 2.1;
+	for (int polarity = -1; polarity <= 1; polarity += 2) {
+		struct rig r;
+		rig_start(&r, PHASE_OFF, 0, 32);
+		r.s.current_a = polarity * 0.1 * 12.0 / 2.1 + seebeck_a;
+		double t0 = r.t;
+		for (int i = 0; i < 100 && !r.core.safety.latched; i++)
+			rig_sample(&r, 32 + (i % 2) * 0.01, 25);
+		const char *words[] = {"drive-while-off", "temperature difference alone drives -0.1",
+				       "over the limit 0.3", NULL};
+		assert_fault(&r, "drive-while-off", words);
+		if (r.t - t0 > 5.0)
+			fail_msg("stuck at %+d0 %%: caught after %.1f s", polarity, r.t - t0);
+	}
+}
+
+/* The 1-in-60 trip of the endurance bench, with no telemetry gap to
+ * restart the windows (off_s narrowed to 0.3 s, a frame 0.4 s late):
+ * the first frame after the firmware applied the zero still carries the
+ * current measured before it, and one late frame with current is not
+ * time the condition held, nor is the 0.4 s before it. All pass; current
+ * that stays still latches. */
+static void a_late_frame_after_the_zero_is_not_a_stuck_bridge(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_start(&r, PHASE_OFF, 0, 32);
+	struct safety_limits lim = r.core.cfg.limits;
+	lim.off_s = 0.3;
+	core_set_limits(&r.core, &lim);
+	/* the zero on its way: the firmware still applies the last drive */
+	r.s.current_a = 3.0;
+	r.s.drive_applied = 0.5;
+	for (int i = 0; i < 20; i++)
+		rig_sample(&r, 32, 25);
+	/* the frame that reports the zero applied, 0.4 s late, with the
+	 * current measured before it */
+	r.t += 0.3;
+	r.s.drive_applied = 0.0;
+	rig_sample(&r, 32, 25);
+	r.s.current_a = 0.0;
+	for (int i = 0; i < 20; i++)
+		rig_sample(&r, 32, 25);
+	if (r.core.safety.latched)
+		fail_msg("the first frame after the zero latched: %s", r.core.safety.message);
+	/* a single late frame with current, the drive long off */
+	r.t += 0.3;
+	r.s.current_a = 3.0;
+	rig_sample(&r, 32, 25);
+	r.s.current_a = 0.0;
+	rig_sample(&r, 32, 25);
+	if (r.core.safety.latched)
+		fail_msg("one late frame latched: %s", r.core.safety.message);
+	/* a late frame with current and the next: the condition has held
+	 * 0.1 s, counted from the first sample where it holds, not from the
+	 * last sample before the gap where it did not */
+	for (int i = 0; i < 10; i++)
+		rig_sample(&r, 32, 25);
+	r.t += 0.3;
+	r.s.current_a = 3.0;
+	rig_sample(&r, 32, 25);
+	rig_sample(&r, 32, 25);
+	r.s.current_a = 0.0;
+	rig_sample(&r, 32, 25);
+	if (r.core.safety.latched)
+		fail_msg("0.1 s of current after a late frame latched: %s", r.core.safety.message);
+	/* current that stays: two samples or more, 0.3 s from the first */
+	r.s.current_a = 3.0;
+	for (int i = 0; i < 10 && !r.core.safety.latched; i++)
+		rig_sample(&r, 32, 25);
+	const char *words[] = {"drive-while-off", "3.00 A", NULL};
 	assert_fault(&r, "drive-while-off", words);
 }
 
@@ -919,7 +1022,9 @@ int main(void)
 		cmocka_unit_test(a_slow_end_of_approach_keeps_its_margin),
 		cmocka_unit_test(a_plate_that_stops_answering_the_drive_still_latches),
 		cmocka_unit_test(a_cold_hold_warmed_by_a_hot_sink_warns),
-		cmocka_unit_test(runaway_wrong_way), cmocka_unit_test(drive_while_off),
+		cmocka_unit_test(runaway_wrong_way), cmocka_unit_test(a_reversed_module_is_cut_by_the_fast_window),
+		cmocka_unit_test(drive_while_off), cmocka_unit_test(a_bridge_stuck_at_a_tenth_is_caught_while_idle),
+		cmocka_unit_test(a_late_frame_after_the_zero_is_not_a_stuck_bridge),
 		cmocka_unit_test(drive_while_off_counts_from_the_firmware_zero),
 		cmocka_unit_test(drive_while_off_when_the_firmware_ignores_the_zero),
 		cmocka_unit_test(drift_while_off), cmocka_unit_test(sink_limits_then_faults), cmocka_unit_test(firmware_fault),

@@ -3,8 +3,9 @@
  * The pad module on the pad's device time, with a fake link: a report
  * that did not advance is dropped (it used to reset the stale timer),
  * arrival jitter does not reach the core's windows, device time going
- * back is a restart (limits and watchdog sent again), and the report
- * period is the one GET_INFO announced. Microseconds.
+ * back is a restart (limits and watchdog sent again), the report period
+ * is the one GET_INFO announced, a clear with nothing latched sends
+ * nothing, and a reload reaches the pads already connected. Microseconds.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -159,6 +160,56 @@ static void the_announced_report_period(void **state)
 	assert_int_equal(fake.drives, drives + 1);
 }
 
+static void start_heat(struct pad_slot *p)
+{
+	struct plan plan;
+	memset(&plan, 0, sizeof plan);
+	plan.cycles = plan.nphases = 1;
+	plan.band_c = 0.5;
+	plan.phases[0] = (struct phase){.kind = PHASE_HEAT, .target_c = 38, .duration_s = 600};
+	struct profile prof = {.plan = plan};
+	char err[300];
+	assert_int_equal(pad_start(p, &prof, "test", 1.0, 0, err, sizeof err), PAD_OK);
+}
+
+/* 5. A clear with nothing latched sends nothing to the pad (a
+ * CLEAR_FAULTS dropped the firmware to idle until the next heartbeat)
+ * and leaves the session running. */
+static void a_clear_with_nothing_latched_sends_nothing(void **state)
+{
+	(void)state;
+	struct pad_slot *p = attach(100);
+	for (int i = 0; i < 10; i++)
+		frame(p, (uint16_t)(i + 1), 60000 + 100 * (uint32_t)i, i * 0.1);
+	start_heat(p);
+	frame(p, 11, 61000, 1.0);
+	char err[300] = "";
+	assert_int_equal(pad_clear_faults(p, 1.05, err, sizeof err), PAD_OK);
+	assert_int_equal(fake.clears, 0);
+	assert_int_equal(p->core.state, CORE_RUNNING);
+	frame(p, 12, 61100, 1.1);
+	assert_false(p->core.safety.latched);
+	assert_int_equal(p->core.state, CORE_RUNNING);
+}
+
+/* 6. A reload narrows the pads already connected: their cores take the
+ * new limits at once, and SET_LIMITS and SET_WATCHDOG go out again (a
+ * session started after a reload to session_max_min = 2 ran past 4 min). */
+static void a_reload_narrows_the_pads_connected(void **state)
+{
+	(void)state;
+	struct pad_slot *p = attach(100);
+	frame(p, 1, 1000, 0.0);
+	int limits = fake.limits, watchdogs = fake.watchdogs;
+	struct pad_table_config cfg = table.cfg;
+	cfg.limits.session_max_s = 120;
+	pad_table_configure(&table, &cfg);
+	assert_true(p->core.cfg.limits.session_max_s == 120);
+	assert_true(p->core.safety.lim.session_max_s == 120);
+	assert_int_equal(fake.limits, limits + 1);
+	assert_int_equal(fake.watchdogs, watchdogs + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +217,8 @@ int main(void)
 		cmocka_unit_test(the_core_runs_on_device_time),
 		cmocka_unit_test(device_time_back_is_a_restart),
 		cmocka_unit_test(the_announced_report_period),
+		cmocka_unit_test(a_clear_with_nothing_latched_sends_nothing),
+		cmocka_unit_test(a_reload_narrows_the_pads_connected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
