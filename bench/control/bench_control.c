@@ -40,7 +40,6 @@
 #include "profile.h"
 #include "sweep.h"
 
-#define MAX_PADS 128
 #define DT_S SWEEP_DT_S
 #define REACH_BAND_C 0.3
 
@@ -70,11 +69,6 @@ static const struct scenario scenarios[] = {
 #define LOOSEN_FACTOR 0.4 /* the contact conductance drops to this */
 #define SKIN_AFTER_S 120.0
 #define HOLD_SETTLED_C 0.05 /* a hold's net overshoot counts from within this of the target */ /* the skin estimate is judged from here on */
-
-struct pad_desc {
-	char name[48];
-	struct model_params p;
-};
 
 struct result {
 	double limit_s; /* full drive, to within the band; INFINITY if never */
@@ -241,7 +235,7 @@ static int autotune(const struct model_params *mp, char *out, size_t len, int *r
 	return 0;
 }
 
-static void run(const struct pad_desc *pd, const char *tuned, const struct scenario *sc,
+static void run(const struct sweep_pad *pd, const char *tuned, const struct scenario *sc,
 		enum ctrl_kind kind, uint64_t seed, struct result *r)
 {
 	static struct sweep_loop l;
@@ -432,7 +426,9 @@ static void note(struct worst *w, double v, int pad)
 
 int main(int argc, char **argv)
 {
-	static struct pad_desc pads[MAX_PADS];
+	static struct sweep_pad pads[SWEEP_PADS_MAX];
+	const char *paths[SWEEP_PADS_MAX];
+	int npaths = 0;
 	int npads = 0, nsweep = 50, only = -1;
 	uint64_t seed = 15;
 	const char *profile_path = "profiles/contrast.ini";
@@ -458,41 +454,21 @@ int main(int argc, char **argv)
 			trace_scenario = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--profile") && i + 1 < argc)
 			profile_path = argv[++i];
-		else if (npads < MAX_PADS) {
-			if (model_params_load(argv[i], &pads[npads].p, err, sizeof err) != 0) {
-				fprintf(stderr, "bench_control: %s\n", err);
-				return 2;
-			}
-			const char *base = strrchr(argv[i], '/');
-			snprintf(pads[npads].name, sizeof pads[npads].name, "%s", base ? base + 1 : argv[i]);
-			npads++;
-		}
+		else if (npaths < SWEEP_PADS_MAX)
+			paths[npaths++] = argv[i];
 	}
-	int nshipped = npads;
-	uint64_t rng = seed;
-	for (int k = 0; k < nsweep && npads < MAX_PADS; k++, npads++) {
-		sweep_draw(&rng, &pads[npads].p);
-		snprintf(pads[npads].name, sizeof pads[npads].name, "sweep-%d", k);
-	}
-
-	static char text[16384];
-	FILE *f = fopen(profile_path, "r");
-	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-	if (f)
-		fclose(f);
-	text[n] = '\0';
-	struct profile_error perr;
-	struct safety_limits lim;
-	safety_limits_default(&lim);
-	if (profile_parse(text, profile_path, "contrast", &lim, 32.0, &contrast, &perr) != 0) {
-		fprintf(stderr, "bench_control: %s\n", perr.text);
+	int nshipped = npaths;
+	npads = sweep_pads(paths, npaths, nsweep, seed, pads, err, sizeof err);
+	if (npads < 0 || sweep_profile(profile_path, "contrast", &contrast, err, sizeof err) != 0) {
+		fprintf(stderr, "bench_control: %s\n", err);
 		return 2;
 	}
 
-	static struct result res[MAX_PADS][NSCEN][CTRL_N];
-	static char tuned[MAX_PADS][4096];
-	static bool tune_ok[MAX_PADS];
-	static int tune_refused[MAX_PADS]; /* passes whose figures the tune check refused */
+
+	static struct result res[SWEEP_PADS_MAX][NSCEN][CTRL_N];
+	static char tuned[SWEEP_PADS_MAX][4096];
+	static bool tune_ok[SWEEP_PADS_MAX];
+	static int tune_refused[SWEEP_PADS_MAX]; /* passes whose figures the tune check refused */
 	for (int k = 0; k < npads; k++) {
 		if (only >= 0 && k != only)
 			continue;

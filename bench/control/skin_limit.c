@@ -61,7 +61,6 @@
 #include "profile.h"
 #include "sweep.h"
 
-#define MAX_PADS 128
 #define TICK_S (PAD_TICK_MS / 1000.0)
 #define TICKS_PER_SAMPLE 10
 #define MAX_TICKS 300000 /* 3000 s */
@@ -87,11 +86,6 @@ static const struct scenario scenarios[] = {
 	{"contrast", SC_PROFILE, 32, NAN, 2400},
 };
 #define NSCEN (sizeof scenarios / sizeof scenarios[0])
-
-struct pad_desc {
-	char name[48];
-	struct model_params p;
-};
 
 /* ---- the pad in the loop, its drive recorded ---- */
 
@@ -127,7 +121,7 @@ static void make_plan(const struct scenario *sc, struct plan *plan)
 
 /* The model controller on the pad, as the control bench runs it (the same
  * seed per pad), the module's drive recorded in rec_drive/rec_open. */
-static void run_closed(const struct pad_desc *pd, const struct scenario *sc, uint64_t seed, struct ours *o)
+static void run_closed(const struct sweep_pad *pd, const struct scenario *sc, uint64_t seed, struct ours *o)
 {
 	static struct sweep_loop l;
 	static struct core core;
@@ -512,7 +506,7 @@ static double current_sigma(const struct criterion *crit)
 	return sqrt(s * s + RES_CURRENT_A * RES_CURRENT_A / 12);
 }
 
-static void search(const struct pad_desc *pd, const struct scenario *sc, size_t nticks, bool verbose,
+static void search(const struct sweep_pad *pd, const struct scenario *sc, size_t nticks, bool verbose,
 		   const struct criterion *crit, struct twin *best)
 {
 	static struct judge j;
@@ -625,7 +619,9 @@ static int cmp_key(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	static struct pad_desc pads[MAX_PADS];
+	static struct sweep_pad pads[SWEEP_PADS_MAX];
+	const char *paths[SWEEP_PADS_MAX];
+	int npaths = 0;
 	int npads = 0, nsweep = 50, only = -1, nsearch = 2, only_sc = -1;
 	uint64_t seed = 15;
 	const char *profile_path = "profiles/contrast.ini";
@@ -647,33 +643,13 @@ int main(int argc, char **argv)
 			fit_iter = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--profile") && i + 1 < argc)
 			profile_path = argv[++i];
-		else if (npads < MAX_PADS) {
-			if (model_params_load(argv[i], &pads[npads].p, err, sizeof err) != 0) {
-				fprintf(stderr, "skin_limit: %s\n", err);
-				return 2;
-			}
-			const char *base = strrchr(argv[i], '/');
-			snprintf(pads[npads].name, sizeof pads[npads].name, "%s", base ? base + 1 : argv[i]);
-			npads++;
-		}
+		else if (npaths < SWEEP_PADS_MAX)
+			paths[npaths++] = argv[i];
 	}
-	int nshipped = npads;
-	uint64_t rng = seed;
-	for (int k = 0; k < nsweep && npads < MAX_PADS; k++, npads++) {
-		sweep_draw(&rng, &pads[npads].p);
-		snprintf(pads[npads].name, sizeof pads[npads].name, "sweep-%d", k);
-	}
-	static char text[16384];
-	FILE *f = fopen(profile_path, "r");
-	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-	if (f)
-		fclose(f);
-	text[n] = '\0';
-	struct profile_error perr;
-	struct safety_limits lim;
-	safety_limits_default(&lim);
-	if (profile_parse(text, profile_path, "contrast", &lim, 32.0, &contrast, &perr) != 0) {
-		fprintf(stderr, "skin_limit: %s\n", perr.text);
+	int nshipped = npaths;
+	npads = sweep_pads(paths, npaths, nsweep, seed, pads, err, sizeof err);
+	if (npads < 0 || sweep_profile(profile_path, "contrast", &contrast, err, sizeof err) != 0) {
+		fprintf(stderr, "skin_limit: %s\n", err);
 		return 2;
 	}
 
@@ -698,11 +674,11 @@ int main(int argc, char **argv)
 	       SKIN_AFTER_S, nsearch, nsearch, D_MAX, 1000 * current_sigma(&crits[CRIT_LIMIT]),
 	       100 * 0.5 * erfc(D_MAX / 2 / sqrt(2.0)), 1000 * current_sigma(&crits[CRIT_LIMIT_SENSED]));
 
-	static struct ours ours[MAX_PADS];
-	static double key[MAX_PADS];
-	static int order[MAX_PADS];
-	static bool searched[MAX_PADS];
-	static struct twin twins[NCRIT][MAX_PADS];
+	static struct ours ours[SWEEP_PADS_MAX];
+	static double key[SWEEP_PADS_MAX];
+	static int order[SWEEP_PADS_MAX];
+	static bool searched[SWEEP_PADS_MAX];
+	static struct twin twins[NCRIT][SWEEP_PADS_MAX];
 	printf("| scenario | our worst error C | bounds width C, mean / widest | outside bounds %% | limit, d <= %.0f: "
 	       "half the largest difference C | the same with a real current sense C | sample by sample within the "
 	       "noise C | pads searched: limit / with a real sense / sample by sample / ours C |\n"

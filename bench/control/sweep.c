@@ -2,7 +2,10 @@
 #include "sweep.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "model_ini.h"
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -99,4 +102,43 @@ bool sweep_loop_sample(struct sweep_loop *l, struct tp_telemetry *tel, struct co
 		.fw_state = tel->state,
 	};
 	return true;
+}
+
+int sweep_pads(const char *const *paths, int npaths, int nsweep, uint64_t seed, struct sweep_pad *pads,
+	       char *err, size_t errlen)
+{
+	int n = 0;
+	for (int i = 0; i < npaths && n < SWEEP_PADS_MAX; i++, n++) {
+		if (model_params_load(paths[i], &pads[n].p, err, errlen) != 0)
+			return -1;
+		const char *base = strrchr(paths[i], '/');
+		snprintf(pads[n].name, sizeof pads[n].name, "%s", base ? base + 1 : paths[i]);
+	}
+	uint64_t rng = seed;
+	for (int k = 0; k < nsweep && n < SWEEP_PADS_MAX; k++, n++) {
+		sweep_draw(&rng, &pads[n].p);
+		snprintf(pads[n].name, sizeof pads[n].name, "sweep-%d", k);
+	}
+	return n;
+}
+
+int sweep_profile(const char *path, const char *name, struct profile *out, char *err, size_t errlen)
+{
+	static char text[16384];
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot be read", path);
+		return -1;
+	}
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	struct profile_error perr;
+	struct safety_limits lim;
+	safety_limits_default(&lim);
+	if (profile_parse(text, path, name, &lim, 32.0, out, &perr) != 0) {
+		snprintf(err, errlen, "%s", perr.text);
+		return -1;
+	}
+	return 0;
 }

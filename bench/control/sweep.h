@@ -15,11 +15,28 @@
 
 #include "core.h"
 #include "pad.h"
+#include "profile.h"
 
 #define SWEEP_DT_S 0.1 /* the telemetry period */
+#define SWEEP_PADS_MAX 128
 
 /* The next pad of the sweep; *rng is the seed's running state. */
 void sweep_draw(uint64_t *rng, struct model_params *p);
+
+struct sweep_pad {
+	char name[48];
+	struct model_params p;
+};
+
+/* The pad descriptions named (shown by their file names), then nsweep
+ * drawn from seed (sweep-0, sweep-1, ...), at most SWEEP_PADS_MAX in all:
+ * how many, or -1 with err when a description does not load. */
+int sweep_pads(const char *const *paths, int npaths, int nsweep, uint64_t seed, struct sweep_pad *pads,
+	       char *err, size_t errlen);
+
+/* The profile `name` from the file at path, under the default limits,
+ * from a plate at 32 C: 0, or -1 with err. */
+int sweep_profile(const char *path, const char *name, struct profile *out, char *err, size_t errlen);
 
 /* What reached the module at every firmware tick, when asked for: the
  * drive, and whether its circuit was open (then nothing flows). */
