@@ -118,14 +118,8 @@ static void the_core_runs_on_device_time(void **state)
 	assert_false(p->core.safety.latched);
 }
 
-/* 3. Device time going back: the pad restarted; its limits and watchdog
- * go out again, and a session in progress latches pad-reset. */
-static void device_time_back_is_a_restart(void **state)
+static void start_heat(struct pad_slot *p)
 {
-	(void)state;
-	struct pad_slot *p = attach(100);
-	for (int i = 0; i < 10; i++)
-		frame(p, (uint16_t)(i + 1), 60000 + 100 * (uint32_t)i, i * 0.1);
 	struct plan plan;
 	memset(&plan, 0, sizeof plan);
 	plan.cycles = plan.nphases = 1;
@@ -134,6 +128,17 @@ static void device_time_back_is_a_restart(void **state)
 	struct profile prof = {.plan = plan};
 	char err[300];
 	assert_int_equal(pad_start(p, &prof, "test", 1.0, 0, err, sizeof err), PAD_OK);
+}
+
+/* 3. Device time going back: the pad restarted; its limits and watchdog
+ * go out again, and a session in progress latches pad-reset. */
+static void device_time_back_is_a_restart(void **state)
+{
+	(void)state;
+	struct pad_slot *p = attach(100);
+	for (int i = 0; i < 10; i++)
+		frame(p, (uint16_t)(i + 1), 60000 + 100 * (uint32_t)i, i * 0.1);
+	start_heat(p);
 	int limits = fake.limits, watchdogs = fake.watchdogs;
 	frame(p, 1, 100, 1.1); /* booted again */
 	assert_int_equal(fake.resets_told, 1);
@@ -160,17 +165,6 @@ static void the_announced_report_period(void **state)
 	assert_int_equal(fake.drives, drives + 1);
 }
 
-static void start_heat(struct pad_slot *p)
-{
-	struct plan plan;
-	memset(&plan, 0, sizeof plan);
-	plan.cycles = plan.nphases = 1;
-	plan.band_c = 0.5;
-	plan.phases[0] = (struct phase){.kind = PHASE_HEAT, .target_c = 38, .duration_s = 600};
-	struct profile prof = {.plan = plan};
-	char err[300];
-	assert_int_equal(pad_start(p, &prof, "test", 1.0, 0, err, sizeof err), PAD_OK);
-}
 
 /* 5. A clear with nothing latched sends nothing to the pad (a
  * CLEAR_FAULTS dropped the firmware to idle until the next heartbeat)
