@@ -98,19 +98,25 @@ static void run_tune(struct core *core, struct pad *pad, bool heating, double *t
 	run_tune_costed(core, pad, heating, t, codes, len, &cost);
 }
 
-static void tunes_heating_and_cooling(void **state)
+/* The reference pad at 32 C and a core with the default configuration. */
+static void reference_pad_and_core(struct pad *pad, struct core *core, const char *serial, uint64_t seed)
 {
-	(void)state;
 	struct model_params mp;
 	model_params_reference(&mp);
 	struct fw_config fc;
-	fw_config_reference(&fc, "TUNE-1");
-	static struct pad pad;
-	pad_init(&pad, &mp, &fc, 5, 32.0);
-	static struct core core;
+	fw_config_reference(&fc, serial);
+	pad_init(pad, &mp, &fc, seed, 32.0);
 	struct core_config cfg;
 	core_config_default(&cfg);
-	core_init(&core, &cfg);
+	core_init(core, &cfg);
+}
+
+static void tunes_heating_and_cooling(void **state)
+{
+	(void)state;
+	static struct pad pad;
+	static struct core core;
+	reference_pad_and_core(&pad, &core, "TUNE-1", 5);
 	double t = 0;
 	char codes[512];
 	run_tune(&core, &pad, true, &t, codes, sizeof codes);
@@ -278,16 +284,9 @@ static void the_check_is_done_in_bounded_slices(void **state)
 static void the_core_judges_a_tune_over_many_samples_at_zero_drive(void **state)
 {
 	(void)state;
-	struct model_params mp;
-	model_params_reference(&mp);
-	struct fw_config fc;
-	fw_config_reference(&fc, "TUNE-2");
 	static struct pad pad;
-	pad_init(&pad, &mp, &fc, 7, 32.0);
 	static struct core core;
-	struct core_config cfg;
-	core_config_default(&cfg);
-	core_init(&core, &cfg);
+	reference_pad_and_core(&pad, &core, "TUNE-2", 7);
 	double t = 0;
 	char codes[512];
 	struct tune_end_cost cost;
