@@ -375,8 +375,8 @@ static void a_noisy_sensor_is_named(void **state)
 }
 
 /* The quiet side: the same swinging plate with healthy noise of 0 to
- * 0.1 C on every sensor: no trip, and the mean stray stays under 0.3 C
- * against the 0.5 C bound. */
+ * 0.1 C on every sensor: no trip, and the mean stray stays near twice
+ * the noise (under 0.3 C against the 0.5 C bound). */
 static void smooth_fast_motion_is_not_noise(void **state)
 {
 	(void)state;
@@ -386,10 +386,14 @@ static void smooth_fast_motion_is_not_noise(void **state)
 		noisy_run(&s, -1, 0, sigmas[k], 99 + k);
 		if (s.latched)
 			fail_msg("noise %.3f C: %s", sigmas[k], s.message);
+		/* the line through the last readings follows the swing: what
+		 * strays from it is the noise, about 2 sigma, and hardly
+		 * anything on clean sensors */
 		const struct safety_nearest *n = &s.nearest[SAFETY_NEAR_NOISY];
-		if (n->value > 0.3)
-			fail_msg("noise %.3f C: mean stray %.3f C, too near the bound %.2f C", sigmas[k], n->value,
-				 n->limit);
+		print_message("noise %.3f C: mean stray at most %.3f C\n", sigmas[k], n->value);
+		if (n->value > 0.05 + 2.5 * sigmas[k])
+			fail_msg("noise %.3f C: mean stray %.3f C, more than the noise explains (bound %.2f C)", sigmas[k],
+				 n->value, n->limit);
 	}
 }
 
