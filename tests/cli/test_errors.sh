@@ -58,13 +58,19 @@ owner() { dbus-send --bus=unix:path=$J/bus --print-reply --dest=org.freedesktop.
 wait_for "[ -S $J/bus ]"
 DBUS_SESSION_BUS_ADDRESS=unix:path=$J/bus /usr/bin/python3 -m dbusmock --session -t notification_daemon -l $J/notify.log >/dev/null 2>&1 & mock_pid=$!
 wait_for owner
+# each watch is listening (it has printed its pad'"'"'s line) before the session
+# starts: a short session started first can end before a watch slowed by a
+# busy machine has seen it run, and the watch would then wait for nothing
+DBUS_SESSION_BUS_ADDRESS=unix:path=$J/bus timeout 120 "$top/$build/thermopad" watch --until-idle --pad TP-SIM-0002 >$J/watch-notify.txt 2>&1 & notify_watch_pid=$!
+wait_for "grep -q \"^TP-SIM-0002 \" $J/watch-notify.txt"
 tp start heat --pad TP-SIM-0002 --set warm.duration_s=3 >/dev/null
-DBUS_SESSION_BUS_ADDRESS=unix:path=$J/bus timeout 60 "$top/$build/thermopad" watch --until-idle --pad TP-SIM-0002 >$J/watch-notify.txt 2>&1; r watch-notify $?
+wait $notify_watch_pid; r watch-notify $?
 wait_for "grep -q \"session ended\" $J/notify.log"
 # a phase change, then a fault in the next phase, each reaching the service
 # (on the other pad, whose fault the checks below find latched anyway)
+DBUS_SESSION_BUS_ADDRESS=unix:path=$J/bus timeout 120 "$top/$build/thermopad" watch --until-idle --pad TP-SIM-0001 >$J/watch-fault.txt 2>&1 & fault_watch_pid=$!
+wait_for "grep -q \"^TP-SIM-0001 \" $J/watch-fault.txt"
 tp start contrast --pad TP-SIM-0001 --set hot.duration_s=3 >/dev/null
-DBUS_SESSION_BUS_ADDRESS=unix:path=$J/bus timeout 60 "$top/$build/thermopad" watch --until-idle --pad TP-SIM-0001 >$J/watch-fault.txt 2>&1 & fault_watch_pid=$!
 wait_for "grep -q \"TP-SIM-0001: phase 2/\" $J/notify.log"
 sim fault sensor-a:open TP-SIM-0001
 wait_for "grep -q \"TP-SIM-0001: FAULT\" $J/notify.log" 30
