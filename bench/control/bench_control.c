@@ -78,6 +78,7 @@ struct result {
 	double rms_c; /* hold, on the true plate */
 	double rms_net_c; /* the same, less the plate sensors' mean offset: what no estimate can see */
 	double skin_err_c; /* worst |estimate - model| after SKIN_AFTER_S */
+	double skin_filter_err_c; /* the same for the filter's own tissue, without the record fit */
 	double skin_out_c; /* worst distance of the model's tissue outside the stated bounds */
 	double skin_inside; /* share of the samples with the model's tissue inside them */
 	double skin_width_c; /* the bounds' mean width */
@@ -335,6 +336,7 @@ static void run(const struct sweep_pad *pd, const char *tuned, const struct scen
 			double se = fabs(estimator_tissue_c(&core.est) - tr.tissue_c);
 			if (se > r->skin_err_c)
 				r->skin_err_c = se;
+			r->skin_filter_err_c = fmax(r->skin_filter_err_c, fabs(core.est.x[EST_TISSUE] - tr.tissue_c));
 		}
 		if (cored) { /* the bounds the core states (core_status' skin_lo_c, skin_hi_c) */
 			double lo, hi;
@@ -350,10 +352,12 @@ static void run(const struct sweep_pad *pd, const char *tuned, const struct scen
 			estimator_params(&core.est, &q);
 			double blo, bhi;
 			estimator_skin_bounds(&core.est, &blo, &bhi);
-			printf("t %6.1f plate %.3f est %.3f (sd %.3f) tissue %.3f est %.3f (%.2f..%.2f) sink %.2f est %.2f amb %.2f "
+			const struct skinfit *sf = &core.est.skin;
+			printf("t %6.1f plate %.3f est %.3f (sd %.3f) tissue %.3f est %.3f filter %.3f (%.2f..%.2f) fit %lu/%lu Gtp %.2f Gtc %.2f sink %.2f est %.2f amb %.2f "
 			       "set aside %lu %lu %lu drive %+.2f sp %.2f rs %d | Cp %.0f lag %.2f Gtp %.2f Gtc %.2f Ct %.0f Cs %.0f Gsa %.2f K %.3f S %.4f R %.2f V %.2f\n",
 			       t, tr.plate_c, core.est.x[EST_PLATE], estimator_sd(&core.est, EST_PLATE), tr.tissue_c,
-			       core.est.x[EST_TISSUE], blo, bhi, tr.sink_c, core.est.x[EST_SINK],
+			       estimator_tissue_c(&core.est), core.est.x[EST_TISSUE], blo, bhi, sf->fits, sf->contact_changes,
+			       sf->fitted_params.tissue_to_plate_w_per_k, sf->fitted_params.tissue_to_core_w_per_k, tr.sink_c, core.est.x[EST_SINK],
 			       core.est.x[EST_AMBIENT], core.est.nrejected[0], core.est.nrejected[1], core.est.nrejected[2], drive, core.run.setpoint, core.reach_step, q.plate_j_per_k, q.sensor_lag_s, q.tissue_to_plate_w_per_k,
 			       q.tissue_to_core_w_per_k, q.tissue_j_per_k, q.sink_j_per_k, q.sink_to_ambient_w_per_k,
 			       q.conductance_w_per_k, q.seebeck_v_per_k, q.resistance_ohm, q.supply_v);
@@ -421,6 +425,55 @@ static void note(struct worst *w, double v, int pad)
 	if (w->pad < 0 || v > w->value) {
 		w->value = v;
 		w->pad = pad;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The spread of one skin figure over the pads: median, 90th percentile,
+ * worst, and how many pads are past the goal. */
+static void skin_spread(double *v, int n, char *out, size_t len)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	int over = 0;
+	for (int k = 0; k < n; k++)
+		over += v[k] > 0.5;
+	snprintf(out, len, "%.2f / %.2f / %.2f | %d", v[n / 2], v[(int)(0.9 * n)], v[n - 1], over);
+}
+
+/* The skin estimate over every pad, the record fit (what the core
+ * reports) beside the filter's own tissue (the baseline, the same runs). */
+static void print_skin(const struct result (*res)[NSCEN][CTRL_N], int npads)
+{
+	printf("\nThe skin estimate of the model controller over every pad, |estimate - model tissue| from %.0f s on, "
+	       "as median / 90th percentile / worst C, and the pads past 0.5 C: the record fit (skinfit.h, what the "
+	       "core reports as skin_c) beside the filter's own tissue (estimator.h, the estimate before the fit), in "
+	       "the same runs:\n\n",
+	       SKIN_AFTER_S);
+	printf("| scenario | record fit C | pads > 0.5 C | filter alone C | pads > 0.5 C |\n| --- | --- | --- | --- | --- |\n");
+	static double fit[SWEEP_PADS_MAX], filter[SWEEP_PADS_MAX];
+	for (size_t s = 0; s < NSCEN; s++) {
+		if (only_scenario >= 0 && (int)s != only_scenario)
+			continue;
+		int n = 0;
+		for (int k = 0; k < npads; k++) {
+			const struct result *r = &res[k][s][CTRL_MODEL];
+			if (!r->nskin)
+				continue;
+			fit[n] = r->skin_err_c;
+			filter[n] = r->skin_filter_err_c;
+			n++;
+		}
+		if (!n)
+			continue;
+		char a[96], b[96];
+		skin_spread(fit, n, a, sizeof a);
+		skin_spread(filter, n, b, sizeof b);
+		printf("| %s | %s | %s |\n", scenarios[s].name, a, b);
 	}
 }
 
@@ -599,6 +652,8 @@ int main(int argc, char **argv)
 			       cell[Q_SKIN_MISS], cell[Q_SKIN_OUT], cell[Q_SKIN_WIDTH], trips);
 		}
 	}
+	if (only_ctrl < 0 || only_ctrl == CTRL_MODEL)
+		print_skin(res, npads);
 	printf("\nTargets out of the module's reach (full drive, cooling derated above the heat sink's limit as the core "
 	       "does, settles more than %.1f C short of them), left out of the figures above and shown here: where full "
 	       "drive from the same start is at the end of the run, and where each controller ended:\n\n", REACH_BAND_C);

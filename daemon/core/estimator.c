@@ -63,26 +63,13 @@ static void transition(const struct estimator *e, double *x, double current_a, d
 {
 	struct thermal_params p;
 	params_of(e, x, &p);
-	int n = (int)ceil(dt / SUBSTEP_S - 1e-9);
-	if (n < 1)
-		n = 1;
-	double h = dt / n;
-	double alpha = 1.0 - exp(-h / p.sensor_lag_s);
-	for (int k = 0; k < n; k++) {
-		double tp = x[EST_PLATE], tt = x[EST_TISSUE], ts = x[EST_SINK], ta = x[EST_AMBIENT];
-		double qp, qs;
-		thermal_module_heat(&p, current_a, tp, ts, &qp, &qs);
-		double contact = p.tissue_to_plate_w_per_k * (tp - tt);
-		double dtp = (qp - p.plate_to_ambient_w_per_k * (tp - ta) - contact) / p.plate_j_per_k;
-		double dtt = (contact - p.tissue_to_core_w_per_k * (tt - p.core_c)) / p.tissue_j_per_k;
-		double dts = (qs - p.sink_to_ambient_w_per_k * (ts - ta)) / p.sink_j_per_k;
-		x[EST_PLATE] += dtp * h;
-		x[EST_TISSUE] += dtt * h;
-		x[EST_SINK] += dts * h;
-		/* the sensors follow the temperature at the step's end */
-		x[EST_LAG_PLATE] += (x[EST_PLATE] - x[EST_LAG_PLATE]) * alpha;
-		x[EST_LAG_SINK] += (x[EST_SINK] - x[EST_LAG_SINK]) * alpha;
-	}
+	struct thermal_state s = {x[EST_PLATE], x[EST_TISSUE], x[EST_SINK], x[EST_LAG_PLATE], x[EST_LAG_SINK], x[EST_AMBIENT]};
+	thermal_advance(&p, &s, current_a, dt, (int)ceil(dt / SUBSTEP_S - 1e-9));
+	x[EST_PLATE] = s.plate_c;
+	x[EST_TISSUE] = s.tissue_c;
+	x[EST_SINK] = s.sink_c;
+	x[EST_LAG_PLATE] = s.lag_plate_c;
+	x[EST_LAG_SINK] = s.lag_sink_c;
 }
 
 /* The range of pads the skin's bounds hold for, as factors of the
@@ -160,10 +147,9 @@ static void reset_temperatures(struct estimator *e, const struct estimator_input
 	struct thermal_params p;
 	params_of(e, e->x, &p);
 	double sink = in->sink_ok && isfinite(in->sink_c) ? in->sink_c : plate_c;
-	double g_tp = p.tissue_to_plate_w_per_k, g_tc = p.tissue_to_core_w_per_k;
 	e->x[EST_PLATE] = plate_c;
 	e->x[EST_LAG_PLATE] = plate_c;
-	e->x[EST_TISSUE] = (g_tp * plate_c + g_tc * p.core_c) / (g_tp + g_tc);
+	e->x[EST_TISSUE] = thermal_tissue_balance(&p, plate_c);
 	e->x[EST_SINK] = sink;
 	e->x[EST_LAG_SINK] = sink;
 	e->x[EST_AMBIENT] = sink; /* a sink at rest sits at room temperature */
@@ -193,6 +179,7 @@ void estimator_init(struct estimator *e, const struct thermal_params *prior)
 	e->prior = *prior;
 	e->supply_v = prior->supply_v;
 	e->noise_c = 0.05;
+	skinfit_init(&e->skin, prior);
 	for (int i = EST_LN_PLATE_J; i < EST_N; i++)
 		e->P[i][i] = figure_noise[i].sd0 * figure_noise[i].sd0;
 	for (int i = 0; i < EST_SENSORS; i++)
@@ -203,6 +190,10 @@ void estimator_set_prior(struct estimator *e, const struct thermal_params *prior
 {
 	e->prior = *prior;
 	e->supply_v = prior->supply_v;
+	bool fit = e->skin.enabled;
+	skinfit_init(&e->skin, prior);
+	e->skin.enabled = fit;
+	e->skin.start_balanced = !e->started;
 	for (int i = EST_LN_PLATE_J; i < EST_N; i++) {
 		e->x[i] = 0;
 		for (int j = 0; j < EST_N; j++)
@@ -457,6 +448,42 @@ static void update_plate(struct estimator *e, const struct estimator_input *in, 
 	}
 }
 
+/* The sample as the filter used it, to the record fit. */
+static void feed_skinfit(struct estimator *e, const struct estimator_input *in, const bool ok[2], double current,
+			 double dt)
+{
+	if (!e->skin.enabled)
+		return;
+	bool used[2] = {ok[0] && !e->rejected[0], ok[1] && !e->rejected[1]};
+	double plate = NAN, noise = e->noise_c;
+	if (used[0] && used[1]) {
+		plate = (in->plate_c[0] + in->plate_c[1]) / 2;
+		noise = e->noise_c / sqrt(2.0);
+	} else if (used[0]) {
+		plate = in->plate_c[0] - e->x[EST_SPLIT];
+	} else if (used[1]) {
+		plate = in->plate_c[1] + e->x[EST_SPLIT];
+	}
+	bool sink_used = in->sink_ok && isfinite(in->sink_c) && !e->rejected[EST_SENSOR_SINK];
+	struct thermal_params now;
+	params_of(e, e->x, &now);
+	struct thermal_state state = {e->x[EST_PLATE], e->x[EST_TISSUE], e->x[EST_SINK], e->x[EST_LAG_PLATE],
+				      e->x[EST_LAG_SINK], e->x[EST_AMBIENT]};
+	struct skinfit_input fi = {
+		.dt_s = dt,
+		.current_a = current,
+		.plate_c = plate,
+		.sink_c = sink_used ? in->sink_c : NAN,
+		.noise_c = noise,
+		.sink_noise_c = e->noise_c,
+		.plate_est_c = e->x[EST_PLATE],
+		.now = &now,
+		.state = &state,
+		.tissue_sd_c = sqrt(e->P[EST_TISSUE][EST_TISSUE]),
+	};
+	skinfit_update(&e->skin, &fi);
+}
+
 void estimator_update(struct estimator *e, const struct estimator_input *in)
 {
 	bool ok[2] = {in->plate_ok[0] && isfinite(in->plate_c[0]), in->plate_ok[1] && isfinite(in->plate_c[1])};
@@ -465,6 +492,8 @@ void estimator_update(struct estimator *e, const struct estimator_input *in)
 		if (!ok[0] && !ok[1])
 			return; /* nothing to start from */
 		double y = ok[0] && ok[1] ? (in->plate_c[0] + in->plate_c[1]) / 2 : ok[0] ? in->plate_c[0] : in->plate_c[1];
+		if (e->started)
+			skinfit_restart(&e->skin);
 		reset_temperatures(e, in, y);
 		e->started = true;
 		e->last_t = in->t;
@@ -517,6 +546,7 @@ void estimator_update(struct estimator *e, const struct estimator_input *in)
 	for (int i = EST_LN_PLATE_J; i < EST_N; i++)
 		e->x[i] = clampd(e->x[i], -LN_RANGE, LN_RANGE);
 	skin_bounds_advance(e, plate0, e->x[EST_PLATE], dt);
+	feed_skinfit(e, in, ok, current, dt);
 }
 
 void estimator_params(const struct estimator *e, struct thermal_params *out)
@@ -531,7 +561,14 @@ double estimator_plate_c(const struct estimator *e)
 
 double estimator_tissue_c(const struct estimator *e)
 {
-	return e->started ? e->x[EST_TISSUE] : NAN;
+	if (!e->started)
+		return NAN;
+	double fitted = skinfit_tissue_c(&e->skin);
+	if (!isfinite(fitted))
+		return e->x[EST_TISSUE];
+	/* never past where any pad of the range could have the skin: a fit
+	 * gone astray says no more than the bounds */
+	return clampd(fitted, e->skin_lo_c, e->skin_hi_c);
 }
 
 double estimator_sd(const struct estimator *e, enum estimator_index i)
@@ -545,6 +582,7 @@ void estimator_skin_bounds(const struct estimator *e, double *lo_c, double *hi_c
 		*lo_c = *hi_c = NAN;
 		return;
 	}
-	*lo_c = fmin(e->skin_lo_c, e->x[EST_TISSUE]);
-	*hi_c = fmax(e->skin_hi_c, e->x[EST_TISSUE]);
+	double tissue = estimator_tissue_c(e);
+	*lo_c = fmin(e->skin_lo_c, tissue);
+	*hi_c = fmax(e->skin_hi_c, tissue);
 }

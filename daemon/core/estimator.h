@@ -17,13 +17,19 @@
  * that the model finds impossible (more than 4 sigma off, or frozen while
  * the other sensor moves) is set aside and counted. A live sensor set
  * aside twenty times in a row is one the filter has drifted from: the
- * filter restarts that part of its state from the reading. Pure.
+ * filter restarts that part of its state from the reading.
+ *
+ * The skin it reports is not its own tissue state but the record fit's
+ * (skinfit.h), fed with the readings the filter used: the filter weighs
+ * each reading once, and the split of the heat's way between contact and
+ * blood flow shows only over minutes. Pure.
  */
 #ifndef THERMOPAD_ESTIMATOR_H
 #define THERMOPAD_ESTIMATOR_H
 
 #include <stdbool.h>
 
+#include "skinfit.h"
 #include "thermal.h"
 
 enum estimator_index {
@@ -83,6 +89,7 @@ struct estimator {
 	int gated_run; /* samples in a row with every plate reading set aside */
 	unsigned long resyncs; /* restarts from the readings */
 	double skin_lo_c, skin_hi_c;
+	struct skinfit skin; /* the skin from the whole record (off: the filter's own tissue) */
 };
 
 /* Start from a pad's figures (the reference's, or a saved calibration). */
@@ -99,7 +106,8 @@ void estimator_update(struct estimator *e, const struct estimator_input *in);
 /* The pad's figures as learned so far. */
 void estimator_params(const struct estimator *e, struct thermal_params *out);
 
-/* Estimates and their standard deviations. */
+/* Estimates and their standard deviations. The tissue is the record
+ * fit's once it has one (about 20 s after the start), the filter's before. */
 double estimator_plate_c(const struct estimator *e);
 double estimator_tissue_c(const struct estimator *e);
 double estimator_sd(const struct estimator *e, enum estimator_index i);

@@ -30,6 +30,20 @@ void thermal_params_default(struct thermal_params *p);
 void thermal_module_heat(const struct thermal_params *p, double current_a, double plate_c, double sink_c,
 			 double *plate_w, double *sink_w);
 
+/* The model's temperatures: the plate, the tissue under it, the heat
+ * sink, what the plate and sink sensors read through their lag, and the
+ * room's. */
+struct thermal_state {
+	double plate_c, tissue_c, sink_c, lag_plate_c, lag_sink_c, ambient_c;
+};
+
+/* s advanced by dt_s under current i, in n equal steps (at least one). */
+void thermal_advance(const struct thermal_params *p, struct thermal_state *s, double current_a, double dt_s, int n);
+
+/* The tissue in balance between a plate held at plate_c and the body's
+ * core. */
+double thermal_tissue_balance(const struct thermal_params *p, double plate_c);
+
 /* The bridge's current for a drive in [-1, 1] (within its limit), and the
  * drive that makes a current. */
 double thermal_current(const struct thermal_params *p, double drive, double plate_c, double sink_c);

@@ -106,6 +106,7 @@ static void run_begin(struct tunecheck *c)
 	c->run_window_s = scenes[s].window_s;
 	c->run_loosen_at_s = scenes[s].loosen_at_s;
 	estimator_init(&c->est, &c->start[c->run_start]);
+	c->est.skin.enabled = false; /* the tries judge the plate's control, not the skin */
 	modelctl_init(&c->ctl, &c->mc);
 	const struct thermal_params *p = &c->run_plant;
 	double g_tp = p->tissue_to_plate_w_per_k, g_tc = p->tissue_to_core_w_per_k, from = tr->from_c;

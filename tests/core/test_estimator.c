@@ -29,6 +29,9 @@ struct rig {
 	double t;
 };
 
+static const char *const shipped_pads[] = {"reference.ini", "heavy-plate.ini", "loose-contact.ini", "tight-contact.ini",
+					   "weak-fan.ini"};
+
 static void load_pad(const char *name, struct model_params *p)
 {
 	char path[512], err[256];
@@ -393,20 +396,121 @@ static void comes_back_to_a_sink_sensor_it_drifted_from(void **state)
 static void the_skin_stays_within_its_bounds(void **state)
 {
 	(void)state;
-	static const char *const names[] = {"reference.ini", "heavy-plate.ini", "loose-contact.ini", "tight-contact.ini",
-					    "weak-fan.ini"};
-	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+	for (size_t k = 0; k < sizeof shipped_pads / sizeof shipped_pads[0]; k++) {
+		const char *name = shipped_pads[k];
 		static struct rig r;
 		struct model_params p;
-		load_pad(names[k], &p);
+		load_pad(name, &p);
 		rig_init(&r, &p, 32.0);
 		double width = 0, outside = rig_run_skin(&r, 0.3, 50.0, &width);
 		assert_true(width < 8.0); /* not the whole range of a pad: 3.2 C at most holding 40 C on the bench */
 		outside = fmax(outside, rig_run_skin(&r, -0.7, 60.0, &width));
 		outside = fmax(outside, rig_run_skin(&r, 0.3, 40.0, &width));
 		if (outside > 0)
-			fail_msg("%s: the tissue was %.2f C outside the skin's bounds", names[k], outside);
+			fail_msg("%s: the tissue was %.2f C outside the skin's bounds", name, outside);
 	}
+}
+
+/* The record fit (skinfit.h) on every shipped pad, from a start the
+ * prior knows nothing of: a cold transient and a warm one, then the skin
+ * as fitted against the model's tissue, and the split of the heat's way
+ * (contact, blood flow) against the pad's. The filter alone, on the same
+ * run, is the baseline: the fit must do better where the filter is off. */
+static void the_record_fit_finds_the_skin(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < sizeof shipped_pads / sizeof shipped_pads[0]; k++) {
+		const char *name = shipped_pads[k];
+		static struct rig r;
+		struct model_params p;
+		load_pad(name, &p);
+		rig_init(&r, &p, 32.0);
+		rig_run(&r, -0.4, 150.0, 0);
+		rig_run(&r, 0.3, 150.0, 0);
+		struct pad_truth tr;
+		pad_truth(&r.pad, &tr);
+		const struct skinfit *f = &r.est.skin;
+		double fit_err = fabs(estimator_tissue_c(&r.est) - tr.tissue_c);
+		double filter_err = fabs(r.est.x[EST_TISSUE] - tr.tissue_c);
+		double contact = f->fitted_params.tissue_to_plate_w_per_k / p.tissue_to_plate_w_per_k;
+		double blood = f->fitted_params.tissue_to_core_w_per_k / p.tissue_to_core_w_per_k;
+		printf("# %s: skin fitted %.3f C off (the filter's %.3f C), contact x%.3f, blood flow x%.3f, %lu fits\n",
+		       name, fit_err, filter_err, contact, blood, f->fits);
+		assert_true(f->valid);
+		assert_true(f->fits >= 13 && f->fits <= 16); /* one every 20 s of record */
+		assert_int_equal(f->contact_changes, 0); /* nothing changed: no change found */
+		if (!(fit_err < 0.1))
+			fail_msg("%s: the fitted skin is %.2f C off the model's tissue", name, fit_err);
+		if (!(fabs(contact - 1) < 0.10 && fabs(blood - 1) < 0.10))
+			fail_msg("%s: contact x%.2f, blood flow x%.2f of the pad's", name, contact, blood);
+	}
+}
+
+/* A strap loosened (the contact to 0.4 of what it was) while the pad
+ * holds its drive: the fit finds the change, starts its record again
+ * there, and learns the new contact. */
+static void the_record_fit_follows_a_loosened_strap(void **state)
+{
+	(void)state;
+	static struct rig r;
+	struct model_params p;
+	load_pad("reference.ini", &p);
+	rig_init(&r, &p, 32.0);
+	rig_run(&r, -0.4, 150.0, 0);
+	rig_run(&r, 0.3, 150.0, 0);
+	assert_int_equal(r.est.skin.contact_changes, 0);
+	r.pad.model.p.tissue_to_plate_w_per_k *= 0.4;
+	rig_run(&r, 0.3, 200.0, 0);
+	struct pad_truth tr;
+	pad_truth(&r.pad, &tr);
+	const struct skinfit *f = &r.est.skin;
+	double err = fabs(estimator_tissue_c(&r.est) - tr.tissue_c), filter_err = fabs(r.est.x[EST_TISSUE] - tr.tissue_c);
+	double contact = f->fitted_params.tissue_to_plate_w_per_k / r.pad.model.p.tissue_to_plate_w_per_k;
+	printf("# strap loosened: %lu change(s) found, contact x%.3f of the new one, skin %.3f C off (the filter's %.3f C)\n",
+	       f->contact_changes, contact, err, filter_err);
+	assert_true(f->contact_changes >= 1);
+	assert_true(fabs(contact - 1) < 0.15);
+	assert_true(err < 0.3);
+}
+
+/* A plate sensor lost, then a gap in the readings: the fit goes on from
+ * the sensor left, and after the gap starts its record again from the
+ * filter, its figures kept. */
+static void the_record_fit_survives_a_lost_sensor_and_a_gap(void **state)
+{
+	(void)state;
+	static struct rig r;
+	struct model_params p;
+	load_pad("loose-contact.ini", &p);
+	rig_init(&r, &p, 32.0);
+	rig_run(&r, -0.4, 100.0, 0);
+	struct pad_fault fault;
+	char err[128];
+	assert_int_equal(faults_parse("sensor-b:open", &fault, err, sizeof err), 0);
+	assert_int_equal(pad_inject(&r.pad, &fault), 0);
+	rig_run(&r, 0.3, 100.0, 0);
+	struct pad_truth tr;
+	pad_truth(&r.pad, &tr);
+	double err_one_sensor = fabs(estimator_tissue_c(&r.est) - tr.tissue_c);
+	printf("# one plate sensor: skin %.3f C off\n", err_one_sensor);
+	assert_true(err_one_sensor < 0.4);
+	unsigned long fits = r.est.skin.fits;
+	double contact = r.est.skin.fitted_params.tissue_to_plate_w_per_k;
+	/* 10 s with no telemetry */
+	for (int k = 0; k < 100; k++) {
+		struct core_sample s;
+		sample(&r.pad, &r.t, &s);
+		send(&r.pad, &r.seq, 0.3);
+	}
+	rig_run(&r, 0.3, 1.0, 0);
+	assert_true(r.est.skin.nsamples < 20); /* the record started again */
+	assert_true(r.est.skin.fitted_params.tissue_to_plate_w_per_k == contact);
+	rig_run(&r, 0.3, 60.0, 0);
+	assert_true(r.est.skin.fits > fits);
+	pad_truth(&r.pad, &tr);
+	double err_after = fabs(estimator_tissue_c(&r.est) - tr.tissue_c);
+	printf("# after the gap: skin %.3f C off\n", err_after);
+	assert_true(err_after < 0.4);
 }
 
 int main(void)
@@ -421,6 +525,9 @@ int main(void)
 		cmocka_unit_test(a_saved_calibration_starts_the_next_session),
 		cmocka_unit_test(comes_back_to_a_sink_sensor_it_drifted_from),
 		cmocka_unit_test(the_skin_stays_within_its_bounds),
+		cmocka_unit_test(the_record_fit_finds_the_skin),
+		cmocka_unit_test(the_record_fit_follows_a_loosened_strap),
+		cmocka_unit_test(the_record_fit_survives_a_lost_sensor_and_a_gap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
