@@ -11,10 +11,11 @@
 #include <string.h>
 
 #define MODEL_FLOOR_C 0.01 /* what a bin's mean cannot say better than: the converter, the model's own error */
-#define ITERATIONS 15 /* accepted steps per fit at most ... */
+#define ITERATIONS 10 /* accepted steps per fit at most ... */
 #define CONVERGED 1e-4 /* ... until a step gains less than this share of the cost */
 #define TRIES 8            /* damped steps tried before a fit ends where it is */
 #define SUBSTEP_S 0.1
+#define REPLAY_SAMPLES_PER_CALL 1000 /* a replay's share of one sample's work: a full record takes three */
 #define HUBER 3.0 /* a bin further off than this many of its spreads counts linearly, not squared */
 #define LN_RANGE 1.4      /* figures within e^1.4 (4x) of the prior's either way, as the filter's */
 #define OFFSET_RANGE_C 0.5 /* a sensor further off than this is a fault, not an offset */
@@ -112,55 +113,79 @@ static double prior_cost(const struct skinfit *f, const double *x)
 	return c;
 }
 
-/* Where a replay is to leave the states it passes: the record's cut
- * (slide_sample), the contact's change (step_sample), the last sample
- * kept. NULL: not wanted. */
-struct marks {
-	struct thermal_state *at_slide, *at_step, *end;
-};
-
-/* The record replayed under x: the residuals of the fit's bins, and the
- * states marks asks for. Returns the cost, the prior's included. */
-static double replay(const struct skinfit *f, const double *x, double *r, const struct marks *marks)
+static void replay_begin(struct skinfit *f, const double *x, double *r, bool to_end)
 {
-	struct thermal_params p;
-	params_of(f, x, &p);
-	struct thermal_state s;
-	start_of(f, x, &p, &s);
-	double cost = 0;
-	int k = 0;
-	for (int b = 0; b < f->fit_bins; b++) {
-		double sum_plate = 0, sum_sink = 0;
-		int n = f->bin_n[b];
-		for (int m = 0; m < n; m++, k++) {
-			if (k == f->slide_sample && marks && marks->at_slide)
-				*marks->at_slide = s;
-			if (k == f->step_sample) {
-				if (marks && marks->at_step)
-					*marks->at_step = s;
-				p.tissue_to_plate_w_per_k *= exp(x[SKINFIT_LN_CONTACT_STEP]);
-			}
-			advance_sample(&p, &s, f->current_a[k], f->sample_dt_s[k]);
-			sum_plate += s.lag_plate_c;
-			sum_sink += s.lag_sink_c;
-		}
-		double plate = sum_plate / n + x[SKINFIT_PLATE_OFFSET], sink = sum_sink / n + x[SKINFIT_SINK_OFFSET];
-		double rp = isnan(f->bin_plate_c[b]) ? 0 : robust((plate - f->bin_plate_c[b]) / f->bin_sd_c[b]);
-		double rs = isnan(f->bin_sink_c[b]) ? 0 : robust((sink - f->bin_sink_c[b]) / f->bin_sink_sd_c[b]);
-		r[2 * b] = rp;
-		r[2 * b + 1] = rs;
-		cost += rp * rp + rs * rs;
+	struct skinfit_replay *j = &f->job;
+	memcpy(j->x, x, sizeof j->x);
+	j->r = r;
+	j->to_end = to_end;
+	params_of(f, j->x, &j->p);
+	start_of(f, j->x, &j->p, &j->s);
+	j->at_slide = j->at_step = j->s;
+	j->k = j->b = j->m = 0;
+	j->sum_plate = j->sum_sink = j->cost = 0;
+	j->running = true;
+}
+
+/* Sample k of the record, the states to be kept along the way taken. */
+static void replay_sample(const struct skinfit *f, struct skinfit_replay *j)
+{
+	if (j->k == f->slide_sample)
+		j->at_slide = j->s;
+	if (j->k == f->step_sample) {
+		j->at_step = j->s;
+		j->p.tissue_to_plate_w_per_k *= exp(j->x[SKINFIT_LN_CONTACT_STEP]);
 	}
-	if (marks && marks->end) {
-		for (; k < f->nsamples; k++) {
-			if (k == f->step_sample)
-				p.tissue_to_plate_w_per_k *= exp(x[SKINFIT_LN_CONTACT_STEP]);
-			advance_sample(&p, &s, f->current_a[k], f->sample_dt_s[k]);
+	advance_sample(&j->p, &j->s, f->current_a[j->k], f->sample_dt_s[j->k]);
+	j->k++;
+}
+
+/* The record replayed under the job's x, at most budget samples of it
+ * in this call: the residuals of the fit's bins, the states where the
+ * record may be cut and where the contact may have changed, and (to_end)
+ * the state after every sample kept. True when it is done, its cost (the
+ * prior's included) in j->cost. */
+static bool replay_advance(struct skinfit *f, int budget)
+{
+	struct skinfit_replay *j = &f->job;
+	for (; budget > 0; budget--) {
+		if (j->b < f->fit_bins) {
+			replay_sample(f, j);
+			j->sum_plate += j->s.lag_plate_c;
+			j->sum_sink += j->s.lag_sink_c;
+			int b = j->b, n = f->bin_n[b];
+			if (++j->m < n)
+				continue;
+			double plate = j->sum_plate / n + j->x[SKINFIT_PLATE_OFFSET];
+			double sink = j->sum_sink / n + j->x[SKINFIT_SINK_OFFSET];
+			double rp = isnan(f->bin_plate_c[b]) ? 0 : robust((plate - f->bin_plate_c[b]) / f->bin_sd_c[b]);
+			double rs = isnan(f->bin_sink_c[b]) ? 0 : robust((sink - f->bin_sink_c[b]) / f->bin_sink_sd_c[b]);
+			j->r[2 * b] = rp;
+			j->r[2 * b + 1] = rs;
+			j->cost += rp * rp + rs * rs;
+			j->b++;
+			j->m = 0;
+			j->sum_plate = j->sum_sink = 0;
+		} else if (j->to_end && j->k < f->nsamples) {
+			replay_sample(f, j);
+		} else {
+			j->cost += prior_cost(f, j->x);
+			if (!isfinite(j->cost))
+				j->cost = INFINITY;
+			j->running = false;
+			return true;
 		}
-		*marks->end = s;
 	}
-	cost += prior_cost(f, x);
-	return isfinite(cost) ? cost : INFINITY;
+	return false;
+}
+
+/* The replay under x, begun if none is under way, carried on for this
+ * sample's share of the work; true when it is done. */
+static bool replay_run(struct skinfit *f, const double *x, double *r, bool to_end)
+{
+	if (!f->job.running)
+		replay_begin(f, x, r, to_end);
+	return replay_advance(f, REPLAY_SAMPLES_PER_CALL);
 }
 
 /* A's Cholesky factor, in place (its lower triangle); false if A is not
@@ -305,6 +330,7 @@ void skinfit_restart(struct skinfit *f)
 	f->acc_n = f->acc_nplate = f->acc_nsink = 0;
 	f->acc_dt_s = f->acc_plate_c = f->acc_sink_c = f->acc_noise_c = f->acc_sink_noise_c = 0;
 	f->phase = SKINFIT_WAIT;
+	f->job.running = false;
 	f->since_fit_bins = 0;
 	f->new_from_bin = 0;
 	f->step_bin = f->step_sample = -1;
@@ -341,7 +367,7 @@ static void take_start(struct skinfit *f, const struct skinfit_input *in)
 
 static void record(struct skinfit *f, const struct skinfit_input *in)
 {
-	if (f->nsamples >= SKINFIT_SAMPLES || f->nbins >= SKINFIT_BINS) {
+	if (f->nsamples >= SKINFIT_SAMPLES || f->nbins >= SKINFIT_BINS_MAX) {
 		/* a record the fits could not keep up with: start it again */
 		skinfit_restart(f);
 	}
@@ -362,7 +388,7 @@ static void record(struct skinfit *f, const struct skinfit_input *in)
 		f->acc_sink_noise_c += in->sink_noise_c * in->sink_noise_c;
 		f->acc_nsink++;
 	}
-	if (f->acc_dt_s < SKINFIT_BIN_S - 1e-9 && f->acc_n < SKINFIT_SAMPLES / SKINFIT_BINS)
+	if (f->acc_dt_s < SKINFIT_BIN_S - 1e-9 && f->acc_n < SKINFIT_SAMPLES / SKINFIT_BINS_MAX)
 		return;
 	int b = f->nbins++;
 	f->bin_first[b] = f->nsamples - f->acc_n;
@@ -394,7 +420,11 @@ static void begin_fit(struct skinfit *f)
 	f->base = now;
 	f->fit_bins = f->nbins;
 	f->fit_samples = f->bin_first[f->nbins - 1] + f->bin_n[f->nbins - 1];
-	f->slide_sample = f->nbins > SKINFIT_BINS - 2 * SKINFIT_EVERY_BINS ? f->bin_first[SKINFIT_SLIDE_BINS] : -1;
+	/* a record grown long while the last fit ran is cut back further */
+	f->slide_bins = f->nbins - (SKINFIT_BINS - SKINFIT_SLIDE_BINS);
+	if (f->slide_bins < SKINFIT_SLIDE_BINS)
+		f->slide_bins = SKINFIT_SLIDE_BINS;
+	f->slide_sample = f->nbins > SKINFIT_BINS - SKINFIT_EVERY_BINS ? f->bin_first[f->slide_bins] : -1;
 	f->check_from_bin = f->new_from_bin;
 	f->new_from_bin = f->nbins;
 	f->since_fit_bins = 0;
@@ -426,7 +456,7 @@ static void cut_record(struct skinfit *f, int cut, int cut_bins);
  * the fit had it, moving with the figures as the fit's replays showed). */
 static void slide(struct skinfit *f, const double H[SKINFIT_N][SKINFIT_N])
 {
-	int cut = f->slide_sample, cut_bins = SKINFIT_SLIDE_BINS;
+	int cut = f->slide_sample, cut_bins = f->slide_bins;
 	double cut_s = 0;
 	for (int k = 0; k < cut; k++)
 		cut_s += f->sample_dt_s[k];
@@ -544,15 +574,21 @@ static void take_change(struct skinfit *f)
 	f->contact_changes++;
 }
 
+/* The fit ends where it is: its state at the record's end is replayed
+ * (SKINFIT_FINISH), then taken. */
 static void finish_fit(struct skinfit *f)
 {
-	struct thermal_state end;
-	replay(f, f->x, f->r_trial, &(struct marks){.end = &end, .at_step = &f->at_step});
+	f->phase = SKINFIT_FINISH;
+}
+
+static void take_fit(struct skinfit *f)
+{
+	f->at_step = f->job.at_step;
 	memcpy(f->fitted, f->x, sizeof f->fitted);
 	params_of(f, f->x, &f->fitted_params);
 	if (f->step_bin >= 0)
 		f->fitted_params.tissue_to_plate_w_per_k *= exp(f->x[SKINFIT_LN_CONTACT_STEP]);
-	f->tissue_c = end.tissue_c;
+	f->tissue_c = f->job.s.tissue_c;
 	f->valid = true;
 	f->fits++;
 	f->phase = SKINFIT_WAIT;
@@ -600,35 +636,40 @@ static void fit_step(struct skinfit *f)
 	case SKINFIT_WAIT:
 		return;
 	case SKINFIT_BASE:
-		f->cost = replay(f, f->x, f->r0, &(struct marks){.at_slide = &f->at_slide});
+		if (!replay_run(f, f->x, f->r0, false))
+			return;
+		f->cost = f->job.cost;
+		f->at_slide = f->job.at_slide;
 		if (f->step_bin < 0 && changed(f, f->check_from_bin)) {
-			/* the fit is let find a change there: if there was none it
-			 * finds none, and the record is kept whole */
+			/* the fit is let find a change there (the base again, with
+			 * the change): if there was none it finds none, and the
+			 * record is kept whole */
 			step_at(f, f->check_from_bin);
-			f->cost = replay(f, f->x, f->r0, &(struct marks){.at_slide = &f->at_slide});
+			return;
 		}
 		f->phase = SKINFIT_FILTER;
 		return;
-	case SKINFIT_FILTER: {
+	case SKINFIT_FILTER:
 		/* the filter's figures as they are now may explain the record
 		 * better than the last fit's: the fit goes on from the better */
-		struct thermal_state at;
-		double c = replay(f, f->trial, f->r_trial, &(struct marks){.at_slide = &at});
-		if (c < f->cost) {
+		if (!replay_run(f, f->trial, f->r_trial, false))
+			return;
+		if (f->job.cost < f->cost) {
 			memcpy(f->x, f->trial, sizeof f->x);
 			memcpy(f->r0, f->r_trial, sizeof f->r0);
-			f->at_slide = at;
-			f->cost = c;
+			f->at_slide = f->job.at_slide;
+			f->cost = f->job.cost;
 		}
 		start_columns(f);
 		return;
-	}
 	case SKINFIT_COLUMN: {
 		int j = f->column;
 		double xj[SKINFIT_N];
 		memcpy(xj, f->x, sizeof xj);
 		xj[j] += column_step[j];
-		replay(f, xj, f->jac[j], &(struct marks){.at_slide = &f->at_slide_col[j]});
+		if (!replay_run(f, xj, f->jac[j], false))
+			return;
+		f->at_slide_col[j] = f->job.at_slide;
 		for (int k = 0; k < 2 * f->fit_bins; k++)
 			f->jac[j][k] = (f->jac[j][k] - f->r0[k]) / column_step[j];
 		if (++f->column < SKINFIT_N)
@@ -641,13 +682,14 @@ static void fit_step(struct skinfit *f)
 		return;
 	}
 	case SKINFIT_TRY: {
-		struct thermal_state at;
-		double c = replay(f, f->trial, f->r_trial, &(struct marks){.at_slide = &at});
+		if (!replay_run(f, f->trial, f->r_trial, false))
+			return;
+		double c = f->job.cost;
 		if (c < f->cost) {
 			bool converged = f->cost - c < CONVERGED * c;
 			memcpy(f->x, f->trial, sizeof f->x);
 			memcpy(f->r0, f->r_trial, sizeof f->r0);
-			f->at_slide = at;
+			f->at_slide = f->job.at_slide;
 			f->cost = c;
 			f->lambda = fmax(f->lambda / 3, 1e-6);
 			if (++f->iteration < ITERATIONS && !converged)
@@ -661,6 +703,10 @@ static void fit_step(struct skinfit *f)
 			finish_fit(f);
 		return;
 	}
+	case SKINFIT_FINISH:
+		if (replay_run(f, f->x, f->r_trial, true))
+			take_fit(f);
+		return;
 	}
 }
 

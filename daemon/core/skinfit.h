@@ -15,9 +15,15 @@
  *
  * As the record slides, what the dropped part told is kept as the next
  * fit's prior: the figures' spread from the fit, and the tissue at the new
- * start as the fit had it, tied to the figures. The work is spread over
- * samples: one replay of the record per sample at most, a fit every 20 s
- * of record. Pure: the caller hands in each sample and the filter's view.
+ * start as the fit had it, tied to the figures. When the newest part of
+ * the record is explained far worse than the rest (a strap loosened, the
+ * pad moved), the next fit may put a change of the contact there; a
+ * change it finds starts the record again at it. A residual more than 3
+ * of its spreads off counts linearly (Huber), so a stretch the model does
+ * not explain pulls the fit without ruling it. The work is spread over
+ * samples: a replay of the record runs in slices of 1000 samples, one a
+ * sample, and a fit takes 20 to 100 replays, one every 20 s of record. Pure: the caller hands in each sample and the filter's
+ * view.
  */
 #ifndef THERMOPAD_SKINFIT_H
 #define THERMOPAD_SKINFIT_H
@@ -27,10 +33,11 @@
 #include "thermal.h"
 
 #define SKINFIT_BIN_S 1.0          /* readings are averaged over this much of the record */
-#define SKINFIT_BINS 300           /* the record: 5 minutes */
-#define SKINFIT_SAMPLES 3200       /* the samples behind it (10 a second) */
+#define SKINFIT_BINS 300           /* the record a fit begins with: 5 minutes at most ... */
+#define SKINFIT_BINS_MAX 420       /* ... and what it may have grown to while a fit ran */
+#define SKINFIT_SAMPLES 4400       /* the samples behind it (10 a second) */
 #define SKINFIT_EVERY_BINS 20      /* a new fit after this many new bins */
-#define SKINFIT_SLIDE_BINS 60      /* a full record drops this much of its start */
+#define SKINFIT_SLIDE_BINS 60      /* a full record drops this much of its start at least */
 
 /* What is fitted: the pad's figures the tissue depends on (natural
  * logarithms of factors of the prior's), the sensors' offsets, and the
@@ -62,7 +69,18 @@ struct skinfit_input {
 	double tissue_sd_c; /* the filter's spread of the tissue then */
 };
 
-enum skinfit_phase { SKINFIT_WAIT, SKINFIT_BASE, SKINFIT_FILTER, SKINFIT_COLUMN, SKINFIT_TRY };
+enum skinfit_phase { SKINFIT_WAIT, SKINFIT_BASE, SKINFIT_FILTER, SKINFIT_COLUMN, SKINFIT_TRY, SKINFIT_FINISH };
+
+/* A replay of the record under way, done a slice per sample. */
+struct skinfit_replay {
+	bool running, to_end;
+	double x[SKINFIT_N];
+	double *r; /* its residuals go here */
+	struct thermal_params p;
+	struct thermal_state s, at_slide, at_step;
+	int k, b, m; /* the sample, the bin, the sample in the bin */
+	double sum_plate, sum_sink, cost;
+};
 
 struct skinfit {
 	bool enabled;
@@ -72,9 +90,9 @@ struct skinfit {
 	int nsamples, nbins;
 	float current_a[SKINFIT_SAMPLES];
 	float sample_dt_s[SKINFIT_SAMPLES];
-	int bin_first[SKINFIT_BINS], bin_n[SKINFIT_BINS];
-	float bin_plate_c[SKINFIT_BINS], bin_sink_c[SKINFIT_BINS]; /* NaN: nothing read */
-	float bin_sd_c[SKINFIT_BINS], bin_sink_sd_c[SKINFIT_BINS];
+	int bin_first[SKINFIT_BINS_MAX], bin_n[SKINFIT_BINS_MAX];
+	float bin_plate_c[SKINFIT_BINS_MAX], bin_sink_c[SKINFIT_BINS_MAX]; /* NaN: nothing read */
+	float bin_sd_c[SKINFIT_BINS_MAX], bin_sink_sd_c[SKINFIT_BINS_MAX];
 	double acc_dt_s, acc_plate_c, acc_sink_c, acc_noise_c, acc_sink_noise_c; /* the bin being filled */
 	int acc_n, acc_nplate, acc_nsink;
 	/* the record's start and what was known there */
@@ -87,16 +105,17 @@ struct skinfit {
 	/* the fit under way */
 	enum skinfit_phase phase;
 	int fit_bins, fit_samples, column, iteration, tries, since_fit_bins;
-	int slide_sample; /* where the record will be cut after this fit; -1: not */
+	int slide_sample, slide_bins; /* where the record will be cut after this fit; -1: not */
 	int new_from_bin, check_from_bin; /* the first bin the last fit did not see */
 	int step_bin, step_sample; /* where the contact may have changed; -1: nowhere */
 	struct thermal_state at_step;
 	struct thermal_params filter_figures; /* the filter's, as of the last sample */
 	double x[SKINFIT_N], trial[SKINFIT_N];
 	double lambda, cost;
-	double r0[SKINFIT_BINS * 2], r_trial[SKINFIT_BINS * 2];
-	double jac[SKINFIT_N][SKINFIT_BINS * 2];
+	double r0[SKINFIT_BINS_MAX * 2], r_trial[SKINFIT_BINS_MAX * 2];
+	double jac[SKINFIT_N][SKINFIT_BINS_MAX * 2];
 	struct thermal_state at_slide, at_slide_lin, at_slide_col[SKINFIT_N];
+	struct skinfit_replay job;
 	/* the result */
 	bool valid;
 	double fitted[SKINFIT_N];
