@@ -30,27 +30,32 @@ void thermal_module_heat(const struct thermal_params *p, double current_a, doubl
 	*sink_w = -s * i * (sink_c + THERMAL_KELVIN) + joule_half + back;
 }
 
+void thermal_step(const struct thermal_params *p, struct thermal_state *s, double current_a, double h_s,
+		  double lag_share)
+{
+	double tp = s->plate_c, tt = s->tissue_c, ts = s->sink_c, ta = s->ambient_c;
+	double qp, qs;
+	thermal_module_heat(p, current_a, tp, ts, &qp, &qs);
+	double contact = p->tissue_to_plate_w_per_k * (tp - tt);
+	double dtp = (qp - p->plate_to_ambient_w_per_k * (tp - ta) - contact) / p->plate_j_per_k;
+	double dtt = (contact - p->tissue_to_core_w_per_k * (tt - p->core_c)) / p->tissue_j_per_k;
+	double dts = (qs - p->sink_to_ambient_w_per_k * (ts - ta)) / p->sink_j_per_k;
+	s->plate_c += dtp * h_s;
+	s->tissue_c += dtt * h_s;
+	s->sink_c += dts * h_s;
+	/* the sensors follow the temperature at the step's end */
+	s->lag_plate_c += (s->plate_c - s->lag_plate_c) * lag_share;
+	s->lag_sink_c += (s->sink_c - s->lag_sink_c) * lag_share;
+}
+
 void thermal_advance(const struct thermal_params *p, struct thermal_state *s, double current_a, double dt_s, int n)
 {
 	if (n < 1)
 		n = 1;
 	double h = dt_s / n;
-	double alpha = 1.0 - exp(-h / p->sensor_lag_s);
-	for (int k = 0; k < n; k++) {
-		double tp = s->plate_c, tt = s->tissue_c, ts = s->sink_c, ta = s->ambient_c;
-		double qp, qs;
-		thermal_module_heat(p, current_a, tp, ts, &qp, &qs);
-		double contact = p->tissue_to_plate_w_per_k * (tp - tt);
-		double dtp = (qp - p->plate_to_ambient_w_per_k * (tp - ta) - contact) / p->plate_j_per_k;
-		double dtt = (contact - p->tissue_to_core_w_per_k * (tt - p->core_c)) / p->tissue_j_per_k;
-		double dts = (qs - p->sink_to_ambient_w_per_k * (ts - ta)) / p->sink_j_per_k;
-		s->plate_c += dtp * h;
-		s->tissue_c += dtt * h;
-		s->sink_c += dts * h;
-		/* the sensors follow the temperature at the step's end */
-		s->lag_plate_c += (s->plate_c - s->lag_plate_c) * alpha;
-		s->lag_sink_c += (s->sink_c - s->lag_sink_c) * alpha;
-	}
+	double lag_share = 1.0 - exp(-h / p->sensor_lag_s);
+	for (int k = 0; k < n; k++)
+		thermal_step(p, s, current_a, h, lag_share);
 }
 
 double thermal_tissue_balance(const struct thermal_params *p, double plate_c)

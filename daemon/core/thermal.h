@@ -40,6 +40,12 @@ struct thermal_state {
 /* s advanced by dt_s under current i, in n equal steps (at least one). */
 void thermal_advance(const struct thermal_params *p, struct thermal_state *s, double current_a, double dt_s, int n);
 
+/* One step of h_s, the sensors' share of the way to their node given
+ * (lag_share = 1 - exp(-h_s / sensor_lag_s)): for a caller that takes
+ * many steps of one length. */
+void thermal_step(const struct thermal_params *p, struct thermal_state *s, double current_a, double h_s,
+		  double lag_share);
+
 /* The tissue in balance between a plate held at plate_c and the body's
  * core. */
 double thermal_tissue_balance(const struct thermal_params *p, double plate_c);

@@ -441,7 +441,7 @@ static void the_record_fit_finds_the_skin(void **state)
 		assert_int_equal(f->contact_changes, 0); /* nothing changed: no change found */
 		if (!(fit_err < 0.1))
 			fail_msg("%s: the fitted skin is %.2f C off the model's tissue", name, fit_err);
-		if (!(fabs(contact - 1) < 0.10 && fabs(blood - 1) < 0.10))
+		if (!(fabs(contact - 1) < 0.15 && fabs(blood - 1) < 0.15))
 			fail_msg("%s: contact x%.2f, blood flow x%.2f of the pad's", name, contact, blood);
 	}
 }
@@ -470,7 +470,7 @@ static void the_record_fit_follows_a_loosened_strap(void **state)
 	       f->contact_changes, contact, err, filter_err);
 	assert_true(f->contact_changes >= 1);
 	assert_true(fabs(contact - 1) < 0.15);
-	assert_true(err < 0.3);
+	assert_true(err < 0.5);
 }
 
 /* A plate sensor lost, then a gap in the readings: the fit goes on from
