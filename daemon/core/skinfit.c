@@ -46,9 +46,6 @@ static const struct {
 #define STEP_TAKEN 0.3    /* a change this large (35 %) is taken: the record starts again there */
 #define CHANGE_MIN 9.0    /* the new bins' mean square, in their spreads, that may be a change ... */
 #define CHANGE_FACTOR 10.0 /* ... when it is this many times the older bins' */
-#define EXPLAINED_FACTOR 1.5 /* new bins within this many times the older bins' mean square ... */
-#define EXPLAINED_ADD 0.1    /* ... and this much more leave the last fit standing */
-#define UNEXPLAINED 100.0    /* a record this far off under the last fit (18 spreads a bin, as Huber counts) is not a pad's */
 #define SLID_AMBIENT_MIN_SD_C 0.2
 
 static const double column_step[SKINFIT_N] = {
@@ -632,25 +629,8 @@ static bool changed(const struct skinfit *f, int b)
 	return after > CHANGE_MIN && after > CHANGE_FACTOR * fmax(before, 1.0);
 }
 
-/* The bins from b on explained by the last fit about as well as the ones
- * before: nothing new to learn from them. */
-static bool explained(const struct skinfit *f, int b)
-{
-	if (!f->valid || b <= 0 || b >= f->fit_bins)
-		return false;
-	double before = 0, after = 0;
-	for (int k = 0; k < 2 * b; k++)
-		before += f->r0[k] * f->r0[k];
-	for (int k = 2 * b; k < 2 * f->fit_bins; k++)
-		after += f->r0[k] * f->r0[k];
-	before /= 2 * b;
-	after /= 2 * (f->fit_bins - b);
-	return after < EXPLAINED_FACTOR * before + EXPLAINED_ADD;
-}
-
 static void start_columns(struct skinfit *f)
 {
-	f->jac_fresh = true;
 	f->at_slide_lin = f->at_slide;
 	f->column = 0;
 	f->phase = SKINFIT_COLUMN;
@@ -671,20 +651,6 @@ static void fit_step(struct skinfit *f)
 			 * the change): if there was none it finds none, and the
 			 * record is kept whole */
 			step_at(f, f->check_from_bin);
-			return;
-		}
-		if (f->valid && f->cost > UNEXPLAINED * 2 * f->fit_bins) {
-			/* readings no pad of the model would give (a sensor the
-			 * filter has not yet set aside, a fault): no fit is worth
-			 * its work; the last one stands */
-			finish_fit(f);
-			return;
-		}
-		if (explained(f, f->check_from_bin) && f->slide_sample < 0 && f->step_bin < 0) {
-			/* the last fit explains what came since as well as what
-			 * came before: it stands, and only its skin is brought up
-			 * to date (a hold costs two replays a fit, not fifty) */
-			finish_fit(f);
 			return;
 		}
 		f->phase = SKINFIT_FILTER;
@@ -732,25 +698,15 @@ static void fit_step(struct skinfit *f)
 			f->at_slide = f->job.at_slide;
 			f->cost = c;
 			f->lambda = fmax(f->lambda / 3, 1e-6);
-			if (++f->iteration >= ITERATIONS || converged) {
-				finish_fit(f);
-				return;
-			}
-			/* the next step on the same Jacobian with the new
-			 * residuals (a chord step: one replay, not fifteen) */
-			f->jac_fresh = false;
-			f->tries = 0;
-			if (!propose(f))
+			if (++f->iteration < ITERATIONS && !converged)
+				start_columns(f);
+			else
 				finish_fit(f);
 			return;
 		}
 		f->lambda = fmin(f->lambda * 4, 1e6);
-		if (++f->tries < TRIES && propose(f))
-			return;
-		if (f->jac_fresh)
+		if (++f->tries >= TRIES || !propose(f))
 			finish_fit(f);
-		else
-			start_columns(f); /* the old Jacobian led nowhere: a new one at x */
 		return;
 	}
 	case SKINFIT_FINISH:

@@ -22,10 +22,7 @@
  * of its spreads off counts linearly (Huber), so a stretch the model does
  * not explain pulls the fit without ruling it. The work is spread over
  * samples: a replay of the record runs in slices of 1000 samples, one a
- * sample. A fit takes one Jacobian (a replay per figure) and then chord
- * steps on it (a replay each), a new Jacobian only where those lead
- * nowhere; one every 20 s of record, two replays when the last fit
- * explains what came since. Pure: the caller hands in each sample and the filter's
+ * sample; a fit takes 20 to 100 replays, one every 20 s of record. Pure: the caller hands in each sample and the filter's
  * view.
  */
 #ifndef THERMOPAD_SKINFIT_H
@@ -110,7 +107,6 @@ struct skinfit {
 	/* the fit under way */
 	enum skinfit_phase phase;
 	int fit_bins, fit_samples, column, iteration, tries, since_fit_bins;
-	bool jac_fresh; /* the Jacobian is the one at x */
 	int slide_sample, slide_bins; /* where the record will be cut after this fit; -1: not */
 	int new_from_bin, check_from_bin; /* the first bin the last fit did not see */
 	int step_bin, step_sample; /* where the contact may have changed; -1: nowhere */
