@@ -14,8 +14,8 @@
 #define ITERATIONS 10 /* accepted steps per fit at most ... */
 #define CONVERGED 1e-4 /* ... until a step gains less than this share of the cost */
 #define TRIES 8            /* damped steps tried before a fit ends where it is */
-#define SUBSTEP_S 0.1
-#define REPLAY_SAMPLES_PER_CALL 1000 /* a replay's share of one sample's work: a full record takes three */
+#define GROUP_SAMPLES 5 /* samples replayed as one step of the model (0.5 s) */
+#define REPLAY_SAMPLES_PER_CALL 2000 /* a replay's share of one sample's work (400 steps of the model): a full record takes two */
 #define HUBER 3.0 /* a bin further off than this many of its spreads counts linearly, not squared */
 #define LN_RANGE 1.4      /* figures within e^1.4 (4x) of the prior's either way, as the filter's */
 #define OFFSET_RANGE_C 0.5 /* a sensor further off than this is a fault, not an offset */
@@ -123,8 +123,12 @@ static void replay_begin(struct skinfit *f, const double *x, double *r, bool to_
 	j->running = true;
 }
 
-/* Sample k of the record, the states to be kept along the way taken. */
-static void replay_sample(const struct skinfit *f, struct skinfit_replay *j)
+/* The next few samples of the record (up to GROUP_SAMPLES, never past
+ * sample `until`) as one step under their mean current; the states to be
+ * kept along the way taken. Returns how many, and in *plate_c, *sink_c
+ * the sensors' mean over them: the step's start and end weighed as the
+ * samples lie between. */
+static int replay_group(const struct skinfit *f, struct skinfit_replay *j, int until, double *plate_c, double *sink_c)
 {
 	if (j->k == f->slide_sample)
 		j->at_slide = j->s;
@@ -132,38 +136,59 @@ static void replay_sample(const struct skinfit *f, struct skinfit_replay *j)
 		j->at_step = j->s;
 		j->p.tissue_to_plate_w_per_k *= exp(j->x[SKINFIT_LN_CONTACT_STEP]);
 	}
-	double dt = f->sample_dt_s[j->k];
-	if (dt != j->step_s || j->k == f->step_sample) {
-		/* the sensors' share per step, again only when the step changes */
-		j->step_s = dt;
-		j->steps = (int)ceil(dt / SUBSTEP_S - 1e-9);
-		if (j->steps < 1)
-			j->steps = 1;
-		j->lag_share = 1.0 - exp(-dt / j->steps / j->p.sensor_lag_s);
+	int n = until - j->k < GROUP_SAMPLES ? until - j->k : GROUP_SAMPLES;
+	for (int m = 1; m < n; m++)
+		if (j->k + m == f->slide_sample || j->k + m == f->step_sample) {
+			n = m;
+			break;
+		}
+	double h = 0, charge = 0, charge_sq = 0;
+	for (int m = 0; m < n; m++) {
+		double dt = f->sample_dt_s[j->k + m], i = f->current_a[j->k + m];
+		h += dt;
+		charge += i * dt;
+		charge_sq += i * i * dt;
 	}
-	for (int n = 0; n < j->steps; n++)
-		thermal_step(&j->p, &j->s, f->current_a[j->k], dt / j->steps, j->lag_share);
-	j->k++;
+	if (!(h > 0)) {
+		*plate_c = j->s.lag_plate_c;
+		*sink_c = j->s.lag_sink_c;
+		j->k += n;
+		return n;
+	}
+	if (h != j->step_s) {
+		j->step_s = h;
+		j->lag_decay = exp(-h / j->p.sensor_lag_s);
+	}
+	double plate0 = j->s.lag_plate_c, sink0 = j->s.lag_sink_c;
+	thermal_step_mean(&j->p, &j->s, charge / h, charge_sq / h, h, j->lag_decay);
+	double w = (n + 1) / (2.0 * n); /* samples at the ends of n equal parts of the step */
+	*plate_c = plate0 + w * (j->s.lag_plate_c - plate0);
+	*sink_c = sink0 + w * (j->s.lag_sink_c - sink0);
+	j->k += n;
+	return n;
 }
 
-/* The record replayed under the job's x, at most budget samples of it
- * in this call: the residuals of the fit's bins, the states where the
- * record may be cut and where the contact may have changed, and (to_end)
- * the state after every sample kept. True when it is done, its cost (the
+/* The record replayed under the job's x, about budget samples of it in
+ * this call: the residuals of the fit's bins, the states where the record
+ * may be cut and where the contact may have changed, and (to_end) the
+ * state after every sample kept. True when it is done, its cost (the
  * prior's included) in j->cost. */
 static bool replay_advance(struct skinfit *f, int budget)
 {
 	struct skinfit_replay *j = &f->job;
-	for (; budget > 0; budget--) {
+	while (budget > 0) {
+		double plate, sink;
 		if (j->b < f->fit_bins) {
-			replay_sample(f, j);
-			j->sum_plate += j->s.lag_plate_c;
-			j->sum_sink += j->s.lag_sink_c;
 			int b = j->b, n = f->bin_n[b];
-			if (++j->m < n)
+			int done = replay_group(f, j, f->bin_first[b] + n, &plate, &sink);
+			budget -= done;
+			j->sum_plate += plate * done;
+			j->sum_sink += sink * done;
+			j->m += done;
+			if (j->m < n)
 				continue;
-			double plate = j->sum_plate / n + j->x[SKINFIT_PLATE_OFFSET];
-			double sink = j->sum_sink / n + j->x[SKINFIT_SINK_OFFSET];
+			plate = j->sum_plate / n + j->x[SKINFIT_PLATE_OFFSET];
+			sink = j->sum_sink / n + j->x[SKINFIT_SINK_OFFSET];
 			double rp = isnan(f->bin_plate_c[b]) ? 0 : robust((plate - f->bin_plate_c[b]) / f->bin_sd_c[b]);
 			double rs = isnan(f->bin_sink_c[b]) ? 0 : robust((sink - f->bin_sink_c[b]) / f->bin_sink_sd_c[b]);
 			j->r[2 * b] = rp;
@@ -173,7 +198,7 @@ static bool replay_advance(struct skinfit *f, int budget)
 			j->m = 0;
 			j->sum_plate = j->sum_sink = 0;
 		} else if (j->to_end && j->k < f->nsamples) {
-			replay_sample(f, j);
+			budget -= replay_group(f, j, f->nsamples, &plate, &sink);
 		} else {
 			j->cost += prior_cost(f, j->x);
 			if (!isfinite(j->cost))

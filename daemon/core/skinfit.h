@@ -80,8 +80,7 @@ struct skinfit_replay {
 	struct thermal_state s, at_slide, at_step;
 	int k, b, m; /* the sample, the bin, the sample in the bin */
 	double sum_plate, sum_sink, cost;
-	double step_s, lag_share; /* the last sample's length, and the sensors' share of it */
-	int steps;
+	double step_s, lag_decay; /* the last step's length, and the sensors' decay over it */
 };
 
 struct skinfit {

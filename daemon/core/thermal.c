@@ -23,8 +23,14 @@ void thermal_params_default(struct thermal_params *p)
 void thermal_module_heat(const struct thermal_params *p, double current_a, double plate_c, double sink_c,
 			 double *plate_w, double *sink_w)
 {
+	thermal_module_heat_mean(p, current_a, current_a * current_a, plate_c, sink_c, plate_w, sink_w);
+}
+
+void thermal_module_heat_mean(const struct thermal_params *p, double current_a, double current_sq_a2, double plate_c,
+			      double sink_c, double *plate_w, double *sink_w)
+{
 	double s = p->seebeck_v_per_k, i = current_a;
-	double joule_half = i * i * p->resistance_ohm / 2.0;
+	double joule_half = current_sq_a2 * p->resistance_ohm / 2.0;
 	double back = p->conductance_w_per_k * (plate_c - sink_c);
 	*plate_w = s * i * (plate_c + THERMAL_KELVIN) + joule_half - back;
 	*sink_w = -s * i * (sink_c + THERMAL_KELVIN) + joule_half + back;
@@ -46,6 +52,31 @@ void thermal_step(const struct thermal_params *p, struct thermal_state *s, doubl
 	/* the sensors follow the temperature at the step's end */
 	s->lag_plate_c += (s->plate_c - s->lag_plate_c) * lag_share;
 	s->lag_sink_c += (s->sink_c - s->lag_sink_c) * lag_share;
+}
+
+/* A sensor of time constant tau after h, its node going in a straight
+ * line from u0 to u1: exact, where the end value alone would lead it. */
+static double lag_over_ramp(double y0, double u0, double u1, double h, double decay, double tau)
+{
+	double rate_tau = (u1 - u0) / h * tau;
+	return u1 - rate_tau + (y0 - u0 + rate_tau) * decay;
+}
+
+void thermal_step_mean(const struct thermal_params *p, struct thermal_state *s, double current_a, double current_sq_a2,
+		       double h_s, double lag_decay)
+{
+	double tp = s->plate_c, tt = s->tissue_c, ts = s->sink_c, ta = s->ambient_c;
+	double qp, qs;
+	thermal_module_heat_mean(p, current_a, current_sq_a2, tp, ts, &qp, &qs);
+	double contact = p->tissue_to_plate_w_per_k * (tp - tt);
+	double dtp = (qp - p->plate_to_ambient_w_per_k * (tp - ta) - contact) / p->plate_j_per_k;
+	double dtt = (contact - p->tissue_to_core_w_per_k * (tt - p->core_c)) / p->tissue_j_per_k;
+	double dts = (qs - p->sink_to_ambient_w_per_k * (ts - ta)) / p->sink_j_per_k;
+	s->plate_c += dtp * h_s;
+	s->tissue_c += dtt * h_s;
+	s->sink_c += dts * h_s;
+	s->lag_plate_c = lag_over_ramp(s->lag_plate_c, tp, s->plate_c, h_s, lag_decay, p->sensor_lag_s);
+	s->lag_sink_c = lag_over_ramp(s->lag_sink_c, ts, s->sink_c, h_s, lag_decay, p->sensor_lag_s);
 }
 
 void thermal_advance(const struct thermal_params *p, struct thermal_state *s, double current_a, double dt_s, int n)

@@ -40,6 +40,17 @@ struct thermal_state {
 /* s advanced by dt_s under current i, in n equal steps (at least one). */
 void thermal_advance(const struct thermal_params *p, struct thermal_state *s, double current_a, double dt_s, int n);
 
+/* The same for a stretch over which the current varied: its mean and
+ * the mean of its square (the Joule heat). */
+void thermal_module_heat_mean(const struct thermal_params *p, double current_a, double current_sq_a2, double plate_c,
+			      double sink_c, double *plate_w, double *sink_w);
+
+/* One longer step of h_s under a current of that mean and mean square,
+ * the sensors exact for nodes that move in a straight line over it
+ * (lag_decay = exp(-h_s / sensor_lag_s)). */
+void thermal_step_mean(const struct thermal_params *p, struct thermal_state *s, double current_a, double current_sq_a2,
+		       double h_s, double lag_decay);
+
 /* One step of h_s, the sensors' share of the way to their node given
  * (lag_share = 1 - exp(-h_s / sensor_lag_s)): for a caller that takes
  * many steps of one length. */
