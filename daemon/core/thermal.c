@@ -36,12 +36,14 @@ void thermal_module_heat_mean(const struct thermal_params *p, double current_a, 
 	*sink_w = -s * i * (sink_c + THERMAL_KELVIN) + joule_half + back;
 }
 
-void thermal_step(const struct thermal_params *p, struct thermal_state *s, double current_a, double h_s,
-		  double lag_share)
+/* The plate, the tissue and the sink moved on by h_s, at their rates at
+ * the step's start. */
+static void euler_step(const struct thermal_params *p, struct thermal_state *s, double current_a, double current_sq_a2,
+		       double h_s)
 {
 	double tp = s->plate_c, tt = s->tissue_c, ts = s->sink_c, ta = s->ambient_c;
 	double qp, qs;
-	thermal_module_heat(p, current_a, tp, ts, &qp, &qs);
+	thermal_module_heat_mean(p, current_a, current_sq_a2, tp, ts, &qp, &qs);
 	double contact = p->tissue_to_plate_w_per_k * (tp - tt);
 	double dtp = (qp - p->plate_to_ambient_w_per_k * (tp - ta) - contact) / p->plate_j_per_k;
 	double dtt = (contact - p->tissue_to_core_w_per_k * (tt - p->core_c)) / p->tissue_j_per_k;
@@ -49,6 +51,12 @@ void thermal_step(const struct thermal_params *p, struct thermal_state *s, doubl
 	s->plate_c += dtp * h_s;
 	s->tissue_c += dtt * h_s;
 	s->sink_c += dts * h_s;
+}
+
+void thermal_step(const struct thermal_params *p, struct thermal_state *s, double current_a, double h_s,
+		  double lag_share)
+{
+	euler_step(p, s, current_a, current_a * current_a, h_s);
 	/* the sensors follow the temperature at the step's end */
 	s->lag_plate_c += (s->plate_c - s->lag_plate_c) * lag_share;
 	s->lag_sink_c += (s->sink_c - s->lag_sink_c) * lag_share;
@@ -65,16 +73,8 @@ static double lag_over_ramp(double y0, double u0, double u1, double h, double de
 void thermal_step_mean(const struct thermal_params *p, struct thermal_state *s, double current_a, double current_sq_a2,
 		       double h_s, double lag_decay)
 {
-	double tp = s->plate_c, tt = s->tissue_c, ts = s->sink_c, ta = s->ambient_c;
-	double qp, qs;
-	thermal_module_heat_mean(p, current_a, current_sq_a2, tp, ts, &qp, &qs);
-	double contact = p->tissue_to_plate_w_per_k * (tp - tt);
-	double dtp = (qp - p->plate_to_ambient_w_per_k * (tp - ta) - contact) / p->plate_j_per_k;
-	double dtt = (contact - p->tissue_to_core_w_per_k * (tt - p->core_c)) / p->tissue_j_per_k;
-	double dts = (qs - p->sink_to_ambient_w_per_k * (ts - ta)) / p->sink_j_per_k;
-	s->plate_c += dtp * h_s;
-	s->tissue_c += dtt * h_s;
-	s->sink_c += dts * h_s;
+	double tp = s->plate_c, ts = s->sink_c;
+	euler_step(p, s, current_a, current_sq_a2, h_s);
 	s->lag_plate_c = lag_over_ramp(s->lag_plate_c, tp, s->plate_c, h_s, lag_decay, p->sensor_lag_s);
 	s->lag_sink_c = lag_over_ramp(s->lag_sink_c, ts, s->sink_c, h_s, lag_decay, p->sensor_lag_s);
 }
