@@ -134,6 +134,7 @@ static void run_closed(const struct sweep_pad *pd, const struct scenario *sc, ui
 	core_config_default(&cfg);
 	cfg.control = CORE_CONTROL_MODEL;
 	core_init(&core, &cfg);
+	estimator_fit_skin(&core.est, true);
 	struct plan plan;
 	make_plan(sc, &plan);
 	bool started = false;

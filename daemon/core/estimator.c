@@ -549,6 +549,11 @@ void estimator_update(struct estimator *e, const struct estimator_input *in)
 	feed_skinfit(e, in, ok, current, dt);
 }
 
+void estimator_fit_skin(struct estimator *e, bool on)
+{
+	e->skin.enabled = on;
+}
+
 void estimator_params(const struct estimator *e, struct thermal_params *out)
 {
 	params_of(e, e->x, out);

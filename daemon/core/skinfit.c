@@ -345,7 +345,7 @@ static void step_at(struct skinfit *f, int b)
 void skinfit_init(struct skinfit *f, const struct thermal_params *prior)
 {
 	memset(f, 0, sizeof *f);
-	f->enabled = true;
+	f->enabled = false; /* until the caller asks (estimator_fit_skin) */
 	f->prior = *prior;
 	f->base = *prior;
 	f->start_balanced = true;

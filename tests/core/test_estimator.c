@@ -82,6 +82,7 @@ static void rig_init(struct rig *r, const struct model_params *p, double plate_c
 	struct thermal_params prior;
 	thermal_params_default(&prior);
 	estimator_init(&r->est, &prior);
+	estimator_fit_skin(&r->est, true);
 	r->seq = 0;
 	r->t = 0;
 }
