@@ -481,6 +481,21 @@ static void begin_fit(struct skinfit *f)
 
 static void cut_record(struct skinfit *f, int cut, int cut_bins);
 
+/* The prior of a record cut where a fit stood: the start's temperatures
+ * as that fit had them there, the room as it had it. */
+static void prior_at_cut(struct skinfit *f, double tissue_sd_c, double ambient_c, double ambient_sd_c)
+{
+	for (int i = SKINFIT_FIGURES; i < SKINFIT_N; i++)
+		for (int j = 0; j < SKINFIT_N; j++)
+			f->prior_info[i][j] = f->prior_info[j][i] = 0;
+	f->prior_x[SKINFIT_PLATE0] = f->prior_x[SKINFIT_TISSUE0] = f->prior_x[SKINFIT_SINK0] = 0;
+	f->prior_x[SKINFIT_AMBIENT] = ambient_c;
+	f->prior_info[SKINFIT_PLATE0][SKINFIT_PLATE0] = 1.0 / (SLID_PLATE_SD_C * SLID_PLATE_SD_C);
+	f->prior_info[SKINFIT_SINK0][SKINFIT_SINK0] = 1.0 / (SLID_SINK_SD_C * SLID_SINK_SD_C);
+	f->prior_info[SKINFIT_TISSUE0][SKINFIT_TISSUE0] = 1.0 / (tissue_sd_c * tissue_sd_c);
+	f->prior_info[SKINFIT_AMBIENT][SKINFIT_AMBIENT] = 1.0 / (ambient_sd_c * ambient_sd_c);
+}
+
 /* The record cut at slide_sample: the start moves there, and what the
  * cut part told becomes the prior (the figures as fitted, with their
  * spread and how far they may have wandered since; the tissue there as
@@ -524,17 +539,9 @@ static void slide(struct skinfit *f, const double H[SKINFIT_N][SKINFIT_N])
 				f->prior_info[i][j] = fig_info[i][j];
 	}
 	double step = f->x[SKINFIT_LN_CONTACT_STEP], step_info = f->prior_info[SKINFIT_LN_CONTACT_STEP][SKINFIT_LN_CONTACT_STEP];
-	for (int i = SKINFIT_FIGURES; i < SKINFIT_N; i++)
-		for (int j = 0; j < SKINFIT_N; j++)
-			f->prior_info[i][j] = f->prior_info[j][i] = 0;
-	f->prior_x[SKINFIT_PLATE0] = f->prior_x[SKINFIT_TISSUE0] = f->prior_x[SKINFIT_SINK0] = 0;
-	f->prior_x[SKINFIT_AMBIENT] = ambient;
+	prior_at_cut(f, tissue_sd, ambient, ambient_sd);
 	f->prior_x[SKINFIT_LN_CONTACT_STEP] = 0;
 	f->prior_info[SKINFIT_LN_CONTACT_STEP][SKINFIT_LN_CONTACT_STEP] = step_info;
-	f->prior_info[SKINFIT_PLATE0][SKINFIT_PLATE0] = 1.0 / (SLID_PLATE_SD_C * SLID_PLATE_SD_C);
-	f->prior_info[SKINFIT_SINK0][SKINFIT_SINK0] = 1.0 / (SLID_SINK_SD_C * SLID_SINK_SD_C);
-	f->prior_info[SKINFIT_TISSUE0][SKINFIT_TISSUE0] = 1.0 / (tissue_sd * tissue_sd);
-	f->prior_info[SKINFIT_AMBIENT][SKINFIT_AMBIENT] = 1.0 / (ambient_sd * ambient_sd);
 	f->start = f->at_slide;
 	f->start_balanced = false;
 	memcpy(f->x, f->prior_x, sizeof f->x);
@@ -587,15 +594,7 @@ static void take_change(struct skinfit *f)
 	for (int j = 0; j < SKINFIT_N; j++)
 		f->prior_info[SKINFIT_LN_CONTACT][j] = f->prior_info[j][SKINFIT_LN_CONTACT] = 0;
 	f->prior_info[SKINFIT_LN_CONTACT][SKINFIT_LN_CONTACT] = 1.0 / (STEP_SD * STEP_SD);
-	for (int i = SKINFIT_FIGURES; i < SKINFIT_N; i++)
-		for (int j = 0; j < SKINFIT_N; j++)
-			f->prior_info[i][j] = f->prior_info[j][i] = 0;
-	f->prior_x[SKINFIT_PLATE0] = f->prior_x[SKINFIT_TISSUE0] = f->prior_x[SKINFIT_SINK0] = 0;
-	f->prior_info[SKINFIT_PLATE0][SKINFIT_PLATE0] = 1.0 / (SLID_PLATE_SD_C * SLID_PLATE_SD_C);
-	f->prior_info[SKINFIT_SINK0][SKINFIT_SINK0] = 1.0 / (SLID_SINK_SD_C * SLID_SINK_SD_C);
-	f->prior_info[SKINFIT_TISSUE0][SKINFIT_TISSUE0] = 1.0 / (RESTART_TISSUE_SD_C * RESTART_TISSUE_SD_C);
-	f->prior_x[SKINFIT_AMBIENT] = f->x[SKINFIT_AMBIENT];
-	f->prior_info[SKINFIT_AMBIENT][SKINFIT_AMBIENT] = 1.0 / (SLID_AMBIENT_MIN_SD_C * SLID_AMBIENT_MIN_SD_C);
+	prior_at_cut(f, RESTART_TISSUE_SD_C, f->x[SKINFIT_AMBIENT], SLID_AMBIENT_MIN_SD_C);
 	f->start = f->at_step;
 	f->start_balanced = false;
 	int cut = f->step_sample, cut_bins = f->step_bin;
