@@ -15,6 +15,13 @@ double clock_wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+double clock_thread_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 bool clock_model_init(struct clock_model *c, double scale, const char *shared)
 {
 	c->start_wall = clock_wall();

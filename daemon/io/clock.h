@@ -27,11 +27,17 @@ struct clock_model {
 
 struct clock_lateness {
 	unsigned long count, late_2ms;
+	/* ticks let go rather than made up in a burst: a loop a whole period
+	 * behind moves its schedule on (daemon.c) */
+	unsigned long skipped;
 	double max_ms;
 	unsigned long hist[CLOCK_LATE_BUCKETS];
 };
 
 double clock_wall(void);
+/* The seconds of CPU this thread has used: what the loop's own work costs,
+ * whatever else the machine runs. */
+double clock_thread_cpu(void);
 /* shared: the file of a simulator's published clock (TP_SIM_CLOCK), used
  * at a time scale other than 1; NULL or unreadable: the wall times scale.
  * Returns whether the shared clock is in use. */

@@ -155,7 +155,7 @@ void handle_sessions_list(struct api_client *c, const struct request *r)
 /* session-samples: the reply is one line that may hold 100,000 rows, so
  * it is made a slice at a time (server_start_job): the line's head at
  * once, then rows while the client reads, then the total. */
-#define SAMPLES_ROWS_PER_SLICE 200
+#define SAMPLES_ROWS_PER_SLICE 50
 #define SAMPLES_SKIPS_PER_SLICE 5000
 
 struct samples_job {

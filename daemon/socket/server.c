@@ -101,9 +101,11 @@ static int on_resume(sd_event_source *s, uint64_t usec, void *user);
 
 /* Counts a client callback's time against the window; past the budget,
  * every client source waits for the window's end. */
-static void charge(struct server *srv, double t0)
+static void charge(struct server *srv, double t0, double cpu0)
 {
-	double now = clock_wall();
+	double now = clock_wall(), cpu_s = clock_thread_cpu() - cpu0;
+	if (cpu_s > srv->slice_cpu_max_s)
+		srv->slice_cpu_max_s = cpu_s;
 	if (now - srv->window_start >= API_WINDOW_S) {
 		srv->window_start = t0;
 		srv->window_used_s = 0;
@@ -347,10 +349,10 @@ static int on_client(sd_event_source *s, int fd, uint32_t revents, void *user)
 {
 	struct api_client *c = user;
 	struct server *srv = c->srv;
-	double t0 = clock_wall();
+	double t0 = clock_wall(), cpu0 = clock_thread_cpu();
 	(void)s;
 	client_io(c, fd, revents);
-	charge(srv, t0);
+	charge(srv, t0, cpu0);
 	return 0;
 }
 
@@ -395,10 +397,10 @@ static int on_job(sd_event_source *s, void *user)
 {
 	struct api_client *c = user;
 	struct server *srv = c->srv;
-	double t0 = clock_wall();
+	double t0 = clock_wall(), cpu0 = clock_thread_cpu();
 	(void)s;
 	job_io(c);
-	charge(srv, t0);
+	charge(srv, t0, cpu0);
 	return 0;
 }
 

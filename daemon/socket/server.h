@@ -104,6 +104,10 @@ struct server {
 	/* the share of the loop clients may use: its window, and a pause */
 	double window_start, window_used_s;
 	bool paused;
+	/* the longest a client's callback held the loop, in the loop thread's
+	 * CPU time: the slice the tick can wait behind, whatever the machine's
+	 * load (status reports it) */
+	double slice_cpu_max_s;
 	sd_event_source *resume_src;
 };
 

@@ -55,9 +55,10 @@ void handle_status(struct api_client *c, const struct request *r)
 	json_object_set_new(rep, "pads", pads);
 	const struct clock_lateness *t = env->ticks;
 	json_object_set_new(rep, "ticks",
-			    json_pack("{s:I, s:I, s:f, s:f}", "count", (json_int_t)t->count, "late_2ms",
+			    json_pack("{s:I, s:I, s:f, s:f, s:I, s:f}", "count", (json_int_t)t->count, "late_2ms",
 				      (json_int_t)t->late_2ms, "late_max_ms", t->max_ms, "late_p99_ms",
-				      clock_lateness_p99(t)));
+				      clock_lateness_p99(t), "skipped", (json_int_t)t->skipped, "client_slice_cpu_max_ms",
+				      c->srv->slice_cpu_max_s * 1000.0));
 	struct mallinfo2 mi = mallinfo2();
 	json_t *d = json_pack("{s:I, s:i, s:f}", "heap_bytes", (json_int_t)mi.uordblks, "clients", c->srv->nclients,
 			      "uptime_s", clock_wall() - env->clock->start_wall);

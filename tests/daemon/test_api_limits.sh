@@ -76,7 +76,7 @@ scenario 40 '
 chrt -o -p 0 $$ >/dev/null 2>&1 || true
 tp start heat
 wait_model 5
-tp --json status | grep -o "\"late_max_ms\":[0-9.]*" | sed "s/^/before /"
+tp --json status | grep -o "\"\(late_max_ms\|skipped\|client_slice_cpu_max_ms\)\":[0-9.]*" | tr "\n" " " | sed "s/^/before /; s/$/\n/"
 pids=
 for i in 1 2 3 4; do
 	printf "{\"v\":1,\"id\":$i,\"cmd\":\"session-samples\",\"session\":\"'$long'\"}\n" |
@@ -87,7 +87,7 @@ printf "{\"v\":1,\"id\":5,\"cmd\":\"session-samples\",\"session\":\"'$long'\",\"
 	python3 '"$work"'/client.py --raw >'"$work"'/page.raw &
 pids="$pids $!"
 wait $pids
-tp --json status | grep -o "\"late_max_ms\":[0-9.]*" | sed "s/^/after /"
+tp --json status | grep -o "\"\(late_max_ms\|skipped\|client_slice_cpu_max_ms\)\":[0-9.]*" | tr "\n" " " | sed "s/^/after /; s/$/\n/"
 tp status | grep -q "TP-SIM-0001: running" && echo "still running"'
 keep_state=0 config=$work/test.conf
 unset scenario_wrap
@@ -120,9 +120,21 @@ check "session-samples: 100,000 rows at the default limit, whole, past max_outpu
 check "and to clients that half-close after asking (three at once)" \
 	"whole '$work/long2.txt' && whole '$work/long3.txt' && whole '$work/long4.txt'"
 check "a half-closing client gets a reply larger than the socket's buffer (5000 rows)" "whole '$work/page.txt' 5000"
-# five such replies cost the old loop over a second of blocking
-check "while they are served the control tick is never 150 ms late" \
-	"awk '/^after/ { split(\$2, a, \":\"); exit !(a[2] < 150) }' '$work/out'"
+# Five such replies cost the old loop over a second of blocking. What the
+# loop's code decides is how long one client's callback holds it: the tick
+# (first in the loop by priority) waits behind one such slice at most. It
+# is judged in the loop thread's CPU time, which the machine's other work
+# does not stretch; the tick's lateness in wall time (shown) is that plus
+# the machine's.
+slice_cpu() { # the figure in the line starting $1
+	sed -n "s/^$1 .*\"client_slice_cpu_max_ms\":\([0-9.]*\).*/\1/p" "$work/out"
+}
+# (a slice is 50 rows: a few ms; the bound leaves room for the sanitizers
+# and for a machine whose own stalls are charged to the thread)
+[ "${TP_SAN:-0}" = 1 ] && : "${slice_cpu_max_ms:=100}"
+: "${slice_cpu_max_ms:=50}"
+check "while they are served no client's callback holds the loop $slice_cpu_max_ms ms of CPU" \
+	"grep '^\(before\|after\)' '$work/out' | sed 's/^/#   /'; awk -v a=\"\$(slice_cpu after)\" -v m=$slice_cpu_max_ms 'BEGIN { exit !(a != \"\" && a > 0 && a < m) }'"
 
 # --- message size, character boundaries, ids, the stream's counters --------
 # and 600 stored sessions listed whole past max_output_bytes (4096)
@@ -157,8 +169,9 @@ check "an error message cut inside a character keeps its error object" \
 	"grep -q '\"code\": \"unknown-command\"' '$work/utf8.txt' && ! grep -q CUT '$work/utf8.txt'"
 check "a request without an id (or a null one) is refused as bad-request, as the doc says" \
 	"[ \$(grep -c '\"code\": \"bad-request\".*id' '$work/no-id.txt') = 2 ]"
+# (the first whole line: the stream is cut where its reader is stopped)
 check "stream lines' pad objects carry frames, gaps and rejected" \
-	"grep telemetry '$work/stream.txt' | tail -1 | grep -q '\"frames\":[1-9][0-9]*,\"gaps\":[0-9]*,\"rejected\":[0-9]*'"
+	"grep 'telemetry.*}\$' '$work/stream.txt' | head -1 | grep -q '\"frames\":[1-9][0-9]*,\"gaps\":[0-9]*,\"rejected\":[0-9]*'"
 
 # --- the session CSV: device time to the millisecond ----------------------
 scenario $S '
@@ -231,11 +244,12 @@ check "the socket unit gives the socket to the daemon's user, so that it can set
 
 # --- session files refuse links at their predictable names -----------------
 # Names are the start time to the second and the serial: links planted for
-# the next minute catch the session's CSV, or its metadata's temporary.
+# the next five minutes (a busy machine is slow to start the session)
+# catch the session's CSV, or its metadata's temporary.
 plant() { # suffix of the name to plant, victim file
 	mkdir -p "$work/state/sessions"
 	: >"$2"
-	for s in $(seq 0 60); do
+	for s in $(seq 0 300); do
 		ln -sf "$2" "$work/state/sessions/$(date -d "+$s seconds" +%Y%m%d-%H%M%S)-TP-SIM-0001$1"
 	done
 }
