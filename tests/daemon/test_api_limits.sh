@@ -157,7 +157,7 @@ printf "{\"v\":1,\"cmd\":\"version\"}\n{\"v\":1,\"id\":null,\"cmd\":\"version\"}
 # and a reader the machine schedules late would meet the 4096-byte cap
 printf "{\"v\":1,\"id\":3,\"cmd\":\"subscribe\",\"rate_hz\":0.1}\n" >'"$work"'/sub.req
 (cat '"$work"'/sub.req; exec sleep 600) | socat - UNIX-CONNECT:$THERMOPAD_SOCKET >'"$work"'/stream.txt &
-wait_for "grep -q telemetry '"$work"'/stream.txt"
+wait_for "[ \$(grep -c telemetry '"$work"'/stream.txt) -ge 2 ]" # the first line whole
 pkill -P $$ sleep 2>/dev/null; true'
 keep_state=0
 check "sessions-list: 600 stored sessions, whole, newest first, past max_output_bytes" \
