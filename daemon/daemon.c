@@ -230,16 +230,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *user)
 	interlock_gpio_update(&d->ilock);
 	health_update(&d->health, &d->pads, now, clock_wall());
 	uint64_t period = (uint64_t)(pad_table_period_s(&d->pads) * 1e6 / d->opts.time_scale);
-	uint64_t next = usec + (period ? period : 1), end_us = (uint64_t)(clock_wall() * 1e6);
-	/* A loop a whole period behind (a machine too busy for the time scale
-	 * asked of it) lets the missed ticks go: made up in a burst they would
-	 * be due again at once, and every source below the tick, the clients
-	 * that would stop a session among them, would wait for ever. */
-	if (next <= end_us) {
-		next = end_us + (period ? period : 1);
-		d->ticks.skipped++;
-	}
-	sd_event_source_set_time(s, next);
+	sd_event_source_set_time(s, clock_tick_next(&d->ticks, usec, period, (uint64_t)(clock_wall() * 1e6)));
 	return 0;
 }
 

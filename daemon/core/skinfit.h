@@ -21,7 +21,7 @@
  * change it finds starts the record again at it. A residual more than 3
  * of its spreads off counts linearly (Huber), so a stretch the model does
  * not explain pulls the fit without ruling it. The work is spread over
- * samples: a replay of the record runs in slices of 1000 samples, one a
+ * samples: a replay of the record runs in slices of 2000 samples, one a
  * sample; a fit takes 20 to 100 replays, one every 20 s of record. Pure: the caller hands in each sample and the filter's
  * view.
  */

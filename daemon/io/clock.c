@@ -85,6 +85,16 @@ void clock_lateness_add(struct clock_lateness *l, double late_ms)
 		l->max_ms = late_ms;
 }
 
+uint64_t clock_tick_next(struct clock_lateness *l, uint64_t due_us, uint64_t period_us, uint64_t now_us)
+{
+	if (period_us == 0)
+		period_us = 1;
+	if (due_us + period_us > now_us)
+		return due_us + period_us;
+	l->skipped++;
+	return now_us + period_us;
+}
+
 double clock_lateness_p99(const struct clock_lateness *l)
 {
 	unsigned long total = 0, seen = 0;

@@ -27,8 +27,7 @@ struct clock_model {
 
 struct clock_lateness {
 	unsigned long count, late_2ms;
-	/* ticks let go rather than made up in a burst: a loop a whole period
-	 * behind moves its schedule on (daemon.c) */
+	/* ticks let go rather than made up in a burst (clock_tick_next) */
 	unsigned long skipped;
 	double max_ms;
 	unsigned long hist[CLOCK_LATE_BUCKETS];
@@ -49,6 +48,13 @@ void clock_lateness_add(struct clock_lateness *l, double late_ms);
 /* The 99th percentile, from the histogram: the upper edge of the bucket
  * that holds it, never more than the largest lateness seen (so it does not
  * saturate). */
+/* When the tick after one due at due_us runs: a period later, or, for a
+ * loop a whole period behind at now_us (a machine too busy for the time
+ * scale asked of it), a period from now, the missed ticks let go and
+ * counted. Made up in a burst they would be due again at once, and every
+ * source below the tick, the clients that would stop a session among
+ * them, would wait for ever. */
+uint64_t clock_tick_next(struct clock_lateness *l, uint64_t due_us, uint64_t period_us, uint64_t now_us);
 double clock_lateness_p99(const struct clock_lateness *l);
 
 #endif

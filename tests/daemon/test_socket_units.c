@@ -54,6 +54,28 @@ static int parse(const char *line, struct request_error *err)
 	return rc;
 }
 
+/* A tick on time keeps its schedule; one a whole period behind lets the
+ * missed ticks go, so that a loop slower than its period still leaves
+ * the sources below the tick a moment between ticks. */
+static void a_tick_behind_lets_the_missed_ticks_go(void **state)
+{
+	(void)state;
+	struct clock_lateness l = {0};
+	assert_int_equal(clock_tick_next(&l, 1000, 100, 1050), 1100); /* late, but within its period */
+	assert_int_equal(l.skipped, 0);
+	assert_int_equal(clock_tick_next(&l, 1000, 100, 1100), 1200); /* a whole period behind */
+	assert_int_equal(l.skipped, 1);
+	assert_int_equal(clock_tick_next(&l, 1000, 0, 999), 1001); /* a period of zero is one microsecond */
+	/* each tick takes three periods: never due before it ends */
+	uint64_t due = 0, now = 0;
+	for (int k = 0; k < 100; k++) {
+		now = (due > now ? due : now) + 300;
+		due = clock_tick_next(&l, due, 100, now);
+		assert_true(due > now);
+	}
+	assert_int_equal(l.skipped, 101);
+}
+
 static void a_request_carries_an_id(void **state)
 {
 	(void)state;
@@ -72,6 +94,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lateness_p99_follows_the_tail),
 		cmocka_unit_test(lateness_p99_resolves_the_goal),
+		cmocka_unit_test(a_tick_behind_lets_the_missed_ticks_go),
 		cmocka_unit_test(a_request_carries_an_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
